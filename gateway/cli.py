@@ -1,0 +1,112 @@
+"""Command line: `onlyoffice-gateway serve | check | demo | simulate`.
+
+Each sub-command imports what it needs lazily, so `--help` stays fast and a broken optional part
+(for instance the simulators) never stops `serve` from starting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="onlyoffice-gateway",
+        description="ONLYOFFICE Docs for Confluence, as a reverse proxy in front of it.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--config", type=Path, help="YAML config file (default: $GATEWAY_CONFIG)")
+
+    check = commands.add_parser("check", help="validate the config and probe Confluence and the Document Server")
+    check.add_argument("--config", type=Path, help="YAML config file (default: $GATEWAY_CONFIG)")
+
+    demo = commands.add_parser("demo", help="run both simulators and the gateway on loopback, seeded")
+    demo.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
+    demo.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+
+    simulate = commands.add_parser("simulate", help="run one simulator alone")
+    simulators = simulate.add_subparsers(dest="simulator", required=True, metavar="SYSTEM")
+
+    confluence = simulators.add_parser("confluence", help="the Confluence simulator")
+    confluence.add_argument("--port", type=int, required=True)
+    confluence.add_argument("--host", default="127.0.0.1")
+    confluence.add_argument("--seed", choices=["demo", "empty"], default="demo")
+    confluence.add_argument("--context-path", default="/confluence", help="Tomcat context path ('' for root)")
+    confluence.add_argument("--base-url", help="Confluence's configured base URL (default: from the request)")
+    confluence.add_argument("--data-dir", type=Path, help="keep state here so it survives a restart")
+
+    docserver = simulators.add_parser("docserver", help="the ONLYOFFICE Document Server simulator")
+    docserver.add_argument("--port", type=int, required=True)
+    docserver.add_argument("--host", default="127.0.0.1")
+    docserver.add_argument("--jwt-secret", required=True, help="the shared JWT secret (inbox and outbox)")
+    docserver.add_argument("--jwt-header", default="Authorization")
+    docserver.add_argument("--save-delay", type=float, default=5.0, help="seconds before status 2 (default 5)")
+    docserver.add_argument("--data-dir", type=Path, help="keep state here so it survives a restart")
+    return parser
+
+
+def _config_path(given: Path | None) -> Path:
+    if given is not None:
+        return given
+    from_env = os.environ.get("GATEWAY_CONFIG")
+    if not from_env:
+        raise SystemExit("onlyoffice-gateway: give --config FILE or set GATEWAY_CONFIG")
+    return Path(from_env)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in ("serve", "check"):
+        from gateway.settings import ConfigError, load_settings
+
+        try:
+            settings = load_settings(_config_path(args.config))
+        except ConfigError as error:
+            print(f"onlyoffice-gateway: {error}", file=sys.stderr)
+            return 2
+        if args.command == "serve":
+            from gateway.server import serve
+
+            serve(settings)
+            return 0
+        import asyncio
+
+        from gateway.check import run_check
+
+        return asyncio.run(run_check(settings))
+    if args.command == "demo":
+        from gateway.demo import run_demo
+
+        run_demo(host=args.host, port=args.port)
+        return 0
+    if args.simulator == "confluence":
+        from gateway.testing.confluence import run_confluence
+
+        run_confluence(
+            host=args.host,
+            port=args.port,
+            seed=args.seed,
+            context_path=args.context_path,
+            base_url=args.base_url,
+            data_dir=args.data_dir,
+        )
+        return 0
+    from gateway.testing.docserver import run_docserver
+
+    run_docserver(
+        host=args.host,
+        port=args.port,
+        jwt_secret=args.jwt_secret,
+        jwt_header=args.jwt_header,
+        save_delay=args.save_delay,
+        data_dir=args.data_dir,
+    )
+    return 0

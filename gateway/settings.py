@@ -1,0 +1,135 @@
+"""Typed, validated settings from the YAML config file.
+
+Everything an admin configures lives in one YAML file; this module turns it into frozen pydantic
+models. Unknown keys are errors (a typo must not silently fall back to a default), `${NAME}` takes
+a value from the environment, and every error names the file, the line and the key.
+
+STATUS: models are settled (other modules code against these names); the loader is minimal and is
+being completed (line numbers, ${ENV}, secret files, cross-field checks).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+__all__ = [
+    "ConfigError",
+    "ConfluenceAuth",
+    "ConfluenceSettings",
+    "DocumentServerSettings",
+    "JwtSettings",
+    "ListenSettings",
+    "LoggingSettings",
+    "ProxySettings",
+    "RuleSettings",
+    "Settings",
+    "StateSettings",
+    "load_settings",
+]
+
+MiB = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """A config problem a person can fix; the message names the file, line and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListenSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class ConfluenceAuth(_Strict):
+    """The service account: a Personal Access Token (Bearer) or a username and password (Basic)."""
+
+    token: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+
+
+class ConfluenceSettings(_Strict):
+    url: str  # upstream, context path included, e.g. http://confluence:8090/confluence
+    auth: ConfluenceAuth
+    connect_timeout: float = Field(default=5.0, gt=0)
+    # Time to wait for response headers; bodies are bounded by read_timeout between reads instead.
+    response_timeout: float = Field(default=120.0, gt=0)
+    read_timeout: float = Field(default=300.0, gt=0)
+
+
+class JwtSettings(_Strict):
+    secret: SecretStr
+    header: str = "Authorization"
+
+
+class DocumentServerSettings(_Strict):
+    public_url: str  # where browsers load api.js from
+    internal_url: str | None = None  # how the gateway reaches it; defaults to public_url
+    jwt: JwtSettings
+    timeout: float = Field(default=60.0, gt=0)
+
+
+class ProxySettings(_Strict):
+    """Reverse-proxy limits: none of aiohttp's client defaults is right for a proxy."""
+
+    max_upload_bytes: int = Field(default=1024 * MiB, gt=0)
+    max_header_bytes: int = Field(default=32 * 1024, ge=8190)
+    max_headers: int = Field(default=256, ge=32)
+    websocket_heartbeat: float = Field(default=30.0, gt=0)
+    websocket_max_message_bytes: int = Field(default=64 * MiB, ge=0)
+    shutdown_timeout: float = Field(default=60.0, ge=0)
+    # CIDRs whose X-Forwarded-* we extend instead of replacing (e.g. the TLS-terminating nginx).
+    trusted_proxies: tuple[str, ...] = ()
+
+
+class RuleSettings(_Strict):
+    """Which ONLYOFFICE actions are offered where; the first matching rule wins."""
+
+    spaces: tuple[str, ...] = ()  # space keys; empty = any
+    pages: tuple[str, ...] = ()  # page ids; empty = any
+    extensions: tuple[str, ...] = ()  # lower-case, no dot; empty = any
+    groups: tuple[str, ...] = ()  # Confluence groups of the user; empty = anyone
+    max_size: int | None = Field(default=None, gt=0)  # bytes
+    actions: tuple[Literal["edit", "view", "convert", "create"], ...] = ("edit", "view", "convert", "create")
+    enabled: bool = True  # false turns the gateway's additions off where this rule matches
+
+
+class StateSettings(_Strict):
+    redis_url: str | None = None  # None = in-memory (single replica)
+
+
+class LoggingSettings(_Strict):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "text"] = "json"
+    access_log: bool = True
+
+
+class Settings(_Strict):
+    listen: ListenSettings = ListenSettings()
+    public_url: str  # what browsers use: gateway address + Confluence context path
+    internal_url: str | None = None  # how the Document Server reaches the gateway
+    confluence: ConfluenceSettings
+    documentserver: DocumentServerSettings
+    rules: tuple[RuleSettings, ...] = ()
+    proxy: ProxySettings = ProxySettings()
+    state: StateSettings = StateSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+
+def load_settings(path: Path) -> Settings:
+    """Read, substitute and validate a config file (minimal version; see STATUS above)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    try:
+        return Settings.model_validate(data)
+    except Exception as error:
+        raise ConfigError(f"{path}: {error}") from error
