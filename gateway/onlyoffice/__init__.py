@@ -1,0 +1,1 @@
+"""The ONLYOFFICE plugin of the gateway: rules, formats, links, editor, download, saving."""
