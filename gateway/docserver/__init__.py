@@ -1,0 +1,1 @@
+"""Talking to the ONLYOFFICE Document Server: JWT rules, conversion and command clients."""

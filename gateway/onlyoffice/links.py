@@ -1,0 +1,68 @@
+"""Signed links the Document Server calls back on: file downloads and save callbacks.
+
+The Document Server stores these URLs and may use them hours later (a callback arrives when the
+last editor leaves; retries and forgotten files come later still), so their tokens are long-lived
+and bound to what they may do instead: one action, one attachment, one document key (and version
+for downloads). They are JWTs signed with the gateway's link secret, which is not the Document
+Server secret, so a Document Server admin cannot mint callback links for arbitrary attachments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from gateway.docserver.jwt import JwtError, sign, verify
+
+__all__ = [
+    "CALLBACK_LIFETIME_SECONDS",
+    "DOWNLOAD_LIFETIME_SECONDS",
+    "LinkClaims",
+    "make_link_token",
+    "read_link_token",
+]
+
+LinkAction = Literal["download", "callback"]
+
+# A session can stay open for days, and a callback can be retried after Confluence was down.
+CALLBACK_LIFETIME_SECONDS = 30 * 24 * 3600
+# Downloads happen when the session opens, on reconnects and after the key is reset (5 min).
+DOWNLOAD_LIFETIME_SECONDS = 2 * 24 * 3600
+_LIFETIMES: dict[str, int] = {"download": DOWNLOAD_LIFETIME_SECONDS, "callback": CALLBACK_LIFETIME_SECONDS}
+
+
+@dataclass(frozen=True, slots=True)
+class LinkClaims:
+    action: LinkAction
+    attachment_id: str
+    key: str
+    version: int | None = None
+    user: str | None = None  # the Confluence userKey whose editor registered the link
+
+
+def make_link_token(claims: LinkClaims, secret: str) -> str:
+    payload: dict[str, Any] = {"act": claims.action, "att": claims.attachment_id, "key": claims.key}
+    if claims.version is not None:
+        payload["ver"] = claims.version
+    if claims.user is not None:
+        payload["sub"] = claims.user
+    return sign(payload, secret, lifetime=_LIFETIMES[claims.action])
+
+
+def read_link_token(token: str, secret: str, *, action: LinkAction) -> LinkClaims:
+    """Verify a link token and that it was made for `action`; raises JwtError otherwise."""
+    claims = verify(token, secret, leeway=0)
+    if claims.get("act") != action:
+        raise JwtError(f"link token is not for {action}")
+    attachment_id, key = claims.get("att"), claims.get("key")
+    if not isinstance(attachment_id, str) or not attachment_id.isdigit() or not isinstance(key, str):
+        raise JwtError("link token lacks its attachment or key")
+    version = claims.get("ver")
+    user = claims.get("sub")
+    return LinkClaims(
+        action=action,
+        attachment_id=attachment_id,
+        key=key,
+        version=version if isinstance(version, int) else None,
+        user=user if isinstance(user, str) else None,
+    )
