@@ -1,0 +1,274 @@
+"""Confluence REST calls the ONLYOFFICE plugin needs (reference/confluence.md sections 1 and 2).
+
+Two kinds of call, kept apart on purpose:
+- as the browser user (their Cookie / Authorization forwarded): who they are and what they may see;
+  Confluence answers 404 for anything they may not see, so the gateway never shows more than it would;
+- as the service account (PAT or Basic): downloads for the Document Server and uploads of saved
+  versions. Uploads send `X-Atlassian-Token: no-check` and the gateway's own User-Agent, never a
+  browser's User-Agent/Origin/Referer, so Confluence's XSRF browser heuristics do not refuse them.
+Nothing Confluence sets on these side calls (Set-Cookie from a remember-me login) reaches a browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import AsyncIterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from gateway import __version__
+from gateway.confluence.models import Attachment, ConfluenceError, Identity, parse_attachment, parse_identity
+from gateway.settings import ConfluenceAuth
+
+__all__ = ["ConfluenceClient", "UserCredentials", "service_authorization"]
+
+USER_AGENT = f"onlyoffice-gateway/{__version__}"
+_ATTACHMENT_EXPAND = "version,container,container.space,space,operations"
+
+
+@dataclass(frozen=True, slots=True)
+class UserCredentials:
+    """What identifies a browser user to Confluence: their whole Cookie header and Authorization."""
+
+    cookie: str | None = None
+    authorization: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> UserCredentials:
+        return cls(cookie=headers.get("Cookie") or None, authorization=headers.get("Authorization") or None)
+
+    @property
+    def present(self) -> bool:
+        return bool(self.cookie or self.authorization)
+
+    def headers(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self.cookie:
+            found["Cookie"] = self.cookie
+        if self.authorization:
+            found["Authorization"] = self.authorization
+        return found
+
+    def fingerprint(self) -> str:
+        """A cache key that does not keep the credentials themselves in memory."""
+        raw = f"{self.cookie or ''}\x00{self.authorization or ''}".encode()
+        return hashlib.sha256(raw).hexdigest()
+
+
+def service_authorization(auth: ConfluenceAuth) -> str:
+    """The Authorization header of the service account: Bearer PAT, else Basic."""
+    if auth.token is not None:
+        return f"Bearer {auth.token.get_secret_value()}"
+    if auth.username is None or auth.password is None:
+        raise ValueError("confluence.auth needs a token or a username and password")
+    pair = f"{auth.username}:{auth.password.get_secret_value()}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+class ConfluenceClient:
+    """REST client bound to one Confluence (its URL includes the context path)."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: URL, service_auth: str) -> None:
+        self._session = session
+        self._base = base_url
+        self._service_headers = {
+            "Authorization": service_auth,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+
+    @property
+    def base_url(self) -> URL:
+        return self._base
+
+    def url(self, path: str) -> URL:
+        """`path` relative to the base (as in `_links.download`), kept under the base path."""
+        relative = path.lstrip("/")
+        joined = URL(str(self._base).rstrip("/") + "/" + relative, encoded=True)
+        if not joined.path.startswith(self._base.path.rstrip("/") + "/"):
+            raise ConfluenceError(f"refusing a path outside Confluence: {path!r}", 400)
+        return joined
+
+    async def _get_json(
+        self, path: str, headers: Mapping[str, str], params: Mapping[str, str] | None = None
+    ) -> Any:
+        try:
+            async with self._session.get(
+                self.url(path), headers=headers, params=params, allow_redirects=False
+            ) as response:
+                body = await response.read()
+                if response.status != 200:
+                    raise ConfluenceError(
+                        f"GET {path}: Confluence answered {response.status}", response.status
+                    )
+        except aiohttp.ClientError as error:
+            raise ConfluenceError(f"GET {path}: Confluence unreachable ({type(error).__name__})") from error
+        except TimeoutError as error:
+            raise ConfluenceError(f"GET {path}: Confluence timed out") from error
+        try:
+            return json.loads(body)
+        except ValueError as error:
+            raise ConfluenceError(f"GET {path}: Confluence sent invalid JSON", 502) from error
+
+    def _user_headers(self, credentials: UserCredentials) -> dict[str, str]:
+        return {**credentials.headers(), "Accept": "application/json", "User-Agent": USER_AGENT}
+
+    async def current_user(self, credentials: UserCredentials) -> Identity:
+        """Who the browser is; expired or missing sessions are anonymous (200), bad Basic is 401."""
+        if not credentials.present:
+            return Identity.anonymous_user()
+        try:
+            data = await self._get_json("rest/api/user/current", self._user_headers(credentials))
+        except ConfluenceError as error:
+            if error.status == 401:
+                return Identity.anonymous_user()
+            raise
+        return parse_identity(data)
+
+    async def attachment(
+        self, attachment_id: str, credentials: UserCredentials | None = None
+    ) -> Attachment | None:
+        """The attachment as the user (or the service account) sees it; None when hidden or unknown."""
+        if not attachment_id.isdigit():
+            return None
+        headers = self._service_headers if credentials is None else self._user_headers(credentials)
+        try:
+            data = await self._get_json(
+                f"rest/api/content/{attachment_id}", headers, {"expand": _ATTACHMENT_EXPAND}
+            )
+        except ConfluenceError as error:
+            if error.status in (401, 403, 404):
+                return None
+            raise
+        if data.get("type") != "attachment":
+            return None
+        return parse_attachment(data)
+
+    async def page_operations(self, page_id: str, credentials: UserCredentials) -> frozenset[tuple[str, str]]:
+        """What the user may do on a page (`expand=operations`): ("update", "page"), ("create", "attachment")..."""
+        try:
+            data = await self._get_json(
+                f"rest/api/content/{page_id}", self._user_headers(credentials), {"expand": "operations"}
+            )
+        except ConfluenceError as error:
+            if error.status in (401, 403, 404):
+                return frozenset()
+            raise
+        return frozenset(
+            (str(o.get("operation")), str(o.get("targetType"))) for o in data.get("operations") or ()
+        )
+
+    async def user_groups(self, username: str) -> frozenset[str]:
+        """Group names of a user (service account call), for group conditions in rules."""
+        data = await self._get_json("rest/api/user/memberof", self._service_headers, {"username": username})
+        return frozenset(str(group.get("name")) for group in data.get("results") or ())
+
+    async def open_download(
+        self, attachment: Attachment, version: int | None = None
+    ) -> aiohttp.ClientResponse:
+        """Start streaming an attachment version as the service account; the caller must release it."""
+        url = self.url(attachment.download_path)
+        if version is not None:
+            url = url.update_query(version=str(version))
+        try:
+            response = await self._session.get(url, headers=self._service_headers, allow_redirects=False)
+        except aiohttp.ClientError as error:
+            raise ConfluenceError(
+                f"download of attachment {attachment.id} failed ({type(error).__name__})"
+            ) from error
+        if response.status != 200:
+            response.release()
+            raise ConfluenceError(
+                f"download of attachment {attachment.id}: Confluence answered {response.status}",
+                response.status,
+            )
+        return response
+
+    async def upload_new_version(
+        self,
+        attachment: Attachment,
+        data: bytes | AsyncIterable[bytes],
+        *,
+        media_type: str,
+        comment: str | None = None,
+        minor_edit: bool = False,
+    ) -> Attachment:
+        """POST .../child/attachment/{id}/data: one new version, keeping the existing file name."""
+        path = f"rest/api/content/{attachment.page_id}/child/attachment/{attachment.id}/data"
+        return await self._upload(path, attachment.title, data, media_type, comment, minor_edit, single=True)
+
+    async def create_attachment(
+        self,
+        page_id: str,
+        filename: str,
+        data: bytes | AsyncIterable[bytes],
+        *,
+        media_type: str,
+        comment: str | None = None,
+    ) -> Attachment:
+        """POST .../child/attachment: a new attachment (400 from Confluence if the name exists)."""
+        path = f"rest/api/content/{page_id}/child/attachment"
+        return await self._upload(path, filename, data, media_type, comment, False, single=False)
+
+    async def _upload(
+        self,
+        path: str,
+        filename: str,
+        data: bytes | AsyncIterable[bytes],
+        media_type: str,
+        comment: str | None,
+        minor_edit: bool,
+        *,
+        single: bool,
+    ) -> Attachment:
+        with aiohttp.MultipartWriter("form-data") as writer:
+            part = writer.append(data, {"Content-Type": media_type})
+            # Raw UTF-8 file names, as browsers send them; percent-encoding would rename the file.
+            part.set_content_disposition("form-data", quote_fields=False, name="file", filename=filename)
+            if comment:
+                writer.append(comment, {"Content-Type": "text/plain; charset=utf-8"}).set_content_disposition(
+                    "form-data", name="comment"
+                )
+            writer.append("true" if minor_edit else "false").set_content_disposition(
+                "form-data", name="minorEdit"
+            )
+        headers = {**self._service_headers, "X-Atlassian-Token": "no-check"}
+        try:
+            async with self._session.post(
+                self.url(path), data=writer, headers=headers, allow_redirects=False
+            ) as response:
+                body = await response.read()
+                if response.status != 200:
+                    raise ConfluenceError(
+                        f"upload to {path}: Confluence answered {response.status}: {_message(body)}",
+                        response.status,
+                    )
+        except aiohttp.ClientError as error:
+            raise ConfluenceError(
+                f"upload to {path}: Confluence unreachable ({type(error).__name__})"
+            ) from error
+        except TimeoutError as error:
+            raise ConfluenceError(f"upload to {path}: Confluence timed out") from error
+        try:
+            result = json.loads(body)
+            if not single:
+                result = result["results"][0]
+        except (ValueError, KeyError, IndexError, TypeError) as error:
+            raise ConfluenceError(f"upload to {path}: unexpected answer from Confluence", 502) from error
+        return parse_attachment(result)
+
+
+def _message(body: bytes) -> str:
+    """Confluence's error `message` (JSON) or the first line of a plain-text answer, kept short."""
+    try:
+        parsed = json.loads(body)
+        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
+            return parsed["message"][:300]
+    except ValueError:
+        pass
+    return body[:200].decode("utf-8", "replace").splitlines()[0] if body.strip() else "(empty)"

@@ -1,0 +1,98 @@
+"""What the gateway reads from Confluence's REST JSON (reference/confluence.md sections 1.2-1.9)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Attachment", "ConfluenceError", "Identity", "parse_attachment", "parse_identity"]
+
+
+class ConfluenceError(Exception):
+    """Confluence answered something the gateway cannot use; `status` is its HTTP status (0: no answer)."""
+
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying later: no answer, rate limited, or a server-side failure."""
+        return self.status == 0 or self.status == 429 or self.status >= 500
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The user behind a browser's cookies or Authorization header."""
+
+    anonymous: bool
+    username: str | None
+    user_key: str | None
+    display_name: str
+    avatar_path: str | None = None
+
+    @classmethod
+    def anonymous_user(cls) -> Identity:
+        return cls(anonymous=True, username=None, user_key=None, display_name="Anonymous")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    id: str
+    title: str
+    version: int
+    media_type: str
+    size: int | None
+    page_id: str
+    page_title: str
+    space_key: str | None
+    download_path: str  # relative to the base URL, as in `_links.download`
+    operations: frozenset[tuple[str, str]] = frozenset()  # (operation, targetType), when expanded
+
+
+def _digits(value: Any) -> str:
+    text = str(value)
+    return text[3:] if text.startswith("att") else text
+
+
+def parse_attachment(data: Mapping[str, Any]) -> Attachment:
+    """An attachment Content object, expanded with version and container (space optional)."""
+    try:
+        container = data.get("container") or {}
+        space = container.get("space") or data.get("space") or {}
+        extensions = data.get("extensions") or {}
+        metadata = data.get("metadata") or {}
+        operations = frozenset(
+            (str(item.get("operation")), str(item.get("targetType"))) for item in data.get("operations") or ()
+        )
+        size = extensions.get("fileSize")
+        return Attachment(
+            id=_digits(data["id"]),
+            title=str(data["title"]),
+            version=int(data["version"]["number"]),
+            media_type=str(
+                extensions.get("mediaType") or metadata.get("mediaType") or "application/octet-stream"
+            ),
+            size=int(size) if size is not None else None,
+            page_id=_digits(container["id"]),
+            page_title=str(container.get("title", "")),
+            space_key=space.get("key"),
+            download_path=str(data["_links"]["download"]),
+            operations=operations,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfluenceError(f"unexpected attachment JSON from Confluence: {error!r}", 502) from error
+
+
+def parse_identity(data: Mapping[str, Any]) -> Identity:
+    if data.get("type") != "known":
+        return Identity.anonymous_user()
+    picture = data.get("profilePicture") or {}
+    return Identity(
+        anonymous=False,
+        username=data.get("username"),
+        user_key=data.get("userKey"),
+        display_name=str(data.get("displayName") or data.get("username") or ""),
+        avatar_path=picture.get("path") if not picture.get("isDefault") else None,
+    )
