@@ -109,10 +109,29 @@ def _validate(source: Source) -> Settings:
                     if not any(problem.loc[: len(loc)] == loc for loc in known if loc):
                         problems.append(problem)
     if problems or settings is None:
-        raise ConfigError([_format(source, p) for p in _ordered(problems)])
+        secrets = _secret_values(source.data, ())
+        raise ConfigError([_scrub(_format(source, p), secrets) for p in _ordered(problems)])
     for loc, text in settings_warnings(settings):
         _log.warning("%s", _format(source, Problem(loc, text, source.line_of(loc))))
     return settings
+
+
+def _secret_values(value: Any, loc: Loc) -> set[str]:
+    """Every string given for a secret key: not to appear in any message, whatever key it is about."""
+    if isinstance(value, Mapping):
+        return set().union(*(_secret_values(v, (*loc, str(k))) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return set().union(*(_secret_values(v, (*loc, i)) for i, v in enumerate(value)))
+    # Shorter strings are not scrubbed: they would mangle messages, and are not echoed in the first place.
+    if isinstance(value, str) and len(value) >= 4 and loc and _is_secret(loc):
+        return {value}
+    return set()
+
+
+def _scrub(message: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, "[redacted]")
+    return message
 
 
 def _ordered(problems: list[Problem]) -> list[Problem]:
@@ -152,7 +171,8 @@ def _explain(detail: ErrorDetails, source: Source) -> list[Problem]:
     elif isinstance(cause, ValueError):
         text = str(cause)
     elif kind in ("string_type", "string_sub_type"):
-        text = f"must be text{got}"
+        quote = "; put it in quotes" if isinstance(value, bool | int | float) else ""
+        text = f"must be text{got}{quote}"
     elif kind in ("int_type", "int_parsing", "int_from_float"):
         text = f"must be a whole number{got}"
     elif kind in ("float_type", "float_parsing"):

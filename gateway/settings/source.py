@@ -108,11 +108,7 @@ def read_yaml(text: str, *, name: str, environ: Mapping[str, str], base_dir: Pat
     try:
         root = yaml.compose(_WRAPPED.sub(rf"{_OPEN}\1{_CLOSE}", text), Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = f" (column {mark.column + 1})" if mark is not None else ""
-        problem = _unwrap(error.problem or error.context or "unreadable")
-        line = mark.line + 1 if mark is not None else None
-        source.problems.append(Problem((), f"invalid YAML: {problem}{where}", line))
+        source.problems.append(_syntax_problem(error))
         return source
     except yaml.YAMLError as error:
         source.problems.append(Problem((), f"invalid YAML: {error}"))
@@ -129,6 +125,20 @@ def read_yaml(text: str, *, name: str, environ: Mapping[str, str], base_dir: Pat
     source.lines[()] = _line(root)
     source.data = _Walker(source, environ, base_dir).walk(root, ())
     return source
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError) -> Problem:
+    """PyYAML's problem and context in one sentence, on the line where parsing stopped."""
+    mark, context = error.problem_mark or error.context_mark, error.context
+    text = _unwrap(error.problem or context or "unreadable")
+    if mark is not None:
+        text += f" (column {mark.column + 1})"
+    if context and error.problem:
+        if context.startswith("expected"):  # "expected a single document..., but found another"
+            text = f"{context}, {text}"
+        elif error.context_mark is not None:
+            text += f", {context} that starts on line {error.context_mark.line + 1}"
+    return Problem((), f"invalid YAML: {text}", mark.line + 1 if mark is not None else None)
 
 
 def read_mapping(
