@@ -246,5 +246,4 @@ def _kind(node: Node) -> str:
         return "a mapping"
     if isinstance(node, SequenceNode):
         return "a list"
-    tag = str(node.tag).rsplit(":", 1)[-1]
-    return f"{tag} {node.value!r}" if tag != "null" else "null"
+    return "null" if str(node.tag).endswith(":null") else repr(_unwrap(str(node.value)))
