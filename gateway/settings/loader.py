@@ -105,8 +105,9 @@ def _validate(source: Source) -> Settings:
             known = [p.loc for p in problems]
             for detail in error.errors():
                 for problem in _explain(detail, source):
-                    # A key that already failed to read (e.g. a missing variable) is not reported twice.
-                    if not any(problem.loc[: len(loc)] == loc for loc in known if loc):
+                    # A key that failed to read (e.g. a missing variable) is reported once: not again
+                    # by pydantic, at the key, inside it or at the mappings that hold it.
+                    if not any(_related(problem.loc, loc) for loc in known if loc):
                         problems.append(problem)
     if problems or settings is None:
         secrets = _secret_values(source.data, ())
@@ -132,6 +133,11 @@ def _scrub(message: str, secrets: set[str]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         message = message.replace(secret, "[redacted]")
     return message
+
+
+def _related(a: Loc, b: Loc) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
 
 
 def _ordered(problems: list[Problem]) -> list[Problem]:
@@ -160,8 +166,9 @@ def _explain(detail: ErrorDetails, source: Source) -> list[Problem]:
     cause = ctx.get("error")
     if isinstance(cause, CrossFieldError):
         return [Problem(where, text, source.line_of(where)) for where, text in cause.problems]
-    show = not _is_secret(loc) and loc not in source.from_files
     value = detail.get("input")
+    # A secret's value is never described, except for its shape ("a list"), which reveals nothing.
+    show = (not _is_secret(loc) and loc not in source.from_files) or isinstance(value, Mapping | list)
     got = f", got {_describe(value)}" if show else ""
     kind = detail["type"]
     if kind == "missing":

@@ -161,7 +161,7 @@ def _expand_plain(value: Any, loc: Loc, source: Source, environ: Mapping[str, st
         if used_file:
             source.from_files.add(loc)
         source.problems.extend(Problem(loc, p) for p in problems)
-        return text
+        return None if problems else text
     return value
 
 
@@ -222,7 +222,7 @@ class _Walker:
                 self.source.from_files.add(loc)
             for problem in problems:
                 self._problem(loc, problem, node)
-            return text
+            return None if problems else text  # half-substituted text must not be mistaken for a value
         try:
             return self.constructor.construct_object(node, deep=True)
         except ConstructorError as error:
