@@ -28,14 +28,13 @@ _SECRET_KEY = re.compile(
     r"authorization|cookie|password|passwd|secret|token|jwt|api[-_]?key|session", re.IGNORECASE
 )
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # A JWT anywhere (three base64url parts, header always starts {" -> eyJ).
-    (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"), REDACTED),
     # Header lines and key: value / key=value pairs, quoted or not ("Cookie: a=b; c=d" to end of line).
     (
         re.compile(
             r"""(?ix)
             (\b(?:proxy-)?authorization|\bset-cookie|\bcookie)
             (["']?\s*[:=]\s*)
+            (?!\[redacted\])
             ("[^"]*"|'[^']*'|[^\r\n]+?)
             (?=["']?\s*(?:[,}\]\r\n]|$))"""
         ),
@@ -46,10 +45,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"""(?ix)
             (\b[\w-]*(?:password|passwd|secret|token|jwt|api[-_]?key)\b["']?\s*[:=]\s*)
+            (?!\[redacted\])
             ("[^"]*"|'[^']*'|[^\s&;,"'}\]]+)"""
         ),
         rf"\1{REDACTED}",
     ),
+    # A JWT anywhere (three base64url parts, header always starts {" -> eyJ).
+    (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*"), REDACTED),
 )
 # Attributes every LogRecord has: anything else came from `extra=` and is logged as a field.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
