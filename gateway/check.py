@@ -204,8 +204,9 @@ async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
         results.append(await _probe("docserver api.js", _ds_api_js, session, settings, ds_timeout))
     width = max(len(r.name) for r in results)
     for result in results:
-        # Details quote URLs and headers from the other side: scrub them as a log line would be.
-        print(f"{result.status:<4}  {result.name:<{width}}  {redact(result.detail)}", file=stream)
+        # Probe details quote what the other side sent: scrub them as a log line would be.
+        detail = result.detail if result.name == "config" else redact(result.detail)
+        print(f"{result.status:<4}  {result.name:<{width}}  {detail}", file=stream)
     failed = sum(r.status == "FAIL" for r in results)
     print(f"{failed} check(s) failed" if failed else "all checks passed", file=stream)
     return 1 if failed else 0
