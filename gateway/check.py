@@ -36,6 +36,7 @@ class CheckResult:
     name: str
     status: str  # OK, FAIL, WARN or SKIP
     detail: str
+    reached: bool = True  # False when the server could not be reached at all
 
 
 class _Failed(Exception):
@@ -168,9 +169,10 @@ async def _probe(
     except _Failed as failure:
         return CheckResult(name, "FAIL", str(failure))
     except TimeoutError:
-        return CheckResult(name, "FAIL", f"no answer within {timeout:g} s")
+        return CheckResult(name, "FAIL", f"no answer within {timeout:g} s", reached=False)
     except aiohttp.ClientConnectorError as error:
-        return CheckResult(name, "FAIL", f"cannot connect to {error.host}:{error.port}: {error.os_error}")
+        detail = f"cannot connect to {error.host}:{error.port}: {error.os_error}"
+        return CheckResult(name, "FAIL", detail, reached=False)
     except (aiohttp.ClientError, OSError, ValueError) as error:
         return CheckResult(name, "FAIL", f"{type(error).__name__}: {error}")
 
@@ -192,7 +194,7 @@ async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
     ) as session:
         status = await _probe("confluence status", _confluence_status, session, settings, confluence_timeout)
         results.append(status)
-        if status.status == "OK" or "HTTP" in status.detail:
+        if status.reached:
             results.append(
                 await _probe("confluence account", _confluence_account, session, settings, confluence_timeout)
             )

@@ -287,3 +287,23 @@ async def test_unexpected_answers(aiohttp_server: ServerFactory, status: int) ->
         assert lines[1] == f"FAIL confluence status {base}/status: HTTP 500"
         assert lines[2] == f"FAIL confluence account {base}/rest/api/user/current: HTTP 500"
     assert code == 1
+
+
+async def test_unreachable_confluence_skips_the_account_check(aiohttp_server: ServerFactory) -> None:
+    docserver = await aiohttp_server(docserver_app())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = load_settings_from_mapping(
+        {
+            "public_url": "https://wiki.example.com/confluence",
+            "confluence": {"url": f"http://127.0.0.1:{port}/confluence", "auth": {"token": TOKEN}},
+            "documentserver": {"public_url": str(docserver.make_url("/")), "jwt": {"secret": SECRET}},
+        }
+    )
+    code, lines = await check(settings)
+    assert lines[1].startswith(f"FAIL confluence status cannot connect to 127.0.0.1:{port}:")
+    assert lines[2] == "SKIP confluence account Confluence is not reachable"
+    assert [line.split()[0] for line in lines[3:6]] == ["OK", "OK", "OK"]
+    assert lines[-1] == "1 check(s) failed"
+    assert code == 1
