@@ -202,7 +202,10 @@ async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
             results.append(CheckResult("confluence account", "SKIP", "Confluence is not reachable"))
         health = await _probe("docserver health", _ds_health, session, settings, ds_timeout)
         results.append(health)
-        results.append(await _probe("docserver version", _ds_version, session, settings, ds_timeout))
+        if health.reached:
+            results.append(await _probe("docserver version", _ds_version, session, settings, ds_timeout))
+        else:
+            results.append(CheckResult("docserver version", "SKIP", "the Document Server is not reachable"))
         results.append(await _probe("docserver api.js", _ds_api_js, session, settings, ds_timeout))
     width = max(len(r.name) for r in results)
     for result in results:
