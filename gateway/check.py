@@ -126,16 +126,21 @@ async def _ds_health(session: aiohttp.ClientSession, settings: Settings) -> str:
 
 
 async def _ds_version(session: aiohttp.ClientSession, settings: Settings) -> str:
-    url = f"{_internal_ds(settings)}/command"
-    body, headers = sign_command(settings, {"c": "version"})
-    async with session.post(url, json=body, headers=headers, allow_redirects=False) as response:
-        if response.status != 200:
-            raise _Failed(f"{url}: HTTP {response.status}")
-        try:
-            answer = json.loads(await _read(response))
-            error = answer.get("error")
-        except (ValueError, AttributeError):
-            raise _Failed(f"{url}: not a command-service answer") from None
+    # /command exists since 8.2; older servers only have the legacy CommandService.ashx.
+    for path in ("/command", "/coauthoring/CommandService.ashx"):
+        url = f"{_internal_ds(settings)}{path}"
+        body, headers = sign_command(settings, {"c": "version"})
+        async with session.post(url, json=body, headers=headers, allow_redirects=False) as response:
+            if response.status == 404 and path == "/command":
+                continue
+            if response.status != 200:
+                raise _Failed(f"{url}: HTTP {response.status}")
+            try:
+                answer = json.loads(await _read(response))
+                error = answer.get("error")
+            except (ValueError, AttributeError):
+                raise _Failed(f"{url}: not a command-service answer") from None
+        break
     if error == 6:
         raise _Failed("JWT secret rejected by the Document Server (error 6: invalid token)")
     if error == 7:

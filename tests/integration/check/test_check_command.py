@@ -60,7 +60,9 @@ def confluence_app(context: str = "/confluence", state: str = "RUNNING") -> web.
     return app
 
 
-def docserver_app(*, secret: str = SECRET, healthy: bool = True, delay: float = 0.0) -> web.Application:
+def docserver_app(
+    *, secret: str = SECRET, healthy: bool = True, delay: float = 0.0, command_path: str = "/command"
+) -> web.Application:
     received: list[dict[str, Any]] = []
 
     async def healthcheck(request: web.Request) -> web.Response:
@@ -91,7 +93,7 @@ def docserver_app(*, secret: str = SECRET, healthy: bool = True, delay: float = 
     app = web.Application()
     app[RECEIVED] = received
     app.router.add_get("/healthcheck", healthcheck)
-    app.router.add_post("/command", command)
+    app.router.add_post(command_path, command)
     app.router.add_get(API_JS, api_js)
     return app
 
@@ -309,3 +311,13 @@ async def test_unreachable_confluence_skips_the_account_check(aiohttp_server: Se
     assert [line.split()[0] for line in lines[3:6]] == ["OK", "OK", "OK"]
     assert lines[-1] == "1 check(s) failed"
     assert code == 1
+
+
+async def test_document_server_before_8_2_has_only_the_legacy_command_path(
+    aiohttp_server: ServerFactory,
+) -> None:
+    confluence = await aiohttp_server(confluence_app())
+    docserver = await aiohttp_server(docserver_app(command_path="/coauthoring/CommandService.ashx"))
+    code, lines = await check(settings_for(confluence, docserver))
+    assert "OK docserver version version 8.3.0.100, JWT secret accepted" in lines
+    assert code == 0
