@@ -28,6 +28,7 @@ __all__ = [
     "RedisUrl",
     "SpaceKey",
     "context_path",
+    "cross_field_problems",
     "origin",
 ]
 
