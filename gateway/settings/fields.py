@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, SecretStr
+from pydantic import AfterValidator, BeforeValidator, SecretStr
 from yarl import URL
 
 __all__ = [
@@ -23,10 +23,12 @@ __all__ = [
     "HttpUrl",
     "ListenHost",
     "Loc",
+    "LogLevel",
     "NonEmptySecret",
     "PageId",
     "RedisUrl",
     "SpaceKey",
+    "check_auth",
     "context_path",
     "cross_field_problems",
     "origin",
@@ -132,6 +134,10 @@ def _check_not_blank(value: str) -> str:
     return value
 
 
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
 HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
 DocumentServerUrl = Annotated[str, AfterValidator(_check_document_server_url)]
 RedisUrl = Annotated[str, AfterValidator(_check_redis_url)]
@@ -142,6 +148,18 @@ PageId = Annotated[str, AfterValidator(_check_page_id)]
 SpaceKey = Annotated[str, AfterValidator(_check_space_key)]
 GroupName = Annotated[str, AfterValidator(_check_not_blank)]
 ListenHost = Annotated[str, AfterValidator(_check_not_blank)]
+LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)]  # "info" too
+
+
+def check_auth(auth: Any) -> None:
+    """The service account needs exactly one method: a token, or a username with its password."""
+    if auth.token is not None and (auth.username is not None or auth.password is not None):
+        raise ValueError("give either token or username and password, not both")
+    if auth.token is None and auth.username is None and auth.password is None:
+        raise ValueError("needs token (a Personal Access Token), or username and password")
+    if auth.token is None and (auth.username is None or auth.password is None):
+        missing = "password" if auth.password is None else "username"
+        raise ValueError(f"username and password go together: {missing} is missing")
 
 
 def context_path(url: str) -> str:

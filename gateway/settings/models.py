@@ -1,15 +1,18 @@
-"""The settings models: every key an admin can configure, its type and its default.
+"""Typed, validated settings from the YAML config file.
 
-Frozen pydantic models; unknown keys are errors (a typo must not silently fall back to a default).
-Value checks are the annotated types of fields.py; reading YAML and reporting errors with file and
-line is loader.py's job. Other modules code against these names: add, do not rename.
+Everything an admin configures lives in one YAML file; this module turns it into frozen pydantic
+models. Unknown keys are errors (a typo must not silently fall back to a default), `${NAME}` takes
+a value from the environment, and every error names the file, the line and the key.
+
+Models are settled (other modules code against these names: add, do not rename); value checks are in
+fields.py, reading YAML and locating errors in source.py and loader.py.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.settings.fields import (
     CrossFieldError,
@@ -19,10 +22,12 @@ from gateway.settings.fields import (
     HeaderName,
     HttpUrl,
     ListenHost,
+    LogLevel,
     NonEmptySecret,
     PageId,
     RedisUrl,
     SpaceKey,
+    check_auth,
     cross_field_problems,
 )
 
@@ -60,13 +65,7 @@ class ConfluenceAuth(_Strict):
 
     @model_validator(mode="after")
     def _one_method(self) -> ConfluenceAuth:
-        if self.token is not None and (self.username is not None or self.password is not None):
-            raise ValueError("give either token or username and password, not both")
-        if self.token is None and self.username is None and self.password is None:
-            raise ValueError("needs token (a Personal Access Token), or username and password")
-        if self.token is None and (self.username is None or self.password is None):
-            missing = "password" if self.password is None else "username"
-            raise ValueError(f"username and password go together: {missing} is missing")
+        check_auth(self)
         return self
 
 
@@ -121,14 +120,10 @@ class StateSettings(_Strict):
 
 
 class LoggingSettings(_Strict):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: LogLevel = "INFO"
     format: Literal["json", "text"] = "json"
     access_log: bool = True
 
-    @field_validator("level", mode="before")
-    @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
 
 
 class Settings(_Strict):
