@@ -10,18 +10,17 @@ Failures are reported, never raised; secrets are never printed.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import sys
-import time
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 import aiohttp
-import jwt
 
+from gateway.confluence.client import service_authorization
+from gateway.docserver.jwt import bearer_value, sign, sign_header_payload
 from gateway.logs import redact
 from gateway.settings import Settings, settings_warnings
 
@@ -45,24 +44,18 @@ class _Failed(Exception):
 
 def service_account_headers(settings: Settings) -> dict[str, str]:
     """Authorization for the service account: Bearer for a token (PAT), Basic for a password."""
-    auth = settings.confluence.auth
-    if auth.token is not None:
-        return {"Authorization": f"Bearer {auth.token.get_secret_value()}"}
-    assert auth.username is not None and auth.password is not None  # the model guarantees one method
-    pair = f"{auth.username}:{auth.password.get_secret_value()}".encode()
-    return {"Authorization": f"Basic {base64.b64encode(pair).decode('ascii')}"}
+    return {"Authorization": service_authorization(settings.confluence.auth)}
 
 
 def sign_command(settings: Settings, body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """A command-service request signed both ways, as ONLYOFFICE's examples do: body and header."""
     jwt_settings = settings.documentserver.jwt
     secret = jwt_settings.secret.get_secret_value()
-    now = int(time.time())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a short secret is reported by the check itself
-        body_token = jwt.encode({**body, "iat": now, "exp": now + 300}, secret, algorithm="HS256")
-        header_token = jwt.encode({"payload": body, "iat": now, "exp": now + 300}, secret, algorithm="HS256")
-    return {**body, "token": body_token}, {jwt_settings.header: f"Bearer {header_token}"}
+        body_token = sign(body, secret)
+        header_token = sign_header_payload(body, secret)
+    return {**body, "token": body_token}, {jwt_settings.header: bearer_value(header_token)}
 
 
 async def _read(response: aiohttp.ClientResponse) -> bytes:
