@@ -15,7 +15,7 @@ from aiohttp import web
 from .cache import CacheFiles, base_url_from_request
 from .convert import read_request_params
 from .egress import Egress
-from .sessions import NoChanges, SessionManager, UnknownKey
+from .sessions import NoCallbackUrl, NoChanges, SessionManager, UnknownKey
 from .tokens import TokenError, TokenExpired
 
 __all__ = ["CommandService", "build_number"]
@@ -65,7 +65,7 @@ class CommandService:
             answer["error"] = 1
         except NoChanges:
             answer["error"] = 4
-        except LookupError:
+        except NoCallbackUrl:
             answer["error"] = 2
         except Exception:
             answer["error"] = 3

@@ -23,7 +23,7 @@ from .models import Change, Participant, Session, changes_zip, history_changes, 
 from .store import CachedDocument, DocStore, ForgottenFile
 from .tokens import EditorError, as_object, verify_config_token
 
-__all__ = ["KEY_PATTERN", "NoChanges", "OpenResult", "SessionManager", "UnknownKey", "output_type"]
+__all__ = ["KEY_PATTERN", "NoCallbackUrl", "NoChanges", "OpenResult", "SessionManager", "UnknownKey", "output_type"]
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z\-._=]{1,128}$")
 _LEGACY_TO_OOXML = {"doc": "docx", "xls": "xlsx", "ppt": "pptx"}
@@ -36,6 +36,10 @@ def output_type(file_type: str) -> str:
 
 class UnknownKey(Exception):
     """No session and no record for that key (command error 1)."""
+
+
+class NoCallbackUrl(Exception):
+    """No callbackUrl is stored for the key (command error 2)."""
 
 
 class NoChanges(Exception):
@@ -364,7 +368,7 @@ class SessionManager:
         url = session.callback_url if session is not None else None
         url = url or (doc.callback_url if doc is not None else None)
         if not url:
-            raise LookupError(key)
+            raise NoCallbackUrl(key)
         users = session.editor_ids() if session is not None else []
         if users or (session is not None and session.has_changes()):
             body: dict[str, Any] = {"key": key, "status": 1, "users": users}
