@@ -23,7 +23,15 @@ from .models import Change, Participant, Session, changes_zip, history_changes, 
 from .store import CachedDocument, DocStore, ForgottenFile
 from .tokens import EditorError, as_object, verify_config_token
 
-__all__ = ["KEY_PATTERN", "NoCallbackUrl", "NoChanges", "OpenResult", "SessionManager", "UnknownKey", "output_type"]
+__all__ = [
+    "KEY_PATTERN",
+    "NoCallbackUrl",
+    "NoChanges",
+    "OpenResult",
+    "SessionManager",
+    "UnknownKey",
+    "output_type",
+]
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z\-._=]{1,128}$")
 _LEGACY_TO_OOXML = {"doc": "docx", "xls": "xlsx", "ppt": "pptx"}
