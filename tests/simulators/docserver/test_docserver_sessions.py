@@ -251,3 +251,11 @@ async def test_unknown_and_invalid_requests_to_the_editor_channel(sim: Sim) -> N
         assert await resp.json() == {"closed": True}
         resp = await client.post(sim.url("/doc/k/c/append"), json={"connection": "nope", "text": "x"})
         assert await resp.json() == {"closed": True}
+
+
+async def test_browser_connection_that_stops_polling_is_disconnected(make_sim: Any, host: StubHost) -> None:
+    sim = await make_sim(connection_timeout=0.3)
+    await open_editor(sim, editor_config(host, "doc-11"))
+    await host.wait_callbacks(2, timeout=10)
+    assert [b["status"] for b in host.bodies()] == [1, 4]
+    assert "doc-11" not in sim.state.sessions
