@@ -72,6 +72,7 @@ class SessionManager:
     version: str
     sessions: dict[str, Session] = field(default_factory=dict)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     # -- background work --------------------------------------------------------------------
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
@@ -142,17 +143,19 @@ class SessionManager:
 
         warning: str | None = None
         outdated = False
-        session = self.sessions.get(key)
-        if session is None:
-            recent = self.store.is_update_version(key)
-            if recent:
-                outdated = True
-                mode = "view"
-                warning = "The file version has been changed. The page will be reloaded."
-            elif recent is None:
-                self.store.drop_document(key)
-            session, warning_open = await self._new_session(key, url, file_type, title, signed=signed)
-            warning = warning or warning_open
+        recent = self.store.is_update_version(key)
+        if recent:
+            # §8.2: the key was saved (status 2) less than 5 min ago: read-only, "version changed".
+            outdated = True
+            mode = "view"
+            warning = "The file version has been changed. The page will be reloaded."
+        async with self._lock(key):
+            session = self.sessions.get(key)
+            if session is None:
+                if recent is None:
+                    self.store.drop_document(key)  # window over: DS forgets the key and re-downloads
+                session, warning_open = await self._new_session(key, url, file_type, title, signed=signed)
+                warning = warning or warning_open
         participant = Participant(
             connection=secrets.token_urlsafe(16),
             key=key,
@@ -196,10 +199,8 @@ class SessionManager:
             text = extract_text(file_type, content)
         except DocumentError as exc:
             raise EditorError(-82, f"An error has occurred while opening the file. {exc}") from exc
-        session = self.sessions.get(key)  # another editor may have won the race while we downloaded
-        if session is None:
-            session = Session(key, file_type, title, url, content, text, from_forgotten=from_forgotten)
-            self.sessions[key] = session
+        session = Session(key, file_type, title, url, content, text, from_forgotten=from_forgotten)
+        self.sessions[key] = session
         return session, warning
 
     async def join(
@@ -231,8 +232,15 @@ class SessionManager:
         self._join(session, participant)
         return participant
 
+    def _lock(self, key: str) -> asyncio.Lock:
+        """Concurrent opens of one key download once and share one session."""
+        lock = self.locks.get(key)
+        if lock is None:
+            lock = self.locks[key] = asyncio.Lock()
+        return lock
+
     def _join(self, session: Session, participant: Participant) -> None:
-        if session.save_task is not None and not session.saving:
+        if participant.editing and session.save_task is not None and not session.saving:
             session.save_task.cancel()  # an editor came back during the save delay
             session.save_task = None
         session.participants[participant.connection] = participant

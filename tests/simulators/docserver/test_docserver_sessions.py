@@ -259,3 +259,27 @@ async def test_browser_connection_that_stops_polling_is_disconnected(make_sim: A
     await host.wait_callbacks(2, timeout=10)
     assert [b["status"] for b in host.bodies()] == [1, 4]
     assert "doc-11" not in sim.state.sessions
+
+
+async def test_concurrent_opens_of_one_key_download_once(sim: Sim, host: StubHost) -> None:
+    import asyncio
+
+    answers = await asyncio.gather(*(open_editor(sim, editor_config(host, "doc-12", user=u)) for u in "abc"))
+    assert len(host.downloads) == 1
+    assert len({a["key"] for a in answers}) == 1
+    assert len(sim.state.sessions["doc-12"].participants) == 3
+
+
+async def test_a_viewer_arriving_during_the_save_delay_does_not_cancel_the_save(
+    make_sim: Any, host: StubHost
+) -> None:
+    sim = await make_sim(save_delay=0.3)
+    alice = await open_editor(sim, editor_config(host, "doc-13"))
+    sim.state.type_text(alice["connection"], "edit")
+    sim.state.leave(alice["connection"])
+    await open_editor(sim, editor_config(host, "doc-13", user="bob", mode="view"))
+    await sim.state.drain()
+    assert [b["status"] for b in host.bodies()] == [1, 2]
+    # An editor arriving now (within 5 minutes of the save) with the old key gets a read-only editor.
+    late = await open_editor(sim, editor_config(host, "doc-13", user="carol"))
+    assert late["mode"] == "view" and late["outdated"] is True
