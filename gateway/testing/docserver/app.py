@@ -78,6 +78,10 @@ class DocServer:
     def leave(self, participant: Participant | str) -> None:
         self.manager.leave(_conn(participant))
 
+    def corrupt_next_save(self, key: str) -> None:
+        """Make the next assembly of `key` fail: status 3 (or 7 for a force-save), without `url`."""
+        self.manager.sessions[key].corrupt_next_save = True
+
     async def drain(self) -> None:
         """Wait for all pending callbacks, retries and save timers."""
         await self.manager.drain()

@@ -66,6 +66,7 @@ class Session:
     save_counter: int = 0
     save_task: asyncio.Task[None] | None = None
     saving: bool = False
+    corrupt_next_save: bool = False
 
     def editors(self) -> list[Participant]:
         return [p for p in self.participants.values() if p.editing]

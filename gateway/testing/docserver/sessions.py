@@ -300,9 +300,12 @@ class SessionManager:
         url = by.callback_url if by is not None and forcesavetype == 1 else session.callback_url
         if not url:
             return
-        builder = self._save_body(
-            session, status=6, forcesavetype=forcesavetype, presser=by, userdata=userdata
-        )
+        try:
+            builder = self._save_body(
+                session, status=6, forcesavetype=forcesavetype, presser=by, userdata=userdata
+            )
+        except DocumentError:
+            builder = self._corrupted_body(session, 7, forcesavetype=forcesavetype, userdata=userdata)
         await self.sender.send(url, builder)
 
     async def press_save(self, connection: str) -> bool:
@@ -396,6 +399,9 @@ class SessionManager:
         return users
 
     def _assemble(self, session: Session) -> tuple[str, bytes]:
+        if session.corrupt_next_save:
+            session.corrupt_next_save = False
+            raise DocumentError("assembling the file failed (simulated)")
         target = output_type(session.file_type)
         if target == session.file_type:
             return target, session.content
@@ -448,6 +454,26 @@ class SessionManager:
 
         return build
 
+    def _corrupted_body(
+        self,
+        session: Session,
+        status: int,
+        *,
+        forcesavetype: int | None = None,
+        userdata: str | None = None,
+        leaver: str | None = None,
+    ) -> Any:
+        """Status 3/7: the file could not be assembled, so there is no `url`."""
+        author = session.last_change_user or ""
+        body: dict[str, Any] = {"key": session.key, "status": status, "users": [author]}
+        if status == 3:
+            body["actions"] = [{"type": 0, "userid": leaver or author}]
+        if forcesavetype is not None:
+            body["forcesavetype"] = forcesavetype
+        if userdata is not None:
+            body["userdata"] = userdata
+        return lambda: dict(body)
+
     async def _save_later(self, session: Session, leaver: str) -> None:
         await asyncio.sleep(self.save_delay)
         if session.editors():
@@ -463,19 +489,22 @@ class SessionManager:
         notmodified = session.forcesaved > 0 and session.forcesaved == len(session.changes)
         if not notmodified:
             session.lastsave = time.time()
+        assembled = True
         try:
             builder = self._save_body(session, status=2, leaver=leaver, notmodified=notmodified)
         except DocumentError:
-            builder = None
+            assembled = False
+            builder = self._corrupted_body(session, 3, leaver=leaver)
         ok = False
-        if builder is not None and session.callback_url:
+        if session.callback_url:
             ok = await self.sender.send(session.callback_url, builder)
-        if ok:
+        if ok and assembled:
             self.store.delete_forgotten(session.key)
             self.store.mark_update_version(session.key)
-        else:
-            file_type = output_type(session.file_type)
-            data = session.content if builder is None else self._assemble(session)[1]
+        elif not ok:
+            file_type, data = session.file_type, session.content
+            if assembled:
+                file_type, data = self._assemble(session)
             self.store.put_forgotten(ForgottenFile(session.key, file_type, session.title, time.time()), data)
         session.changes = []
         session.forcesaved = 0

@@ -283,3 +283,26 @@ async def test_a_viewer_arriving_during_the_save_delay_does_not_cancel_the_save(
     # An editor arriving now (within 5 minutes of the save) with the old key gets a read-only editor.
     late = await open_editor(sim, editor_config(host, "doc-13", user="carol"))
     assert late["mode"] == "view" and late["outdated"] is True
+
+
+async def test_assembly_failure_sends_status_3_and_7_without_url(sim: Sim, host: StubHost) -> None:
+    alice = await open_editor(sim, editor_config(host, "doc-14", forcesave=True))
+    sim.state.type_text(alice["connection"], "one")
+    sim.state.corrupt_next_save("doc-14")
+    assert await sim.state.force_save(alice["connection"]) is True
+    await sim.state.drain()
+    body = assert_signed_twice(host, 1)
+    assert body == {"key": "doc-14", "status": 7, "users": ["alice"], "forcesavetype": 1}
+
+    sim.state.type_text(alice["connection"], "two")
+    sim.state.corrupt_next_save("doc-14")
+    sim.state.leave(alice["connection"])
+    await sim.state.drain()
+    body = assert_signed_twice(host, 2)
+    assert body == {
+        "key": "doc-14",
+        "status": 3,
+        "users": ["alice"],
+        "actions": [{"type": 0, "userid": "alice"}],
+    }
+    assert "doc-14" not in sim.state.forgotten  # the host acknowledged it
