@@ -15,11 +15,12 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..documents import DocumentError, append_text, convert_document, extract_text, make_document
+from ..documents import DocumentError, append_text, extract_text, make_document
+from .bodies import assemble, corrupted_body, save_body
 from .cache import CacheFiles
 from .callbacks import CallbackSender
 from .egress import DownloadError, Egress
-from .models import Change, Participant, Session, changes_zip, history_changes, iso_ms
+from .models import Change, Participant, Session
 from .store import CachedDocument, DocStore, ForgottenFile
 from .tokens import EditorError, as_object, verify_config_token
 
@@ -30,16 +31,9 @@ __all__ = [
     "OpenResult",
     "SessionManager",
     "UnknownKey",
-    "output_type",
 ]
 
 KEY_PATTERN = re.compile(r"^[0-9a-zA-Z\-._=]{1,128}$")
-_LEGACY_TO_OOXML = {"doc": "docx", "xls": "xlsx", "ppt": "pptx"}
-
-
-def output_type(file_type: str) -> str:
-    """The format DS assembles to: the original one (assemblyFormatAsOrigin), OOXML for legacy binaries."""
-    return _LEGACY_TO_OOXML.get(file_type, file_type)
 
 
 class UnknownKey(Exception):
@@ -301,11 +295,17 @@ class SessionManager:
         if not url:
             return
         try:
-            builder = self._save_body(
-                session, status=6, forcesavetype=forcesavetype, presser=by, userdata=userdata
+            builder = save_body(
+                session,
+                self.cache,
+                self.version,
+                status=6,
+                forcesavetype=forcesavetype,
+                presser=by,
+                userdata=userdata,
             )
         except DocumentError:
-            builder = self._corrupted_body(session, 7, forcesavetype=forcesavetype, userdata=userdata)
+            builder = corrupted_body(session, 7, forcesavetype=forcesavetype, userdata=userdata)
         await self.sender.send(url, builder)
 
     async def press_save(self, connection: str) -> bool:
@@ -398,82 +398,6 @@ class SessionManager:
         self.spawn(self.sender.send(url, lambda: dict(body)))
         return users
 
-    def _assemble(self, session: Session) -> tuple[str, bytes]:
-        if session.corrupt_next_save:
-            session.corrupt_next_save = False
-            raise DocumentError("assembling the file failed (simulated)")
-        target = output_type(session.file_type)
-        if target == session.file_type:
-            return target, session.content
-        return target, convert_document(session.content, session.file_type, target)
-
-    def _save_body(
-        self,
-        session: Session,
-        *,
-        status: int,
-        forcesavetype: int | None = None,
-        presser: Participant | None = None,
-        userdata: str | None = None,
-        leaver: str | None = None,
-        notmodified: bool = False,
-    ) -> Any:
-        """A builder: each call stores the file again under fresh signed links (retries do that too)."""
-        file_type, data = self._assemble(session)
-        changes = list(session.changes)
-        from_forgotten = session.from_forgotten
-        author = session.last_change_user or (presser.user_id if presser else "")
-
-        def build() -> dict[str, Any]:
-            session.save_counter += 1
-            doc_id = f"{session.key}_{session.save_counter}"
-            name = f"output.{file_type}"
-            self.cache.put(doc_id, name, data)
-            body: dict[str, Any] = {"key": session.key, "status": status}
-            body["url"] = self.cache.link(session.base_url, doc_id, name)
-            if from_forgotten:
-                body["history"] = {}
-            else:
-                self.cache.put(doc_id, "changes.zip", changes_zip(session.key, changes))
-                body["changesurl"] = self.cache.link(session.base_url, doc_id, "changes.zip")
-                body["history"] = {"serverVersion": self.version, "changes": history_changes(changes)}
-            body["users"] = [author]
-            if status == 2:
-                body["actions"] = [{"type": 0, "userid": leaver or author}]
-            elif forcesavetype == 1 and presser is not None:
-                body["actions"] = [{"type": 2, "userid": presser.user_id}]
-            body["lastsave"] = iso_ms(session.lastsave or time.time())
-            if status == 2:
-                body["notmodified"] = notmodified
-            if forcesavetype is not None:
-                body["forcesavetype"] = forcesavetype
-            if userdata is not None:
-                body["userdata"] = userdata
-            body["filetype"] = file_type
-            return body
-
-        return build
-
-    def _corrupted_body(
-        self,
-        session: Session,
-        status: int,
-        *,
-        forcesavetype: int | None = None,
-        userdata: str | None = None,
-        leaver: str | None = None,
-    ) -> Any:
-        """Status 3/7: the file could not be assembled, so there is no `url`."""
-        author = session.last_change_user or ""
-        body: dict[str, Any] = {"key": session.key, "status": status, "users": [author]}
-        if status == 3:
-            body["actions"] = [{"type": 0, "userid": leaver or author}]
-        if forcesavetype is not None:
-            body["forcesavetype"] = forcesavetype
-        if userdata is not None:
-            body["userdata"] = userdata
-        return lambda: dict(body)
-
     async def _save_later(self, session: Session, leaver: str) -> None:
         await asyncio.sleep(self.save_delay)
         if session.editors():
@@ -491,10 +415,12 @@ class SessionManager:
             session.lastsave = time.time()
         assembled = True
         try:
-            builder = self._save_body(session, status=2, leaver=leaver, notmodified=notmodified)
+            builder = save_body(
+                session, self.cache, self.version, status=2, leaver=leaver, notmodified=notmodified
+            )
         except DocumentError:
             assembled = False
-            builder = self._corrupted_body(session, 3, leaver=leaver)
+            builder = corrupted_body(session, 3, leaver=leaver)
         ok = False
         if session.callback_url:
             ok = await self.sender.send(session.callback_url, builder)
@@ -504,7 +430,7 @@ class SessionManager:
         elif not ok:
             file_type, data = session.file_type, session.content
             if assembled:
-                file_type, data = self._assemble(session)
+                file_type, data = assemble(session)
             self.store.put_forgotten(ForgottenFile(session.key, file_type, session.title, time.time()), data)
         session.changes = []
         session.forcesaved = 0
