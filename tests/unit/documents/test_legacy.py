@@ -52,3 +52,11 @@ def test_damaged_legacy_files_are_document_errors(ext: str) -> None:
     for bad in (b"garbage" * 100, data[: len(data) // 2], make_document("docx", "x")):
         with pytest.raises(DocumentError):
             extract_text(ext, bad)
+
+
+def test_long_doc_spans_several_paragraph_pages(tmp_path: Path) -> None:
+    text = "\n".join(f"Paragraph {i}" for i in range(200))  # 29 paragraphs fit one PAPX page
+    data = make_document("doc", text)
+    output = run_tool("antiword", data, tmp_path, ".doc", "-w", "0")
+    assert [line for line in output.split("\n") if line] == text.split("\n")
+    assert extract_text("doc", data) == text
