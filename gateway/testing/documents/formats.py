@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from . import msdoc, msxls, odf, ooxml, pdf, plain
+from . import msdoc, msppt, msxls, odf, ooxml, pdf, plain
 from .errors import DocumentError
 
 __all__ = [
@@ -78,6 +78,7 @@ for _ext, _type in odf.ODF_MEDIA_TYPES.items():
     )
 register("doc", Format("application/msword", msdoc.make_doc, msdoc.doc_text))
 register("xls", Format("application/vnd.ms-excel", msxls.make_xls, msxls.xls_text))
+register("ppt", Format("application/vnd.ms-powerpoint", msppt.make_ppt, msppt.ppt_text))
 register("pdf", Format("application/pdf", pdf.make_pdf, pdf.pdf_text, pdf.append_pdf))
 register("txt", Format("text/plain", plain.make_txt, plain.txt_text, plain.append_txt))
 register("csv", Format("text/csv", plain.make_csv, plain.csv_text, plain.append_csv))

@@ -49,7 +49,7 @@ def test_doc_drops_control_characters_word_would_misread() -> None:
     assert extract_text("doc", make_document("doc", "a\x07b\x13c\x15")) == "abc"
 
 
-@pytest.mark.parametrize("ext", ["doc", "xls"])
+@pytest.mark.parametrize("ext", ["doc", "xls", "ppt"])
 def test_damaged_legacy_files_are_document_errors(ext: str) -> None:
     data = make_document(ext, TEXT)
     for bad in (b"garbage" * 100, data[: len(data) // 2], make_document("docx", "x")):
@@ -92,3 +92,33 @@ def test_xls_append_and_conversion(tmp_path: Path) -> None:
         openpyxl.load_workbook(io.BytesIO(convert_document(appended, "xls", "xlsx"))).active["A6"].value
         == "Total: 5"
     )
+
+
+PPT_TEXT = "Old presentation\nMade with PowerPoint 97: é € ü\n\nQuestions"
+
+
+def test_ppt_is_read_by_catppt(tmp_path: Path) -> None:
+    data = make_document("ppt", PPT_TEXT)
+    ole = olefile.OleFileIO(data, raise_defects=olefile.DEFECT_INCORRECT)
+    assert sorted(entry[0] for entry in ole.listdir()) == ["Current User", "PowerPoint Document"]
+    output = run_tool("catppt", data, tmp_path, ".ppt", "-d", "utf-8")
+    assert output.rstrip("\f").rstrip("\n").split("\n") == PPT_TEXT.split("\n")
+    assert extract_text("ppt", data) == PPT_TEXT
+
+
+def test_ppt_current_user_points_at_the_user_edit_atom() -> None:
+    ole = olefile.OleFileIO(make_document("ppt", "x"))
+    current = ole.openstream("Current User").read()
+    document = ole.openstream("PowerPoint Document").read()
+    offset = int.from_bytes(current[16:20], "little")
+    assert int.from_bytes(document[offset + 2 : offset + 4], "little") == 0x0FF5  # UserEditAtom
+    directory = int.from_bytes(document[offset + 20 : offset + 24], "little")  # offsetPersistDirectory
+    assert int.from_bytes(document[directory + 2 : directory + 4], "little") == 0x1772  # PersistDirectoryAtom
+
+
+def test_ppt_append_and_conversion(tmp_path: Path) -> None:
+    appended = append_text("ppt", make_document("ppt", PPT_TEXT), "one more")
+    assert extract_text("ppt", appended) == PPT_TEXT + "\none more"
+    assert "one more" in run_tool("catppt", appended, tmp_path, ".ppt")
+    pptx_data = convert_document(appended, "ppt", "pptx")
+    assert extract_text("pptx", pptx_data) == PPT_TEXT + "\none more"
