@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -115,7 +116,7 @@ def extract_text(ext: str, data: bytes) -> str:
         return _format(ext).extract(data)
     except DocumentError:
         raise
-    except (ValueError, KeyError, IndexError, UnicodeError, OverflowError, LookupError) as exc:
+    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
         raise DocumentError(f"not a valid {ext} document: {exc}") from exc
 
 
@@ -129,7 +130,7 @@ def append_text(ext: str, data: bytes, text: str) -> bytes:
         return fmt.append(data, text)
     except DocumentError:
         raise
-    except (ValueError, KeyError, IndexError, UnicodeError, LookupError) as exc:
+    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
         raise DocumentError(f"cannot append to this {ext} document: {exc}") from exc
 
 
