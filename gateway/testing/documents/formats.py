@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from . import odf, ooxml, pdf, plain
+from . import msdoc, msppt, msxls, odf, ooxml, pdf, plain
 from .errors import DocumentError
 
 __all__ = [
@@ -76,6 +77,9 @@ for _ext, _type in odf.ODF_MEDIA_TYPES.items():
             _type, partial(odf.make_odf, _ext), partial(odf.odf_text, _ext), partial(odf.append_odf, _ext)
         ),
     )
+register("doc", Format("application/msword", msdoc.make_doc, msdoc.doc_text))
+register("xls", Format("application/vnd.ms-excel", msxls.make_xls, msxls.xls_text))
+register("ppt", Format("application/vnd.ms-powerpoint", msppt.make_ppt, msppt.ppt_text))
 register("pdf", Format("application/pdf", pdf.make_pdf, pdf.pdf_text, pdf.append_pdf))
 register("txt", Format("text/plain", plain.make_txt, plain.txt_text, plain.append_txt))
 register("csv", Format("text/csv", plain.make_csv, plain.csv_text, plain.append_csv))
@@ -112,7 +116,7 @@ def extract_text(ext: str, data: bytes) -> str:
         return _format(ext).extract(data)
     except DocumentError:
         raise
-    except (ValueError, KeyError, IndexError, UnicodeError, OverflowError, LookupError) as exc:
+    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
         raise DocumentError(f"not a valid {ext} document: {exc}") from exc
 
 
@@ -126,7 +130,7 @@ def append_text(ext: str, data: bytes, text: str) -> bytes:
         return fmt.append(data, text)
     except DocumentError:
         raise
-    except (ValueError, KeyError, IndexError, UnicodeError, LookupError) as exc:
+    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
         raise DocumentError(f"cannot append to this {ext} document: {exc}") from exc
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pypdf
 import pytest
 
 from gateway.testing.documents import DocumentError, append_text, demo_files, extract_text, make_document
 from gateway.testing.documents.pdf import make_pdf, pdf_fields
+
+from .conftest import run_tool
 
 TEXT = "Leave (request) form\n\nBackslash \\ and é € fit Windows-1252"
 
@@ -78,3 +82,24 @@ def test_garbage_and_truncated_pdfs_are_document_errors() -> None:
             extract_text("pdf", bad)
         with pytest.raises(DocumentError):
             append_text("pdf", bad, "x")
+
+
+def test_qpdf_finds_no_errors_and_poppler_reads_text_and_form(tmp_path: Path) -> None:
+    files = {
+        "plain": make_document("pdf", TEXT),
+        "form": demo_files()["form.pdf"],
+        "appended form": append_text("pdf", make_pdf("Form", {"Name": "Ann"}), "typed"),
+        "three pages": make_document("pdf", "\n".join(str(i) for i in range(120))),
+    }
+    for name, data in files.items():
+        assert "No syntax or stream encoding errors" in run_tool("qpdf", data, tmp_path, ".pdf", "--check"), (
+            name
+        )
+    assert (
+        run_tool("pdftotext", files["plain"], tmp_path, ".pdf", "-enc", "UTF-8", "{}", "-").split()
+        == TEXT.split()
+    )
+    assert "typed" in run_tool("pdftotext", files["appended form"], tmp_path, ".pdf", "{}", "-")
+    info = run_tool("pdfinfo", files["form"], tmp_path, ".pdf")
+    assert re.search(r"^Form:\s+AcroForm$", info, re.M) and re.search(r"^Pages:\s+1$", info, re.M)
+    assert re.search(r"^Pages:\s+3$", run_tool("pdfinfo", files["three pages"], tmp_path, ".pdf"), re.M)
