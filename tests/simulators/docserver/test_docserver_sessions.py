@@ -11,9 +11,10 @@ from typing import Any
 
 import aiohttp
 import jwt
+import pytest
 from docserver_helpers import SECRET, Sim, StubHost, editor_config
 
-from gateway.testing.documents import extract_text
+from gateway.testing.documents import extract_text, make_document
 
 
 async def open_editor(sim: Sim, config: dict[str, Any], **headers: str) -> dict[str, Any]:
@@ -306,3 +307,31 @@ async def test_assembly_failure_sends_status_3_and_7_without_url(sim: Sim, host:
         "actions": [{"type": 0, "userid": "alice"}],
     }
     assert "doc-14" not in sim.state.forgotten  # the host acknowledged it
+
+
+@pytest.mark.parametrize(
+    ("ext", "saved_as"),
+    [
+        ("docx", "docx"),
+        ("xlsx", "xlsx"),
+        ("pptx", "pptx"),
+        ("pdf", "pdf"),
+        ("odt", "odt"),
+        ("ods", "ods"),
+        ("doc", "docx"),
+        ("xls", "xlsx"),
+        ("ppt", "pptx"),
+    ],
+)
+async def test_every_demo_format_round_trips(sim: Sim, host: StubHost, ext: str, saved_as: str) -> None:
+    host.files[f"file.{ext}"] = make_document(ext, "Original")
+    editor = await open_editor(sim, editor_config(host, f"fmt-{ext}", name=f"file.{ext}"))
+    assert editor["text"] == "Original"
+    sim.state.type_text(editor["connection"], "Added")
+    sim.state.leave(editor["connection"])
+    await sim.state.drain()
+    body = host.bodies(2)[0]
+    assert body["filetype"] == saved_as
+    async with aiohttp.ClientSession() as client:
+        resp = await client.get(body["url"])
+        assert extract_text(saved_as, await resp.read()) == "Original\nAdded"
