@@ -211,3 +211,17 @@ async def test_destroy_editor_restores_the_placeholder(
         await page.wait_for_timeout(50)
     assert host.bodies(4)
     await page.close()
+
+
+async def test_tests_can_fire_events_and_see_method_calls(browser: Any, pages: Any, host: StubHost) -> None:
+    page = await browser.new_page()
+    await page.goto(pages(editor_config(host, "b7")))
+    await wait_event(page, "onDocumentReady")
+    await page.evaluate("window.__docsapi_fire('onMetaChange', {title: 'Renamed.docx'})")
+    assert ["onMetaChange", {"title": "Renamed.docx"}] in await events(page)
+    await page.evaluate("window.docEditor.refreshHistory({currentVersion: 1, history: []})")
+    await page.evaluate("window.docEditor.setHistoryData({version: 1, key: 'b7', url: 'u', token: 't'})")
+    calls = await page.evaluate("window.__docsapi_calls")
+    assert [c["method"] for c in calls] == ["refreshHistory", "setHistoryData"]
+    assert calls[0]["args"] == [{"currentVersion": 1, "history": []}]
+    await page.close()
