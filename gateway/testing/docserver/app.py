@@ -162,13 +162,14 @@ def create_docserver_app(
     allow_private_ip_unsigned: bool = False,
     jwt_enabled: bool = True,
     convert_delay: float = 0.0,
-    connection_timeout: float = 15.0,
+    connection_timeout: float = 90.0,
 ) -> web.Application:
     """The simulated Document Server. JWT is on by default and then needs a secret.
 
-    `retry_base_delay` scales the 1 s/2 s/4 s callback retries; `connection_timeout` is how long a
-    browser editor may stop polling before it counts as disconnected; `convert_delay` makes
-    conversions take a while so async polling can be seen.
+    `retry_base_delay` scales the 1 s/2 s/4 s callback retries. `connection_timeout` is how long a
+    browser editor may stop polling before it counts as disconnected (closing the tab tells the
+    simulator at once; the margin covers Chrome's throttling of hidden tabs). `convert_delay`
+    makes conversions take a while so async polling can be seen.
     """
     if jwt_enabled and not jwt_secret:
         raise ValueError("the Document Server simulator needs a JWT secret (or jwt_enabled=False)")
