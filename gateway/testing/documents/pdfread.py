@@ -46,6 +46,7 @@ class PdfDocument:
             if isinstance(value, dict) and isinstance(following, Op) and following == "stream":
                 value = Stream(value, self._stream_bytes(lexer.pos, value))
             self.objects[int(match.group(1))] = value
+        self._unpack_object_streams()
         trailer = data.rfind(b"trailer")
         root: Any = None
         if trailer >= 0:
@@ -57,6 +58,24 @@ class PdfDocument:
         self.catalog = self.resolve(root)
         if not isinstance(self.catalog, dict) or not _is_type(self.catalog, "Catalog"):
             raise DocumentError("not a valid pdf file: no document catalog")
+
+    def _unpack_object_streams(self) -> None:
+        """PDF 1.5 files may keep objects inside compressed object streams (/Type /ObjStm)."""
+        for holder in list(self.objects.values()):
+            if not isinstance(holder, Stream) or holder.info.get("Type") != "ObjStm":
+                continue
+            count, first = holder.info.get("N"), holder.info.get("First")
+            if not isinstance(count, int) or not isinstance(first, int):
+                continue
+            try:
+                content = self.stream_data(holder)
+                lexer = Lexer(content)
+                header = [lexer.token() for _ in range(2 * count)]
+                for number, offset in zip(header[::2], header[1::2], strict=True):
+                    if isinstance(number, int) and isinstance(offset, int) and number not in self.objects:
+                        self.objects[number] = Lexer(content, first + offset).value()
+            except DocumentError:
+                continue
 
     def _stream_bytes(self, pos: int, info: dict[str, Any]) -> bytes:
         data = self.data

@@ -140,3 +140,14 @@ def test_fonts_with_a_tounicode_cmap_are_decoded() -> None:
     writer.write(buffer)
     assert _reader(buffer.getvalue()).pages[0].extract_text().split() == ["Hé", "abc"]
     assert extract_text("pdf", buffer.getvalue()) == "Hé\nabc"
+
+
+def test_objects_in_compressed_object_streams_are_found(tmp_path: Path) -> None:
+    """qpdf rewrites our form with object streams and a cross-reference stream (PDF 1.5)."""
+    source, target = tmp_path / "in.pdf", tmp_path / "out.pdf"
+    source.write_bytes(make_pdf(TEXT, {"Name": "Ann"}))
+    run_tool("qpdf", b"", tmp_path, ".unused", "--object-streams=generate", str(source), str(target))
+    data = target.read_bytes()
+    assert b"/ObjStm" in data and b"trailer" not in data
+    assert extract_text("pdf", data) == TEXT
+    assert pdf_fields(data) == {"Name": "Ann"}
