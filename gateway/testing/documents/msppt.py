@@ -103,6 +103,10 @@ def make_ppt(text: str) -> bytes:
     chars = body.encode("utf-16-le")
     count = len(chars) // 2 + 1
     style = struct.pack("<IHI", count, 0, 0) + struct.pack("<II", count, 0)  # one paragraph run, one char run
+    # LibreOffice reads the first slide list as the masters' and needs a master there (slideId >= 0x80000000).
+    master_list = _container(
+        SLIDE_LIST, _atom(SLIDE_PERSIST, struct.pack("<IIiII", 2, 0, 0, _MASTER_ID, 0)), instance=1
+    )
     slide_list = _container(
         SLIDE_LIST,
         _atom(SLIDE_PERSIST, struct.pack("<IIiII", 3, 0, 1, _SLIDE_ID, 0)),
@@ -116,6 +120,7 @@ def make_ppt(text: str) -> bytes:
         _atom(DOCUMENT_ATOM, document_atom, 1),
         _font(),
         _drawing_group(),
+        master_list,
         slide_list,
         _atom(END_DOCUMENT, b""),
     )
