@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from gateway.testing.confluence.common import CONFIG, SESSIONS, STORE, Session, origin_of
+from gateway.testing.confluence.common import CONFIG, SESSION, SESSIONS, STORE, USER, Session, origin_of
 from gateway.testing.confluence.store import User
 
 __all__ = [
@@ -79,7 +79,7 @@ def _from_authorization(request: web.Request, header: str) -> User | web.Respons
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Resolve the caller into request["user"]/request["session"]; tag the response."""
+    """Resolve the caller into request[USER]/request[SESSION]; tag the response."""
     store = request.app[STORE]
     sessions = request.app[SESSIONS]
     user: User | None = None
@@ -102,10 +102,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         if resolved is not None:
             user = resolved
             login_reason = "OK"
-    request["user"] = user
-    request["session"] = session
+    request[USER] = user
+    request[SESSION] = session
     response = await handler(request)
-    user, session = request.get("user"), request.get("session")
+    user, session = request.get(USER), request.get(SESSION)
     response.headers["X-AUSERNAME"] = user.username if user else "anonymous"
     if session is not None:
         response.headers["X-ASESSIONID"] = session.short_id
@@ -118,10 +118,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 def atl_token(request: web.Request) -> str:
     """The XSRF form token for this caller (kept in the session, else derived from the user)."""
-    session: Session | None = request.get("session")
+    session: Session | None = request.get(SESSION)
     if session is not None:
         return session.atl_token
-    user: User | None = request.get("user")
+    user: User | None = request.get(USER)
     secret = request.app[CONFIG].secret.encode()
     who = user.username if user else "anonymous"
     return hmac.new(secret, who.encode(), "sha1").hexdigest()

@@ -16,8 +16,10 @@ __all__ = [
     "CONFIG",
     "FAULTS",
     "JSON_TYPE",
+    "SESSION",
     "SESSIONS",
     "STORE",
+    "USER",
     "Faults",
     "Session",
     "SimConfig",
@@ -68,12 +70,14 @@ STORE = web.AppKey("confluence_store", Store)
 CONFIG = web.AppKey("confluence_config", SimConfig)
 FAULTS = web.AppKey("confluence_faults", Faults)
 SESSIONS = web.AppKey("confluence_sessions", dict[str, Session])
+#: the caller as auth resolved it (None = anonymous) and their Tomcat session, if any
+USER: web.RequestKey[User | None] = web.RequestKey("confluence_user")
+SESSION: web.RequestKey[Session | None] = web.RequestKey("confluence_session")
 
 
 def current_user(request: web.Request) -> User | None:
     """The caller as the auth middleware resolved it (None = anonymous)."""
-    user: User | None = request.get("user")
-    return user
+    return request.get(USER)
 
 
 def origin_of(request: web.Request) -> str:

@@ -7,7 +7,7 @@ import secrets
 from aiohttp import web
 
 from gateway.testing.confluence.auth import REMEMBER_ME_AGE, SERAPH_COOKIE, new_session, set_session_cookie
-from gateway.testing.confluence.common import CONFIG, SESSIONS, STORE, origin_of
+from gateway.testing.confluence.common import CONFIG, SESSION, SESSIONS, STORE, USER, origin_of
 from gateway.testing.confluence.render import render
 
 __all__ = ["routes", "safe_destination"]
@@ -48,11 +48,11 @@ async def do_login(request: web.Request) -> web.Response:
         )
         response.headers["X-Seraph-LoginReason"] = "AUTHENTICATED_FAILED"
         return response
-    old = request.get("session")
+    old = request.get(SESSION)
     if old is not None:
         request.app[SESSIONS].pop(old.id, None)  # a fresh id on login: no session fixation
     session = new_session(request, user)
-    request["session"], request["user"] = session, user
+    request[SESSION], request[USER] = session, user
     ctx = request.app[CONFIG].context_path
     response = web.Response(status=302, headers={"Location": ctx + destination, "X-Seraph-LoginReason": "OK"})
     set_session_cookie(request, response, session)
@@ -75,14 +75,14 @@ async def do_login(request: web.Request) -> web.Response:
 @routes.post("/logout.action")
 async def logout(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    session = request.get("session")
+    session = request.get(SESSION)
     if session is not None:
         request.app[SESSIONS].pop(session.id, None)
     token = request.cookies.get(SERAPH_COOKIE)
     if token and store.remember_me.pop(token, None) is not None:
         store.save()
     ctx = request.app[CONFIG].context_path
-    request["session"], request["user"] = None, None
+    request[SESSION], request[USER] = None, None
     response = web.Response(status=302, headers={"Location": f"{ctx}/login.action?logout=true"})
     response.del_cookie("JSESSIONID", path=ctx or "/")
     response.del_cookie(SERAPH_COOKIE, path=ctx or "/")
