@@ -10,7 +10,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.web_response import ContentCoding
 
 from gateway.testing.confluence import download, html, login, rest_attachments, rest_content
-from gateway.testing.confluence.auth import auth_middleware
+from gateway.testing.confluence.auth import auth_middleware, rest_xsrf_middleware
 from gateway.testing.confluence.common import (
     CONFIG,
     FAULTS,
@@ -75,6 +75,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
         and content_type.startswith(_COMPRESSIBLE)
     ):
         response.enable_compression(ContentCoding.gzip)
+        response.headers.add("Vary", "Accept-Encoding")
     return response
 
 
@@ -117,7 +118,8 @@ def create_confluence_app(
     if not store.load():
         apply_seed(store, seed)
     app = web.Application(
-        middlewares=[headers_middleware, fault_middleware, auth_middleware], client_max_size=1024**3
+        middlewares=[headers_middleware, fault_middleware, auth_middleware, rest_xsrf_middleware],
+        client_max_size=1024**3,
     )
     app[STORE] = store
     app[CONFIG] = SimConfig(context_path=ctx, base_url=base_url)

@@ -27,6 +27,7 @@ __all__ = [
     "atl_token",
     "auth_middleware",
     "new_session",
+    "rest_xsrf_middleware",
     "set_session_cookie",
     "xsrf_failure",
 ]
@@ -105,15 +106,25 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[USER] = user
     request[SESSION] = session
     response = await handler(request)
-    user, session = request.get(USER), request.get(SESSION)
-    response.headers["X-AUSERNAME"] = user.username if user else "anonymous"
-    if session is not None:
-        response.headers["X-ASESSIONID"] = session.short_id
+    final_user: User | None = request.get(USER)
+    final_session: Session | None = request.get(SESSION)
+    response.headers["X-AUSERNAME"] = final_user.username if final_user else "anonymous"
+    if final_session is not None:
+        response.headers["X-ASESSIONID"] = final_session.short_id
     if login_reason:
         response.headers.setdefault("X-Seraph-LoginReason", login_reason)
-    if created is not None and session is created and "JSESSIONID" not in response.cookies:
+    if created is not None and final_session is created and "JSESSIONID" not in response.cookies:
         set_session_cookie(request, response, created)
     return response
+
+
+@web.middleware
+async def rest_xsrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The REST filter: any mutating form-like request (multipart, urlencoded, text) is checked."""
+    ctx = request.app[CONFIG].context_path
+    if request.path.startswith(f"{ctx}/rest/") and (failed := xsrf_failure(request, requires_check=False)):
+        return failed
+    return await handler(request)
 
 
 def atl_token(request: web.Request) -> str:

@@ -263,7 +263,8 @@ async def doattachfile(request: web.Request) -> web.Response:
     if request.content_type != "multipart/form-data":
         return web.Response(status=400, text="multipart/form-data expected", content_type="text/plain")
     upload = await read_upload(request, file_prefix="file_")
-    token = (upload.fields.get("atl_token") or [None])[0]
+    tokens = upload.fields.get("atl_token")
+    token = tokens[0] if tokens else None
     if failed := xsrf_failure(request, requires_check=True, form_token=token, rest=False):
         return failed
     store, user = request.app[STORE], current_user(request)

@@ -172,3 +172,22 @@ def _attach_form(name: str, data: bytes, token: str) -> Any:
     form.add_field("comment_0", "via the form")
     form.add_field("confirm", "Attach")
     return form
+
+
+async def test_rest_filter_checks_every_form_like_mutation(
+    client: Client, store: Store, welcome: int
+) -> None:
+    att = store.attachment_by_name(welcome, "report.docx")
+    assert att is not None
+    no_header = await client.put(
+        f"{CTX}/rest/api/content/{att.id}", data=upload_form("report.docx", b"x"), headers=basic("alice")
+    )
+    assert no_header.status == 403 and await no_header.text() == "XSRF check failed"
+    text = await client.put(
+        f"{CTX}/rest/api/content/{att.id}", data="x", headers={**basic("alice"), "Content-Type": "text/plain"}
+    )
+    assert text.status == 403
+    with_header = await client.put(
+        f"{CTX}/rest/api/content/{att.id}", data=upload_form("report.docx", b"x"), headers=no_check("alice")
+    )
+    assert with_header.status == 415

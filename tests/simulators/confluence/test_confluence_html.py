@@ -68,6 +68,7 @@ async def test_security_headers_and_gzip(client: Client, welcome: int) -> None:
         headers={**basic("alice"), "Accept-Encoding": "gzip, deflate"},
     )
     assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Vary"] == "Accept-Encoding"
     assert "<html" in await response.text()  # aiohttp inflates transparently
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
