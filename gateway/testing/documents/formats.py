@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-from . import ooxml, plain
+from . import msdoc, odf, ooxml, pdf, plain
 from .errors import DocumentError
 
 __all__ = [
@@ -68,6 +69,15 @@ register(
     "pptx",
     Format(f"{_OOXML}.presentationml.presentation", ooxml.make_pptx, ooxml.pptx_text, ooxml.append_pptx),
 )
+for _ext, _type in odf.ODF_MEDIA_TYPES.items():
+    register(
+        _ext,
+        Format(
+            _type, partial(odf.make_odf, _ext), partial(odf.odf_text, _ext), partial(odf.append_odf, _ext)
+        ),
+    )
+register("doc", Format("application/msword", msdoc.make_doc, msdoc.doc_text))
+register("pdf", Format("application/pdf", pdf.make_pdf, pdf.pdf_text, pdf.append_pdf))
 register("txt", Format("text/plain", plain.make_txt, plain.txt_text, plain.append_txt))
 register("csv", Format("text/csv", plain.make_csv, plain.csv_text, plain.append_csv))
 register("rtf", Format("application/rtf", plain.make_rtf, plain.rtf_text, plain.append_rtf))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .formats import SUPPORTED_EXTENSIONS, make_document
+from .pdf import make_pdf
 
 __all__ = ["DEMO_CONTENTS", "demo_files"]
 
@@ -23,6 +24,8 @@ def demo_files() -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for name, text in DEMO_CONTENTS.items():
         ext = name.rsplit(".", 1)[1]
-        if ext in SUPPORTED_EXTENSIONS:
+        if name == "form.pdf":  # a real form: one fillable text field
+            files[name] = make_pdf(text, {"Name": ""})
+        elif ext in SUPPORTED_EXTENSIONS:
             files[name] = make_document(ext, text)
     return files

@@ -38,7 +38,7 @@ def test_forms_carry_a_content_control() -> None:
 def test_docx_append_keeps_section_properties_last() -> None:
     appended = append_text("docx", make_document("docx", "a"), "b")
     xml = zipfile.ZipFile(io.BytesIO(appended)).read("word/document.xml").decode()
-    assert xml.index("<w:t xml:space=\"preserve\">b</w:t>") < xml.index("<w:sectPr>")
+    assert xml.index('<w:t xml:space="preserve">b</w:t>') < xml.index("<w:sectPr>")
     assert xml.endswith("</w:sectPr></w:body></w:document>")
 
 
