@@ -182,6 +182,24 @@ def _page_param(request: web.Request) -> tuple[Page | None, bool]:
     return visible_page(request, int(raw)), int(raw) in request.app[STORE].pages
 
 
+_ICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="150" viewBox="0 0 120 150">'
+    '<rect x="1" y="1" width="118" height="148" rx="6" fill="#f4f5f7" stroke="#c1c7d0"/>'
+    '<text x="60" y="85" font-size="20" text-anchor="middle" fill="#42526e">{label}</text>'
+    "</svg>"
+)
+
+
+@routes.get("/images/icons/{kind}/{name}")
+async def icon(request: web.Request) -> web.Response:
+    """Static icons the pages reference (file-type icons, default avatars), drawn as SVG."""
+    label = request.match_info["name"].rsplit(".", 1)[0][:8].upper()
+    text = _ICON_SVG.format(label="".join(c for c in label if c.isalnum()))
+    return web.Response(
+        text=text, content_type="image/svg+xml", headers={"Cache-Control": "max-age=31536000"}
+    )
+
+
 @routes.get("/")
 async def root(request: web.Request) -> web.Response:
     return web.Response(status=302, headers={"Location": f"{request.app[CONFIG].context_path}/index.action"})
