@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -66,6 +67,13 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
         response = web.Response(status=500, text="Internal Server Error")
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if (
+        request.app[CONFIG].version_number.split(".")[0].isdigit()
+        and int(request.app[CONFIG].version_number.split(".")[0]) >= 10
+    ):
+        # 10.x reports (does not yet enforce) a script-src policy (reference §4.4)
+        response.headers.setdefault("Content-Security-Policy-Report-Only", "script-src 'self' 'unsafe-eval'")
+    response.headers.setdefault("X-Confluence-Request-Time", str(int(time.time() * 1000)))
     content_type = response.headers.get("Content-Type", "")
     if (
         isinstance(response, web.Response)

@@ -73,6 +73,7 @@ async def test_security_headers_and_gzip(client: Client, welcome: int) -> None:
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy-Report-Only" not in response.headers
     plain = await client.get(
         f"{CTX}/pages/viewpage.action?pageId={welcome}",
         headers={**basic("alice"), "Accept-Encoding": "identity"},
@@ -200,3 +201,12 @@ async def test_state_survives_restart(aiohttp_client: Any, tmp_path: Path) -> No
         f"{CTX}/download/attachments/{welcome}/report.docx?version=1", headers=basic("bob")
     )
     assert (await old.read()).startswith(b"PK")
+
+
+async def test_version_10_reports_a_script_policy(client: Client, app: Any, welcome: int) -> None:
+    from gateway.testing.confluence import CONFIG
+
+    app[CONFIG].version_number = "10.0.1"
+    response = await client.get(f"{CTX}/pages/viewpage.action?pageId={welcome}", headers=basic("alice"))
+    assert "script-src" in response.headers["Content-Security-Policy-Report-Only"]
+    assert meta(await response.text(), "ajs-version-number") == "10.0.1"

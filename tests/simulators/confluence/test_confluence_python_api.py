@@ -83,3 +83,15 @@ async def test_client_waits_out_one_429(client: Client, app: Any, welcome: int) 
     api = _confluence(client, username="bob", password="bob")
     listing = await asyncio.to_thread(api.get_attachments_from_content, str(welcome))
     assert listing["size"] >= 3 and app[FAULTS].rate_limit_once is None
+
+
+async def test_delete_attachment_calls(client: Client, store: Store, welcome: int) -> None:
+    api = _confluence(client, username="admin", password="admin")
+    created = await asyncio.to_thread(api.attach_content, b"one", "gone.docx", DOCX, str(welcome))
+    att_id = created["results"][0]["id"]
+    await asyncio.to_thread(api.attach_content, b"two", "gone.docx", DOCX, str(welcome))
+    await asyncio.to_thread(api.delete_attachment_by_id, att_id, 1)
+    history = await asyncio.to_thread(api.get_attachment_history, att_id)
+    assert [v["number"] for v in history] == [2]
+    await asyncio.to_thread(api.delete_attachment, str(welcome), "gone.docx")
+    assert store.attachment_by_name(welcome, "gone.docx") is None
