@@ -60,8 +60,10 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Clickjacking/nosniff headers on everything; gzip for text when the client accepts it."""
     try:
         response = await handler(request)
-    except web.HTTPException as exc:
-        response = exc
+    except web.HTTPException as exc:  # router 404/405 and the like: headers too, then re-raise
+        for name, value in SECURITY_HEADERS.items():
+            exc.headers.setdefault(name, value)
+        raise
     except Exception:  # never a traceback to a client
         log.exception("confluence simulator: unhandled error for %s %s", request.method, request.path)
         response = web.Response(status=500, text="Internal Server Error")

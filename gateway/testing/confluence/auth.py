@@ -105,7 +105,19 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
             login_reason = "OK"
     request[USER] = user
     request[SESSION] = session
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:  # router 404/405: still tagged, then re-raised
+        _tag(request, exc, created, login_reason)
+        raise
+    _tag(request, response, created, login_reason)
+    return response
+
+
+def _tag(
+    request: web.Request, response: web.StreamResponse, created: Session | None, login_reason: str | None
+) -> None:
+    """X-AUSERNAME/X-ASESSIONID as Seraph adds them; Set-Cookie for a session made from remember-me."""
     final_user: User | None = request.get(USER)
     final_session: Session | None = request.get(SESSION)
     response.headers["X-AUSERNAME"] = final_user.username if final_user else "anonymous"
@@ -115,7 +127,6 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         response.headers.setdefault("X-Seraph-LoginReason", login_reason)
     if created is not None and final_session is created and "JSESSIONID" not in response.cookies:
         set_session_cookie(request, response, created)
-    return response
 
 
 @web.middleware

@@ -210,3 +210,9 @@ async def test_version_10_reports_a_script_policy(client: Client, app: Any, welc
     response = await client.get(f"{CTX}/pages/viewpage.action?pageId={welcome}", headers=basic("alice"))
     assert "script-src" in response.headers["Content-Security-Policy-Report-Only"]
     assert meta(await response.text(), "ajs-version-number") == "10.0.1"
+
+
+async def test_unknown_paths_are_plain_404_with_headers(client: Client) -> None:
+    response = await client.get(f"{CTX}/no/such/page.action")
+    assert response.status == 404 and response.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert response.headers["X-AUSERNAME"] == "anonymous"
