@@ -5,6 +5,7 @@ pages, attachments with versions, permissions) and `app[FAULTS]` the failure swi
 """
 
 from gateway.testing.confluence.app import create_confluence_app, run_confluence
+from gateway.testing.confluence.auth import open_session
 from gateway.testing.confluence.common import CONFIG, FAULTS, SESSIONS, STORE, Faults, SimConfig
 from gateway.testing.confluence.seed import DEMO_USERS, DemoUser
 from gateway.testing.confluence.store import Attachment, AttachmentVersion, Page, Space, Store, User
@@ -25,5 +26,6 @@ __all__ = [
     "Store",
     "User",
     "create_confluence_app",
+    "open_session",
     "run_confluence",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "atl_token",
     "auth_middleware",
     "new_session",
+    "open_session",
     "rest_xsrf_middleware",
     "set_session_cookie",
     "xsrf_failure",
@@ -45,6 +46,13 @@ def new_session(request: web.Request, user: User) -> Session:
     session = Session(secrets.token_hex(16).upper(), user.username)
     request.app[SESSIONS][session.id] = session
     return session
+
+
+def open_session(app: web.Application, username: str) -> str:
+    """A logged-in JSESSIONID for ``username`` without the login form (for tests of cookie forwarding)."""
+    session = Session(secrets.token_hex(16).upper(), app[STORE].users[username].username)
+    app[SESSIONS][session.id] = session
+    return session.id
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, session: Session) -> None:

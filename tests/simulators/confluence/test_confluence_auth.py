@@ -191,3 +191,11 @@ async def test_rest_filter_checks_every_form_like_mutation(
         f"{CTX}/rest/api/content/{att.id}", data=upload_form("report.docx", b"x"), headers=no_check("alice")
     )
     assert with_header.status == 415
+
+
+async def test_open_session_helper(client: Client, app: Any) -> None:
+    from gateway.testing.confluence import open_session
+
+    sid = open_session(app, "bob")
+    me = await client.get(f"{CTX}/rest/api/user/current", headers={"Cookie": f"JSESSIONID={sid}"})
+    assert (await me.json())["username"] == "bob" and me.headers["X-AUSERNAME"] == "bob"
