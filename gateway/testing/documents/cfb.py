@@ -1,6 +1,6 @@
 """OLE2 Compound File Binary ([MS-CFB]) version 3: the container of .doc, .xls and .ppt files.
 
-The writer lays out one flat storage: FAT sectors first, then the directory, the mini FAT, the
+The writer lays out one flat storage: FAT and DIFAT sectors first, then the directory, the mini FAT, the
 mini stream (streams under 4096 bytes live there in 64-byte mini sectors) and the big streams.
 The reader follows FAT chains with loop and bounds checks, so damaged files are DocumentErrors.
 """
@@ -65,13 +65,13 @@ def write_cfb(streams: Mapping[str, bytes], clsid: bytes = bytes(16)) -> bytes:
     ministream_sectors = _ceil(mini_sectors * MINI_SECTOR, SECTOR)
     big_sizes = [_ceil(len(streams[n]), SECTOR) for n in big]
     others = dir_sectors + minifat_sectors + ministream_sectors + sum(big_sizes)
-    fat_sectors = 1
-    while fat_sectors * _PER_SECTOR < fat_sectors + others:
+    fat_sectors, difat_sectors = 1, 0
+    while fat_sectors * _PER_SECTOR < fat_sectors + difat_sectors + others:
         fat_sectors += 1
-    if fat_sectors > _HEADER_DIFAT:
-        raise DocumentError("cfb: the file is too large for this writer (no DIFAT sectors)")
+        # FAT sectors past the header's 109 are listed in DIFAT sectors, 127 each (plus a next pointer).
+        difat_sectors = _ceil(max(fat_sectors - _HEADER_DIFAT, 0), _PER_SECTOR - 1)
 
-    fat: list[int] = [FATSECT] * fat_sectors
+    fat: list[int] = [FATSECT] * fat_sectors + [DIFSECT] * difat_sectors
     starts: list[int] = []
     for count in [dir_sectors, minifat_sectors, ministream_sectors, *big_sizes]:
         starts.append(len(fat) if count else ENDOFCHAIN)
@@ -116,14 +116,21 @@ def write_cfb(streams: Mapping[str, bytes], clsid: bytes = bytes(16)) -> bytes:
     while len(directory) < dir_sectors * SECTOR:
         directory += _EMPTY_ENTRY
 
-    difat = list(range(fat_sectors)) + [FREESECT] * (_HEADER_DIFAT - fat_sectors)
+    listed = list(range(fat_sectors)) + [FREESECT] * max(_HEADER_DIFAT - fat_sectors, 0)
+    difat = bytearray()
+    for index in range(difat_sectors):
+        chunk = listed[_HEADER_DIFAT + index * 127 : _HEADER_DIFAT + (index + 1) * 127]
+        following = fat_sectors + index + 1 if index + 1 < difat_sectors else ENDOFCHAIN
+        difat += struct.pack("<128I", *chunk, *[FREESECT] * (127 - len(chunk)), following)
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII109I",
         SIGNATURE, bytes(16), 0x003E, 0x0003, 0xFFFE, 9, 6, bytes(6), 0, fat_sectors, dir_start, 0,
-        MINI_CUTOFF, minifat_start if minifat_sectors else ENDOFCHAIN, minifat_sectors, ENDOFCHAIN, 0, *difat,
+        MINI_CUTOFF, minifat_start if minifat_sectors else ENDOFCHAIN, minifat_sectors,
+        fat_sectors if difat_sectors else ENDOFCHAIN, difat_sectors, *listed[:_HEADER_DIFAT],
     )  # fmt: skip
     body = bytearray(header)
     body += struct.pack(f"<{len(fat)}I", *fat)
+    body += difat
     body += directory
     body += struct.pack(f"<{len(minifat)}I", *minifat)
     body += ministream.ljust(ministream_sectors * SECTOR, b"\x00")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from types import MappingProxyType
 
-from . import msdoc, odf, ooxml, pdf, plain
+from . import msdoc, msppt, msxls, odf, ooxml, pdf, plain
 from .errors import DocumentError
 
 __all__ = [
@@ -16,7 +18,6 @@ __all__ = [
     "extract_text",
     "make_document",
     "media_type",
-    "register",
 ]
 
 Maker = Callable[[str], bytes]
@@ -35,52 +36,46 @@ class Format:
 
 
 _OOXML = "application/vnd.openxmlformats-officedocument"
-_FORMATS: dict[str, Format] = {}
+_make_form = partial(ooxml.make_docx, form=True)
 
 
-def register(ext: str, fmt: Format) -> None:
-    """Called once per format at import time; the registry is immutable afterwards."""
-    _FORMATS[ext] = fmt
-
-
-register(
-    "docx", Format(f"{_OOXML}.wordprocessingml.document", ooxml.make_docx, ooxml.docx_text, ooxml.append_docx)
-)
-register(
-    "docxf",
-    Format(
-        f"{_OOXML}.wordprocessingml.document.docxf",
-        lambda text: ooxml.make_docx(text, form=True),
-        ooxml.docx_text,
-        ooxml.append_docx,
-    ),
-)
-register(
-    "oform",
-    Format(
-        f"{_OOXML}.wordprocessingml.document.oform",
-        lambda text: ooxml.make_docx(text, form=True),
-        ooxml.docx_text,
-        ooxml.append_docx,
-    ),
-)
-register("xlsx", Format(f"{_OOXML}.spreadsheetml.sheet", ooxml.make_xlsx, ooxml.xlsx_text, ooxml.append_xlsx))
-register(
-    "pptx",
-    Format(f"{_OOXML}.presentationml.presentation", ooxml.make_pptx, ooxml.pptx_text, ooxml.append_pptx),
-)
-for _ext, _type in odf.ODF_MEDIA_TYPES.items():
-    register(
-        _ext,
-        Format(
-            _type, partial(odf.make_odf, _ext), partial(odf.odf_text, _ext), partial(odf.append_odf, _ext)
-        ),
+def _odf(ext: str) -> Format:
+    return Format(
+        odf.ODF_MEDIA_TYPES[ext],
+        partial(odf.make_odf, ext),
+        partial(odf.odf_text, ext),
+        partial(odf.append_odf, ext),
     )
-register("doc", Format("application/msword", msdoc.make_doc, msdoc.doc_text))
-register("pdf", Format("application/pdf", pdf.make_pdf, pdf.pdf_text, pdf.append_pdf))
-register("txt", Format("text/plain", plain.make_txt, plain.txt_text, plain.append_txt))
-register("csv", Format("text/csv", plain.make_csv, plain.csv_text, plain.append_csv))
-register("rtf", Format("application/rtf", plain.make_rtf, plain.rtf_text, plain.append_rtf))
+
+
+# Read-only: the set of formats is fixed when the module loads.
+_FORMATS: Mapping[str, Format] = MappingProxyType(
+    {
+        "docx": Format(
+            f"{_OOXML}.wordprocessingml.document", ooxml.make_docx, ooxml.docx_text, ooxml.append_docx
+        ),
+        "docxf": Format(
+            f"{_OOXML}.wordprocessingml.document.docxf", _make_form, ooxml.docx_text, ooxml.append_docx
+        ),
+        "oform": Format(
+            f"{_OOXML}.wordprocessingml.document.oform", _make_form, ooxml.docx_text, ooxml.append_docx
+        ),
+        "xlsx": Format(f"{_OOXML}.spreadsheetml.sheet", ooxml.make_xlsx, ooxml.xlsx_text, ooxml.append_xlsx),
+        "pptx": Format(
+            f"{_OOXML}.presentationml.presentation", ooxml.make_pptx, ooxml.pptx_text, ooxml.append_pptx
+        ),
+        "odt": _odf("odt"),
+        "ods": _odf("ods"),
+        "odp": _odf("odp"),
+        "doc": Format("application/msword", msdoc.make_doc, msdoc.doc_text),
+        "xls": Format("application/vnd.ms-excel", msxls.make_xls, msxls.xls_text),
+        "ppt": Format("application/vnd.ms-powerpoint", msppt.make_ppt, msppt.ppt_text),
+        "pdf": Format("application/pdf", pdf.make_pdf, pdf.pdf_text, pdf.append_pdf),
+        "txt": Format("text/plain", plain.make_txt, plain.txt_text, plain.append_txt),
+        "csv": Format("text/csv", plain.make_csv, plain.csv_text, plain.append_csv),
+        "rtf": Format("application/rtf", plain.make_rtf, plain.rtf_text, plain.append_rtf),
+    }
+)
 
 
 def _format(ext: str) -> Format:
@@ -113,7 +108,7 @@ def extract_text(ext: str, data: bytes) -> str:
         return _format(ext).extract(data)
     except DocumentError:
         raise
-    except (ValueError, KeyError, IndexError, UnicodeError, OverflowError, LookupError) as exc:
+    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
         raise DocumentError(f"not a valid {ext} document: {exc}") from exc
 
 
@@ -127,7 +122,7 @@ def append_text(ext: str, data: bytes, text: str) -> bytes:
         return fmt.append(data, text)
     except DocumentError:
         raise
-    except (ValueError, KeyError, IndexError, UnicodeError, LookupError) as exc:
+    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
         raise DocumentError(f"cannot append to this {ext} document: {exc}") from exc
 
 

@@ -11,7 +11,7 @@ import struct
 
 from .cfb import read_cfb, write_cfb
 from .errors import DocumentError
-from .msdoc_tables import table_stream
+from .msdoc_tables import word_tables
 from .textutil import split_lines
 
 __all__ = ["doc_text", "make_doc"]
@@ -34,19 +34,20 @@ def _clean(line: str) -> str:
 
 def make_doc(text: str) -> bytes:
     """A Word 97 document: one paragraph per line."""
-    body = "".join(_clean(line) + "\r" for line in split_lines(text))
-    encoded = body.encode("utf-16-le")
+    paragraphs = [_clean(line) + "\r" for line in split_lines(text)]
+    ends: list[int] = []
+    for paragraph in paragraphs:
+        ends.append((ends[-1] if ends else 0) + len(paragraph.encode("utf-16-le")) // 2)
+    encoded = "".join(paragraphs).encode("utf-16-le")
     ccp = len(encoded) // 2
-    text_end = _TEXT_AT + len(encoded)
-    table, pointers, tail = table_stream(ccp, _TEXT_AT, text_end)
-    word = bytearray(_TEXT_AT)
-    word += encoded
-    word += tail(len(word))  # the FKPs that live in the WordDocument stream, 512-aligned
+    tables = word_tables(ccp, _TEXT_AT, ends)
+    word = bytearray(_TEXT_AT) + encoded
+    word += bytes(tables.fkp_offset - len(word)) + tables.fkps
     # Word's own files never keep WordDocument in the mini stream, and antiword cannot read it there.
     word = word.ljust(_MIN_STREAM, b"\x00")
-    fib = _fib(ccp, len(word), pointers)
-    word[: len(fib)] = fib
-    return write_cfb({"WordDocument": bytes(word), "1Table": table})
+    word[:_FIB_SIZE] = _fib(ccp, len(word), tables.pointers)
+    # antiword takes a stream starting at (mini) sector 0 for a missing one: keep both out of the mini stream.
+    return write_cfb({"WordDocument": bytes(word), "1Table": tables.table.ljust(_MIN_STREAM, b"\x00")})
 
 
 def _fib(ccp: int, size: int, pointers: dict[int, tuple[int, int]]) -> bytes:

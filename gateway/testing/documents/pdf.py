@@ -24,8 +24,8 @@ _FIELD_RECT = (72, 40, 372, 62)
 
 
 def _literal(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+    """Text drawn with the WinAnsi-encoded Helvetica: Windows-1252, "?" for anything else."""
+    return _literal_bytes(text.encode("cp1252", errors="replace"))
 
 
 def _text_string(text: str) -> bytes:

@@ -8,158 +8,15 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
 from typing import Any
 
 from .errors import DocumentError
+from .pdfcmap import Decoder, cmap_decoder, latin_decoder
+from .pdflex import Lexer, Op, Ref, Stream
 
 __all__ = ["PdfDocument", "decode_text_string"]
 
-_DELIMS = b"()<>[]{}/%"
-_WS = b" \t\r\n\f\x00"
 _OBJ = re.compile(rb"(?<![0-9])(\d+)\s+(\d+)\s+obj\b")
-
-
-class Name(str):
-    """A PDF name (without the slash)."""
-
-
-class Op(str):
-    """A bare keyword: an operator in content streams, or true/false/null/R."""
-
-
-@dataclass(frozen=True)
-class Ref:
-    number: int
-    generation: int
-
-
-@dataclass
-class Stream:
-    info: dict[str, Any]
-    raw: bytes
-
-
-class Lexer:
-    """Tokens of PDF syntax from a byte string, starting at `pos`."""
-
-    def __init__(self, data: bytes, pos: int = 0) -> None:
-        self.data = data
-        self.pos = pos
-
-    def _skip(self) -> None:
-        data, n = self.data, len(self.data)
-        while self.pos < n:
-            char = data[self.pos]
-            if char in _WS:
-                self.pos += 1
-            elif char == 0x25:  # % comment
-                end = data.find(b"\n", self.pos)
-                self.pos = n if end < 0 else end + 1
-            else:
-                return
-
-    def token(self) -> Any:
-        self._skip()
-        data = self.data
-        if self.pos >= len(data):
-            raise DocumentError("pdf: unexpected end of data")
-        char = data[self.pos : self.pos + 1]
-        if data.startswith(b"<<", self.pos) or data.startswith(b">>", self.pos):
-            self.pos += 2
-            return Op(data[self.pos - 2 : self.pos].decode())
-        if char in b"[]{}":
-            self.pos += 1
-            return Op(char.decode())
-        if char == b"/":
-            match = re.compile(rb"/([^\s()<>\[\]{}/%]*)").match(data, self.pos)
-            assert match is not None
-            self.pos = match.end()
-            raw = re.sub(rb"#([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]), match.group(1))
-            return Name(raw.decode("latin-1"))
-        if char == b"(":
-            return self._literal()
-        if char == b"<":
-            end = data.find(b">", self.pos)
-            if end < 0:
-                raise DocumentError("pdf: unterminated hex string")
-            digits = re.sub(rb"\s", b"", data[self.pos + 1 : end])
-            self.pos = end + 1
-            try:
-                return bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode("ascii"))
-            except ValueError as exc:
-                raise DocumentError("pdf: bad hex string") from exc
-        match = re.compile(rb"[^\s()<>\[\]{}/%]+").match(data, self.pos)
-        if match is None:
-            raise DocumentError(f"pdf: unexpected byte at {self.pos}")
-        self.pos = match.end()
-        word = match.group(0)
-        if re.fullmatch(rb"[+-]?\d+", word):
-            return int(word)
-        if re.fullmatch(rb"[+-]?(\d+\.\d*|\.\d+)", word):
-            return float(word)
-        return Op(word.decode("latin-1"))
-
-    def _literal(self) -> bytes:
-        data, out, depth = self.data, bytearray(), 0
-        self.pos += 1
-        escapes = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("f"): b"\f"}
-        while self.pos < len(data):
-            char = data[self.pos]
-            self.pos += 1
-            if char == 0x5C:  # backslash
-                nxt = data[self.pos : self.pos + 1]
-                octal = re.compile(rb"[0-7]{1,3}").match(data, self.pos)
-                if octal:
-                    out.append(int(octal.group(0), 8) & 0xFF)
-                    self.pos = octal.end()
-                elif nxt in (b"\r", b"\n"):
-                    self.pos += 2 if data[self.pos : self.pos + 2] == b"\r\n" else 1
-                else:
-                    out += escapes.get(nxt[0], nxt) if nxt else b""
-                    self.pos += 1
-            elif char == 0x28:
-                depth += 1
-                out.append(char)
-            elif char == 0x29:
-                if depth == 0:
-                    return bytes(out)
-                depth -= 1
-                out.append(char)
-            else:
-                out.append(char)
-        raise DocumentError("pdf: unterminated string")
-
-    def value(self, token: Any = None) -> Any:
-        """One object; `N G R` becomes a Ref."""
-        token = self.token() if token is None else token
-        if token == "<<" and isinstance(token, Op):
-            result: dict[str, Any] = {}
-            while True:
-                key = self.token()
-                if isinstance(key, Op) and key == ">>":
-                    return result
-                if not isinstance(key, Name):
-                    raise DocumentError("pdf: a dictionary key is not a name")
-                result[key] = self.value()
-        if token == "[" and isinstance(token, Op):
-            items: list[Any] = []
-            while True:
-                item = self.token()
-                if isinstance(item, Op) and item == "]":
-                    return items
-                items.append(self.value(item))
-        if isinstance(token, int):
-            saved = self.pos
-            try:
-                generation = self.token()
-                keyword = self.token() if isinstance(generation, int) else None
-            except DocumentError:
-                keyword = None
-            if isinstance(keyword, Op) and keyword == "R":
-                return Ref(token, generation)
-            self.pos = saved
-        return token
 
 
 def decode_text_string(raw: bytes) -> str:
@@ -189,6 +46,7 @@ class PdfDocument:
             if isinstance(value, dict) and isinstance(following, Op) and following == "stream":
                 value = Stream(value, self._stream_bytes(lexer.pos, value))
             self.objects[int(match.group(1))] = value
+        self._unpack_object_streams()
         trailer = data.rfind(b"trailer")
         root: Any = None
         if trailer >= 0:
@@ -200,6 +58,24 @@ class PdfDocument:
         self.catalog = self.resolve(root)
         if not isinstance(self.catalog, dict) or not _is_type(self.catalog, "Catalog"):
             raise DocumentError("not a valid pdf file: no document catalog")
+
+    def _unpack_object_streams(self) -> None:
+        """PDF 1.5 files may keep objects inside compressed object streams (/Type /ObjStm)."""
+        for holder in list(self.objects.values()):
+            if not isinstance(holder, Stream) or holder.info.get("Type") != "ObjStm":
+                continue
+            count, first = holder.info.get("N"), holder.info.get("First")
+            if not isinstance(count, int) or not isinstance(first, int):
+                continue
+            try:
+                content = self.stream_data(holder)
+                lexer = Lexer(content)
+                header = [lexer.token() for _ in range(2 * count)]
+                for number, offset in zip(header[::2], header[1::2], strict=True):
+                    if isinstance(number, int) and isinstance(offset, int) and number not in self.objects:
+                        self.objects[number] = Lexer(content, first + offset).value()
+            except DocumentError:
+                continue
 
     def _stream_bytes(self, pos: int, info: dict[str, Any]) -> bytes:
         data = self.data
@@ -260,7 +136,26 @@ class PdfDocument:
         program = b"\n".join(
             self.stream_data(s) for s in (self.resolve(c) for c in streams) if isinstance(s, Stream)
         )
-        return _show_text(program)
+        return _show_text(program, self._decoders(page))
+
+    def _decoders(self, page: dict[str, Any]) -> dict[str, Decoder]:
+        """Font resource name -> how its codes become text (a ToUnicode CMap when the font has one)."""
+        node: Any = page
+        resources: Any = None
+        for _ in range(64):  # Resources may be inherited from the page tree
+            resources = self.resolve(node.get("Resources"))
+            node = self.resolve(node.get("Parent"))
+            if isinstance(resources, dict) or not isinstance(node, dict):
+                break
+        fonts = self.resolve(resources.get("Font")) if isinstance(resources, dict) else None
+        decoders: dict[str, Decoder] = {}
+        for name, ref in (fonts or {}).items():
+            font = self.resolve(ref)
+            cmap = self.resolve(font.get("ToUnicode")) if isinstance(font, dict) else None
+            decoders[name] = (
+                cmap_decoder(self.stream_data(cmap)) if isinstance(cmap, Stream) else latin_decoder
+            )
+        return decoders
 
     def fields(self) -> dict[str, str]:
         """AcroForm text fields: full name -> value."""
@@ -282,11 +177,13 @@ def _is_type(value: Any, name: str) -> bool:
     return isinstance(value, dict) and value.get("Type") == name
 
 
-def _show_text(program: bytes) -> list[str]:
+def _show_text(program: bytes, decoders: dict[str, Decoder]) -> list[str]:
     """Lines shown by a content stream: text operators, new lines on T*, ', " and vertical moves."""
     lexer, operands = Lexer(program), []
     lines: list[str] = []
     current: str | None = None
+    decode: Decoder = latin_decoder
+    line_y: float | None = None
     while True:
         try:
             lexer._skip()
@@ -298,17 +195,21 @@ def _show_text(program: bytes) -> list[str]:
         if not isinstance(token, Op) or token in ("[", "<<"):
             operands.append(token)
             continue
+        if token == "Tf" and len(operands) >= 2 and isinstance(operands[-2], str):
+            decode = decoders.get(operands[-2], latin_decoder)
         moves = token in ("T*", "'", '"') or (
             token in ("Td", "TD") and len(operands) >= 2 and operands[-1] != 0
         )
+        if token == "Tm" and len(operands) >= 6 and isinstance(operands[-1], int | float):
+            moves = line_y is not None and operands[-1] != line_y
+            line_y = operands[-1]
         if moves and current is not None:
             lines.append(current)
             current = ""
         if token in ("Tj", "'", '"', "TJ") and operands:
             shown = operands[-1]
             pieces = shown if isinstance(shown, list) else [shown]
-            text = "".join(p.decode("cp1252", errors="replace") for p in pieces if isinstance(p, bytes))
-            current = (current or "") + text
+            current = (current or "") + "".join(decode(p) for p in pieces if isinstance(p, bytes))
         operands = []
     if current is not None:
         lines.append(current)

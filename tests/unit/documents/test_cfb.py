@@ -43,3 +43,13 @@ def test_damaged_files_are_document_errors() -> None:
     for bad in (b"", b"garbage" * 100, data[:512], data[: len(data) // 2], bytes(looping)):
         with pytest.raises(DocumentError):
             read_cfb(bad)
+
+
+def test_files_beyond_109_fat_sectors_use_difat_sectors() -> None:
+    """109 FAT sectors in the header cover about 7 MB; bigger files list the rest in DIFAT sectors."""
+    streams = {"Big": bytes(range(256)) * 36_000, "Small": b"tiny"}  # 9.2 MB
+    data = write_cfb(streams)
+    assert int.from_bytes(data[72:76], "little") >= 1  # the number of DIFAT sectors
+    ole = olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT)
+    assert ole.openstream("Big").read() == streams["Big"]
+    assert read_cfb(data) == streams
