@@ -118,7 +118,11 @@ async def proxy_handler(request: web.Request) -> web.StreamResponse:
         if isinstance(error, aiohttp.ClientError | OSError):
             ctx.metrics.upstream_errors.labels(kind="connect").inc()
             log.warning(
-                "upstream failed: %s %s (%s: %s)", request.method, request.path, type(error).__name__, error
+                "upstream failed: %s %s (%s: %s)",
+                request.method,
+                request.path,
+                type(error).__name__,
+                str(error)[:200],
             )
             return error_page(502)
         raise
