@@ -63,8 +63,8 @@ class _Zlib:
         out = self._d.decompress(data, _STEP)
         while out:
             yield out
-            if not self._d.unconsumed_tail:
-                break
+            if not self._d.unconsumed_tail and len(out) < _STEP:
+                break  # a full step may leave output pending even with all input consumed
             out = self._d.decompress(self._d.unconsumed_tail, _STEP)
 
     def decode_end(self) -> bytes:
@@ -83,11 +83,10 @@ class _Brotli:
         self._c = brotli.Compressor(quality=4)
 
     def decode(self, data: bytes) -> Iterator[bytes]:
+        # Drain fully: output can still be buffered even when can_accept_more_data() is True.
         out = self._d.process(data, output_buffer_limit=_STEP)
         while out:
             yield out
-            if self._d.can_accept_more_data():
-                break
             out = self._d.process(b"", output_buffer_limit=_STEP)
 
     def decode_end(self) -> bytes:

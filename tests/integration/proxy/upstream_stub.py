@@ -22,7 +22,7 @@ __all__ = ["CTX", "HTML", "StubState", "create_stub_app"]
 CTX = "/confluence"
 HTML = (
     "<!DOCTYPE html><html><head><title>Attachments</title></head><body>"
-    + "".join(f'<p class="attachment">file-{i}.docx</p>' for i in range(400))
+    + "".join(f'<p class="attachment">file-{i}.docx</p>' for i in range(20000))
     + "</body></html>"
 ).encode()
 _CHUNK = 64 * 1024
@@ -123,7 +123,7 @@ def _encode(body: bytes, coding: str) -> bytes:
     if coding == "gzip":
         return gzip.compress(body)
     if coding == "br":
-        return brotli.compress(body)
+        return brotli.compress(body, quality=5)
     if coding == "deflate":
         return zlib.compress(body)
     return body
@@ -132,6 +132,8 @@ def _encode(body: bytes, coding: str) -> bytes:
 async def html(request: web.Request) -> web.StreamResponse:
     coding = request.query.get("enc", "identity")
     body = _encode(HTML, coding)
+    if request.query.get("corrupt") == "1":
+        body = body[:20] + b"\x00garbage" * 50 + body[20:]
     headers = {"Content-Type": "text/html;charset=UTF-8", "ETag": '"page-1"', "Vary": "Accept-Encoding"}
     if coding != "identity":
         headers["Content-Encoding"] = coding
@@ -142,6 +144,8 @@ async def html(request: web.Request) -> web.StreamResponse:
     if request.query.get("chunked") != "1":
         response.content_length = len(body)
     await response.prepare(request)
+    if request.method == "HEAD":
+        return response
     for i in range(0, len(body), 1000):  # many small writes: filters must cope with split input
         await response.write(body[i : i + 1000])
     await response.write_eof()
