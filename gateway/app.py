@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from gateway.observability import (
     HEALTH_PATHS,
@@ -90,7 +90,12 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
         yield
         await app[SESSION_KEY].close()
 
+    async def close_websockets(app: web.Application) -> None:
+        for ws in list(app[PROXY_KEY].websockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
     app.cleanup_ctx.append(upstream_session)
+    app.on_shutdown.append(close_websockets)
     add_health_routes(app, SESSION_KEY)
     for method, path, handler in context.routes:
         app.router.add_route(method, path, handler)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 
 import aiohttp
 from aiohttp import web
@@ -27,6 +28,8 @@ class ProxyContext:
     filters: tuple[ResponseFilter, ...]
     metrics: Metrics
     allowed_hosts: frozenset[str]
+    # Open client-side WebSockets, so shutdown can tell them 1001 instead of waiting on them.
+    websockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
 
     @classmethod
     def build(cls, settings: Settings, filters: tuple[ResponseFilter, ...], metrics: Metrics) -> ProxyContext:

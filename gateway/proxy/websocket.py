@@ -116,6 +116,7 @@ async def bridge_websocket(
         await upstream.close()
         raise
     ctx.metrics.websockets_open.inc()
+    ctx.websockets.add(client)
     try:
         await _bridge(client, upstream)
     finally:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
-from collections.abc import Callable, Sequence
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from upstream_stub import CTX, STATE, StubState, create_stub_app
@@ -16,7 +23,7 @@ from gateway.app import create_app
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
 
-__all__ = ["Gateway", "free_port", "gateway_settings", "make_gateway", "stub"]
+__all__ = ["Gateway", "GatewayProcess", "free_port", "gateway_process", "gateway_settings", "make_gateway", "stub"]
 
 
 def free_port() -> int:
@@ -86,3 +93,54 @@ def make_gateway(aiohttp_server: Callable[..., Any], stub: TestServer) -> MakeGa
         return Gateway(server=server, upstream=stub, settings=settings)
 
     return make
+
+
+@dataclass
+class GatewayProcess:
+    process: asyncio.subprocess.Process
+    port: int
+    log_path: Path
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.asynccontextmanager
+async def gateway_process(tmp_path: Path, upstream_port: int, **proxy: Any) -> AsyncIterator[GatewayProcess]:
+    """`python -m gateway serve --config FILE` as a real subprocess, ready when /livez answers."""
+    port = free_port()
+    settings = gateway_settings(upstream_port, port, **proxy)
+    config = tmp_path / "gateway.yaml"
+    data = settings.model_dump(mode="json", exclude_defaults=False)
+    data["confluence"]["auth"] = {"token": "service-token"}
+    data["documentserver"]["jwt"]["secret"] = "s" * 32
+    data["logging"] = {"level": "INFO", "format": "text", "access_log": False}
+    config.write_text(yaml.safe_dump(data))
+    log_path = tmp_path / "gateway.log"
+    with log_path.open("wb") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "gateway", "serve", "--config", str(config),
+            stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    running = GatewayProcess(process, port, log_path)
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(200):
+                if process.returncode is not None:
+                    raise AssertionError(f"gateway exited early:\n{running.log()}")
+                try:
+                    async with session.get(running.url("/livez")) as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise AssertionError(f"gateway did not start:\n{running.log()}")
+        yield running
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
