@@ -48,7 +48,9 @@ def _configure_logging(settings: Settings) -> None:
     try:
         from gateway.logs import configure_logging  # type: ignore[import-not-found,unused-ignore]
     except ImportError:  # the structured-logging module is optional for the proxy core
-        logging.basicConfig(level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         return
     configure_logging(settings.logging, secrets=secrets)
 
@@ -68,12 +70,18 @@ async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
 
     kind = parser_kind()
     if kind == "python":
-        log.warning("aiohttp runs its pure-Python HTTP parser (AIOHTTP_NO_EXTENSIONS or no wheel): slower "
-                    "and historically weaker against request smuggling; install the compiled wheel")
+        log.warning(
+            "aiohttp runs its pure-Python HTTP parser (AIOHTTP_NO_EXTENSIONS or no wheel): slower "
+            "and historically weaker against request smuggling; install the compiled wheel"
+        )
     log.info(
         "gateway listening on http://%s:%s, public URL %s, upstream %s (aiohttp %s, HTTP parser: %s)",
-        settings.listen.host, settings.listen.port, settings.public_url, settings.confluence.url,
-        aiohttp.__version__, kind,
+        settings.listen.host,
+        settings.listen.port,
+        settings.public_url,
+        settings.confluence.url,
+        aiohttp.__version__,
+        kind,
     )
 
     stop = asyncio.Event()

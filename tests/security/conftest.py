@@ -5,6 +5,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "proxy"))
 
-from proxy_fixtures import make_gateway, stub  # noqa: E402
+from proxy_fixtures import make_gateway, stub
 
 __all__ = ["make_gateway", "stub"]

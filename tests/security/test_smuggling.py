@@ -80,7 +80,9 @@ async def test_bad_chunk_after_headers_never_completes_at_upstream(make_gateway:
     upstream only ever got a truncated chunked body and nothing smuggled behind it.
     """
     gw = await make_gateway()
-    raw = (_head(gw) + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n" + SMUGGLED).encode()
+    raw = (
+        _head(gw) + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nworld\r\n0\r\n\r\n" + SMUGGLED
+    ).encode()
     reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
     split = len(_head(gw)) + 40
     writer.write(raw[:split])

@@ -23,7 +23,15 @@ from gateway.app import create_app
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
 
-__all__ = ["Gateway", "GatewayProcess", "free_port", "gateway_process", "gateway_settings", "make_gateway", "stub"]
+__all__ = [
+    "Gateway",
+    "GatewayProcess",
+    "free_port",
+    "gateway_process",
+    "gateway_settings",
+    "make_gateway",
+    "stub",
+]
 
 
 def free_port() -> int:
@@ -122,8 +130,14 @@ async def gateway_process(tmp_path: Path, upstream_port: int, **proxy: Any) -> A
     log_path = tmp_path / "gateway.log"
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "gateway", "serve", "--config", str(config),
-            stdout=log_file, stderr=subprocess.STDOUT,
+            sys.executable,
+            "-m",
+            "gateway",
+            "serve",
+            "--config",
+            str(config),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     running = GatewayProcess(process, port, log_path)
     try:

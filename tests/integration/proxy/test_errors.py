@@ -9,9 +9,8 @@ from upstream_stub import CTX
 
 
 async def _fetch(url: str) -> tuple[int, str, str]:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(url) as response:
-            return response.status, response.headers.get("Content-Type", ""), await response.text()
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, response.headers.get("Content-Type", ""), await response.text()
 
 
 def _assert_clean_page(body: str, *internals: str) -> None:
@@ -56,11 +55,10 @@ async def test_slow_body_is_not_cut_by_response_timeout(make_gateway: MakeGatewa
 
 async def test_body_silence_beyond_read_timeout_aborts_client(make_gateway: MakeGateway) -> None:
     gw = await make_gateway(read_timeout=0.5)
-    async with aiohttp.ClientSession() as session:
-        async with session.get(gw.url(f"{CTX}/slowbody?delay=3")) as response:
-            assert response.status == 200
-            with pytest.raises(aiohttp.ClientPayloadError):
-                await response.read()
+    async with aiohttp.ClientSession() as session, session.get(gw.url(f"{CTX}/slowbody?delay=3")) as response:
+        assert response.status == 200
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()
 
 
 async def test_failure_mid_body_aborts_client_connection(make_gateway: MakeGateway) -> None:

@@ -96,9 +96,8 @@ DECODE = {
 
 
 async def _get(url: str) -> tuple[int, CIMultiDict[str], bytes]:
-    async with aiohttp.ClientSession(auto_decompress=False) as session:
-        async with session.get(url) as response:
-            return response.status, CIMultiDict(response.headers), await response.read()
+    async with aiohttp.ClientSession(auto_decompress=False) as session, session.get(url) as response:
+        return response.status, CIMultiDict(response.headers), await response.read()
 
 
 def _plugins(marker: MarkAttachments) -> tuple[Plugin, ...]:
@@ -107,7 +106,9 @@ def _plugins(marker: MarkAttachments) -> tuple[Plugin, ...]:
 
 @pytest.mark.parametrize("coding", ["gzip", "br", "deflate", "identity"])
 @pytest.mark.parametrize("chunked", ["0", "1"])
-async def test_filter_rewrites_html_in_its_own_encoding(make_gateway: MakeGateway, coding: str, chunked: str) -> None:
+async def test_filter_rewrites_html_in_its_own_encoding(
+    make_gateway: MakeGateway, coding: str, chunked: str
+) -> None:
     marker = MarkAttachments()
     gw = await make_gateway(plugins=_plugins(marker))
     status, headers, body = await _get(gw.url(f"{CTX}/html?enc={coding}&chunked={chunked}"))
@@ -142,12 +143,14 @@ async def test_ineligible_responses_are_byte_identical(make_gateway: MakeGateway
 async def test_non_matching_paths_and_head_are_untouched(make_gateway: MakeGateway) -> None:
     marker = MarkAttachments()
     gw = await make_gateway(plugins=_plugins(marker))
-    status, headers, body = await _get(gw.url(f"{CTX}/big?size=70000"))
+    _status, headers, body = await _get(gw.url(f"{CTX}/big?size=70000"))
     assert body == b"x" * 70000 and headers["Content-Length"] == "70000"
-    async with aiohttp.ClientSession(auto_decompress=False) as session:
-        async with session.head(gw.url(f"{CTX}/html?enc=gzip")) as response:
-            assert response.headers["ETag"] == '"page-1"'
-            assert "X-Filtered" not in response.headers
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as session,
+        session.head(gw.url(f"{CTX}/html?enc=gzip")) as response,
+    ):
+        assert response.headers["ETag"] == '"page-1"'
+        assert "X-Filtered" not in response.headers
     assert marker.transforms == []
 
 
@@ -155,7 +158,9 @@ async def test_corrupt_compressed_body_aborts_instead_of_serving_garbage(make_ga
     """A filtered gzip body that does not decode ends the connection (headers are already sent)."""
     marker = MarkAttachments()
     gw = await make_gateway(plugins=_plugins(marker))
-    async with aiohttp.ClientSession(auto_decompress=False) as session:
-        async with session.get(gw.url(f"{CTX}/html?enc=gzip&corrupt=1")) as response:
-            with pytest.raises(aiohttp.ClientPayloadError):
-                await response.read()
+    async with (
+        aiohttp.ClientSession(auto_decompress=False) as session,
+        session.get(gw.url(f"{CTX}/html?enc=gzip&corrupt=1")) as response,
+    ):
+        with pytest.raises(aiohttp.ClientPayloadError):
+            await response.read()

@@ -13,19 +13,25 @@ from upstream_stub import CTX, HTML
 
 
 async def _get(url: str, **kwargs: object) -> tuple[int, aiohttp.typedefs.LooseHeaders, bytes]:
-    async with aiohttp.ClientSession(auto_decompress=False, max_field_size=65536) as session:
-        async with session.get(url, allow_redirects=False, **kwargs) as response:  # type: ignore[arg-type]
-            return response.status, response.headers, await response.read()
+    async with (
+        aiohttp.ClientSession(auto_decompress=False, max_field_size=65536) as session,
+        session.get(url, allow_redirects=False, **kwargs) as response,
+    ):  # type: ignore[arg-type]
+        return response.status, response.headers, await response.read()
 
 
-async def test_request_reaches_upstream_with_path_query_and_forwarded_headers(make_gateway: MakeGateway) -> None:
+async def test_request_reaches_upstream_with_path_query_and_forwarded_headers(
+    make_gateway: MakeGateway,
+) -> None:
     gw = await make_gateway()
-    async with aiohttp.ClientSession() as session:
-        async with session.get(
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
             gw.url(f"{CTX}/echo/a%2Fb/%E2%82%AC?x=1&y=%20"), headers={"X-Custom": "kept"}
-        ) as response:
-            assert response.status == 200
-            seen = await response.json()
+        ) as response,
+    ):
+        assert response.status == 200
+        seen = await response.json()
     headers = {k.lower(): v for k, v in seen["headers"]}
     assert seen["raw_path"] == f"{CTX}/echo/a%2Fb/%E2%82%AC?x=1&y=%20"
     assert headers["x-custom"] == "kept"
@@ -39,7 +45,9 @@ async def test_request_reaches_upstream_with_path_query_and_forwarded_headers(ma
 async def test_no_auto_headers_added(make_gateway: MakeGateway) -> None:
     gw = await make_gateway()
     reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
-    writer.write(f"GET {CTX}/echo HTTP/1.1\r\nHost: 127.0.0.1:{gw.port}\r\nConnection: close\r\n\r\n".encode())
+    writer.write(
+        f"GET {CTX}/echo HTTP/1.1\r\nHost: 127.0.0.1:{gw.port}\r\nConnection: close\r\n\r\n".encode()
+    )
     data = await reader.read()
     writer.close()
     body = data.split(b"\r\n\r\n", 1)[1]
@@ -50,9 +58,11 @@ async def test_no_auto_headers_added(make_gateway: MakeGateway) -> None:
 async def test_post_body_streams_with_content_length(make_gateway: MakeGateway) -> None:
     gw = await make_gateway()
     payload = random.randbytes(300_000)
-    async with aiohttp.ClientSession() as session:
-        async with session.post(gw.url(f"{CTX}/echo"), data=payload) as response:
-            seen = await response.json()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gw.url(f"{CTX}/echo"), data=payload) as response,
+    ):
+        seen = await response.json()
     assert seen["body_bytes"] == len(payload)
     assert not seen["chunked"]
     assert dict((k.lower(), v) for k, v in seen["headers"])["content-length"] == str(len(payload))
@@ -65,9 +75,11 @@ async def test_chunked_upload_forwarded(make_gateway: MakeGateway) -> None:
         for _ in range(10):
             yield b"z" * 10_000
 
-    async with aiohttp.ClientSession() as session:
-        async with session.put(gw.url(f"{CTX}/upload"), data=body()) as response:
-            assert (await response.json()) == {"bytes": 100_000}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.put(gw.url(f"{CTX}/upload"), data=body()) as response,
+    ):
+        assert (await response.json()) == {"bytes": 100_000}
 
 
 async def test_download_content_length_kept_and_body_identical(make_gateway: MakeGateway) -> None:
@@ -90,11 +102,10 @@ async def test_compressed_bodies_pass_through_untouched(make_gateway: MakeGatewa
 
 async def test_head_keeps_content_length(make_gateway: MakeGateway) -> None:
     gw = await make_gateway()
-    async with aiohttp.ClientSession() as session:
-        async with session.head(gw.url(f"{CTX}/big?size=12345")) as response:
-            assert response.status == 200
-            assert response.headers.get("Content-Length") == "12345"
-            assert await response.read() == b""
+    async with aiohttp.ClientSession() as session, session.head(gw.url(f"{CTX}/big?size=12345")) as response:
+        assert response.status == 200
+        assert response.headers.get("Content-Length") == "12345"
+        assert await response.read() == b""
 
 
 async def test_redirects_not_followed_and_multiple_set_cookie_kept(make_gateway: MakeGateway) -> None:
@@ -145,12 +156,16 @@ async def test_cookies_never_mixed_between_users(make_gateway: MakeGateway) -> N
             await session.close()
 
 
-async def test_upload_over_limit_announced_is_413_without_contacting_upstream(make_gateway: MakeGateway) -> None:
+async def test_upload_over_limit_announced_is_413_without_contacting_upstream(
+    make_gateway: MakeGateway,
+) -> None:
     gw = await make_gateway(max_upload_bytes=100_000)
-    async with aiohttp.ClientSession() as session:
-        async with session.post(gw.url(f"{CTX}/upload"), data=b"a" * 200_000) as response:
-            assert response.status == 413
-            assert "Content Too Large" in await response.text()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gw.url(f"{CTX}/upload"), data=b"a" * 200_000) as response,
+    ):
+        assert response.status == 413
+        assert "Content Too Large" in await response.text()
     assert gw.stub.paths == []
 
 
@@ -172,6 +187,8 @@ async def test_chunked_upload_over_limit_is_413(make_gateway: MakeGateway) -> No
 
 async def test_upload_exactly_at_limit_passes(make_gateway: MakeGateway) -> None:
     gw = await make_gateway(max_upload_bytes=100_000)
-    async with aiohttp.ClientSession() as session:
-        async with session.post(gw.url(f"{CTX}/upload"), data=b"a" * 100_000) as response:
-            assert (await response.json()) == {"bytes": 100_000}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(gw.url(f"{CTX}/upload"), data=b"a" * 100_000) as response,
+    ):
+        assert (await response.json()) == {"bytes": 100_000}

@@ -67,7 +67,8 @@ async def test_client_cannot_strip_gateway_headers_via_connection(make_gateway: 
     status, _, body = await _raw(
         gw,
         f"GET {CTX}/echo HTTP/1.1\nHost: 127.0.0.1:{gw.port}\n"
-        "Connection: close, X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto, Forwarded, Authorization, Cookie\n"
+        "Connection: close, X-Forwarded-For, X-Forwarded-Host, X-Forwarded-Proto, Forwarded, "
+        "Authorization, Cookie\n"
         "X-Forwarded-For: 6.6.6.6\nX-Forwarded-Host: evil.example\nAuthorization: Bearer user-token\n"
         "Cookie: JSESSIONID=abc\nForwarded: for=6.6.6.6\n",
     )
@@ -83,7 +84,7 @@ async def test_client_cannot_strip_gateway_headers_via_connection(make_gateway: 
 
 async def test_trusted_proxy_forwarded_for_is_appended(make_gateway: MakeGateway) -> None:
     gw = await make_gateway(trusted_proxies=["127.0.0.0/8"])
-    status, _, body = await _raw(
+    _status, _, body = await _raw(
         gw,
         f"GET {CTX}/echo HTTP/1.1\nHost: 127.0.0.1:{gw.port}\nConnection: close\n"
         "X-Forwarded-For: 203.0.113.9\nX-Forwarded-Proto: https\nX-Forwarded-Host: wiki.example.com\n",
@@ -96,20 +97,28 @@ async def test_trusted_proxy_forwarded_for_is_appended(make_gateway: MakeGateway
 
 async def test_response_hop_by_hop_stripped(make_gateway: MakeGateway) -> None:
     gw = await make_gateway()
-    async with aiohttp.ClientSession() as session:
-        async with session.get(gw.url(f"{CTX}/echo")) as response:
-            assert "Keep-Alive" not in response.headers
-            assert response.headers.get("Transfer-Encoding") is None
+    async with aiohttp.ClientSession() as session, session.get(gw.url(f"{CTX}/echo")) as response:
+        assert "Keep-Alive" not in response.headers
+        assert response.headers.get("Transfer-Encoding") is None
 
 
 @pytest.mark.parametrize(
     ("location", "expected"),
     [
-        ("http://127.0.0.1:{up}/confluence/login.action?os_destination=%2Fx", "http://127.0.0.1:{gw}/confluence/login.action?os_destination=%2Fx"),
+        (
+            "http://127.0.0.1:{up}/confluence/login.action?os_destination=%2Fx",
+            "http://127.0.0.1:{gw}/confluence/login.action?os_destination=%2Fx",
+        ),
         ("http://127.0.0.1:{up}/confluence/x#frag", "http://127.0.0.1:{gw}/confluence/x#frag"),
         ("https://foreign.example/confluence/x", "https://foreign.example/confluence/x"),
-        ("http://127.0.0.1:{up}.evil.example/confluence/x", "http://127.0.0.1:{up}.evil.example/confluence/x"),
-        ("https://127.0.0.1:{up}/confluence/x", "https://127.0.0.1:{up}/confluence/x"),  # other scheme: other origin
+        (
+            "http://127.0.0.1:{up}.evil.example/confluence/x",
+            "http://127.0.0.1:{up}.evil.example/confluence/x",
+        ),
+        (
+            "https://127.0.0.1:{up}/confluence/x",
+            "https://127.0.0.1:{up}/confluence/x",
+        ),  # other scheme: other origin
         ("/confluence/dashboard.action", "/confluence/dashboard.action"),
         ("//127.0.0.1:{up}/confluence/x", "//127.0.0.1:{up}/confluence/x"),
     ],
@@ -120,17 +129,19 @@ async def test_location_rewritten_only_for_upstream_origin(
     gw = await make_gateway()
     up = gw.upstream.port
     location = location.format(up=up, gw=gw.port)
-    async with aiohttp.ClientSession() as session:
-        async with session.get(
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(
             gw.url(f"{CTX}/redirect"),
             params={"location": location, "content-location": location, "refresh": f"0; url={location}"},
             allow_redirects=False,
-        ) as response:
-            assert response.status == 302
-            want = expected.format(up=up, gw=gw.port)
-            assert response.headers["Location"] == want
-            assert response.headers["Content-Location"] == want
-            assert response.headers["Refresh"] == f"0; url={want}"
+        ) as response,
+    ):
+        assert response.status == 302
+        want = expected.format(up=up, gw=gw.port)
+        assert response.headers["Location"] == want
+        assert response.headers["Content-Location"] == want
+        assert response.headers["Refresh"] == f"0; url={want}"
 
 
 @pytest.mark.parametrize("host", ["evil.example", "127.0.0.1:1", "", "confluence:8090"])
@@ -144,7 +155,9 @@ async def test_unknown_host_refused(make_gateway: MakeGateway, host: str) -> Non
 
 async def test_internal_host_accepted_and_health_needs_no_host(make_gateway: MakeGateway) -> None:
     gw = await make_gateway()
-    status, _, body = await _raw(gw, f"GET {CTX}/echo HTTP/1.1\nHost: localhost:{gw.port}\nConnection: close\n")
+    status, _, body = await _raw(
+        gw, f"GET {CTX}/echo HTTP/1.1\nHost: localhost:{gw.port}\nConnection: close\n"
+    )
     assert status == 200
     assert _upstream_saw(body)["h"]["host"] == f"127.0.0.1:{gw.port}"  # upstream still sees the public host
     status, _, body = await _raw(gw, "GET /livez HTTP/1.1\nHost: anything\nConnection: close\n")

@@ -82,9 +82,12 @@ async def test_100_mib_upload_keeps_memory_flat(tmp_path: Path, stub: TestServer
     async with gateway_process(tmp_path, stub.port) as gateway, aiohttp.ClientSession() as session:
         await _warm_up(session, gateway.url)  # type: ignore[arg-type]
         sampler = RssSampler(gateway.process.pid)
-        async with sampler.sampling(), session.post(
-            gateway.url(f"{CTX}/upload"), data=body(), headers={"Content-Length": str(size)}
-        ) as response:
+        async with (
+            sampler.sampling(),
+            session.post(
+                gateway.url(f"{CTX}/upload"), data=body(), headers={"Content-Length": str(size)}
+            ) as response,
+        ):
             assert response.status == 200
             assert await response.json() == {"bytes": size}
         assert sampler.growth < MAX_GROWTH, f"gateway RSS grew {sampler.growth / MiB:.1f} MiB"

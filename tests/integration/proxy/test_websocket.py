@@ -17,9 +17,10 @@ PATHS = ["/synchrony/v1", f"{CTX}/synchrony-proxy/v1"]
 @pytest.mark.parametrize("path", PATHS)
 async def test_echo_text_binary_and_subprotocol(make_gateway: MakeGateway, path: str) -> None:
     gw = await make_gateway()
-    async with aiohttp.ClientSession() as session, session.ws_connect(
-        gw.url(path), protocols=("synchrony-v1",), autoping=False
-    ) as ws:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(gw.url(path), protocols=("synchrony-v1",), autoping=False) as ws,
+    ):
         assert ws.protocol == "synchrony-v1"
         await ws.send_str("hello")
         assert (await ws.receive(timeout=5)).data == "hello"

@@ -211,7 +211,9 @@ async def websocket_refuse(request: web.Request) -> web.Response:
 
 
 def create_stub_app() -> web.Application:
-    app = web.Application(middlewares=[_count], handler_args={"max_field_size": 65536, "max_line_size": 65536})
+    app = web.Application(
+        middlewares=[_count], handler_args={"max_field_size": 65536, "max_line_size": 65536}
+    )
     app[STATE] = StubState()
     r = app.router
     r.add_get(f"{CTX}/status", status)
