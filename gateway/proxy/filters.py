@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-import brotli
+import brotli  # type: ignore[import-untyped]
 from aiohttp import web
 from multidict import CIMultiDict
 

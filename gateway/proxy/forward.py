@@ -14,7 +14,7 @@ import zlib
 from collections.abc import AsyncIterator
 
 import aiohttp
-import brotli
+import brotli  # type: ignore[import-untyped]
 from aiohttp import web
 
 from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext

@@ -136,6 +136,8 @@ async def _bridge(client: web.WebSocketResponse, upstream: aiohttp.ClientWebSock
         to_client.cancel()
         raise
     first = done.pop()
+    source_peer: _WsPeer
+    other_peer: _WsPeer
     if first is to_upstream:
         other, source_peer, other_peer = to_client, client, upstream
     else:

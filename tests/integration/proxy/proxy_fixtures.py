@@ -79,7 +79,7 @@ class Gateway:
 
     @property
     def stub(self) -> StubState:
-        return self.upstream.app[STATE]  # type: ignore[index]
+        return self.upstream.app[STATE]
 
 
 @pytest.fixture

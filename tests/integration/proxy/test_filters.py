@@ -7,7 +7,7 @@ import zlib
 from dataclasses import dataclass, field
 
 import aiohttp
-import brotli
+import brotli  # type: ignore[import-untyped]
 import pytest
 from aiohttp import web
 from multidict import CIMultiDict

@@ -7,16 +7,17 @@ import gzip
 import random
 
 import aiohttp
-import brotli
+import brotli  # type: ignore[import-untyped]
+from multidict import CIMultiDictProxy
 from proxy_fixtures import MakeGateway
 from upstream_stub import CTX, HTML
 
 
-async def _get(url: str, **kwargs: object) -> tuple[int, aiohttp.typedefs.LooseHeaders, bytes]:
+async def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, CIMultiDictProxy[str], bytes]:
     async with (
         aiohttp.ClientSession(auto_decompress=False, max_field_size=65536) as session,
-        session.get(url, allow_redirects=False, **kwargs) as response,
-    ):  # type: ignore[arg-type]
+        session.get(url, allow_redirects=False, headers=headers) as response,
+    ):
         return response.status, response.headers, await response.read()
 
 

@@ -39,7 +39,7 @@ async def _raw(gw: Gateway, head: str, body: bytes = b"") -> tuple[int, dict[str
 
 
 def _upstream_saw(body: bytes) -> dict[str, Any]:
-    seen = json.loads(body)
+    seen: dict[str, Any] = json.loads(body)
     seen["h"] = {k.lower(): v for k, v in seen["headers"]}
     return seen
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import psutil
+import psutil  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from aiohttp.test_utils import TestServer
 from proxy_fixtures import gateway_process
@@ -24,13 +24,13 @@ pytestmark = pytest.mark.slow
 class RssSampler:
     def __init__(self, pid: int) -> None:
         self._process = psutil.Process(pid)
-        self.baseline = self._process.memory_info().rss
+        self.baseline = int(self._process.memory_info().rss)
         self.peak = self.baseline
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
         while True:
-            self.peak = max(self.peak, self._process.memory_info().rss)
+            self.peak = max(self.peak, int(self._process.memory_info().rss))
             await asyncio.sleep(0.02)
 
     @contextlib.asynccontextmanager

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import brotli
+import brotli  # type: ignore[import-untyped]
 from aiohttp import WSMsgType, web
 
 __all__ = ["CTX", "HTML", "StubState", "create_stub_app"]
@@ -123,7 +123,7 @@ def _encode(body: bytes, coding: str) -> bytes:
     if coding == "gzip":
         return gzip.compress(body)
     if coding == "br":
-        return brotli.compress(body, quality=5)
+        return bytes(brotli.compress(body, quality=5))
     if coding == "deflate":
         return zlib.compress(body)
     return body
