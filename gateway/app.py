@@ -23,7 +23,7 @@ from gateway.observability import (
 )
 from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
 from gateway.proxy.errors import error_page
-from gateway.proxy.forward import proxy_handler
+from gateway.proxy.forward import proxy_expect_handler, proxy_handler
 from gateway.proxy.plugin import PLUGIN_PREFIX, Plugin, PluginContext
 from gateway.proxy.upstream import UpstreamMap, create_upstream_session
 from gateway.settings import Settings
@@ -99,5 +99,5 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     add_health_routes(app, SESSION_KEY)
     for method, path, handler in context.routes:
         app.router.add_route(method, path, handler)
-    app.router.add_route("*", "/{tail:.*}", proxy_handler)
+    app.router.add_route("*", "/{tail:.*}", proxy_handler, expect_handler=proxy_expect_handler)
     return app

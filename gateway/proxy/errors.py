@@ -9,6 +9,7 @@ __all__ = ["error_page"]
 _TEXT = {
     400: ("Bad Request", "The request could not be understood."),
     413: ("Content Too Large", "The upload is larger than this server accepts."),
+    417: ("Expectation Failed", "The Expect header of the request is not supported."),
     421: ("Misdirected Request", "This server does not serve the requested host."),
     502: ("Bad Gateway", "Confluence could not be reached. Please try again in a moment."),
     504: ("Gateway Timeout", "Confluence did not answer in time. Please try again in a moment."),

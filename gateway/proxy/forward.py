@@ -23,7 +23,7 @@ from gateway.proxy.filters import start_pipeline
 from gateway.proxy.headers import downstream_headers, upstream_headers
 from gateway.proxy.websocket import bridge_websocket, is_websocket_upgrade
 
-__all__ = ["proxy_handler"]
+__all__ = ["proxy_expect_handler", "proxy_handler"]
 
 log = logging.getLogger("gateway.proxy")
 
@@ -72,6 +72,24 @@ def _too_large() -> web.Response:
     return response
 
 
+async def proxy_expect_handler(request: web.Request) -> web.StreamResponse | None:
+    """`Expect: 100-continue`: refuse an announced oversize upload before the client sends it."""
+    limit = request.app[PROXY_KEY].settings.proxy.max_upload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large()
+    if request.headers.get("Expect", "").lower() != "100-continue":
+        return error_page(417)
+    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    request.writer.output_size = 0
+    return None
+
+
+def _request_target(request: web.Request) -> str:
+    """Path and query as sent; an absolute-form target (`GET http://host/x`) keeps only `/x`."""
+    target = request.raw_path
+    return target if target.startswith("/") else request.rel_url.raw_path_qs
+
+
 async def proxy_handler(request: web.Request) -> web.StreamResponse:
     """The catch-all route: everything that is not health or a plugin route goes to Confluence."""
     ctx = request.app[PROXY_KEY]
@@ -88,7 +106,7 @@ async def proxy_handler(request: web.Request) -> web.StreamResponse:
         trusted=ctx.trusted,
         upstream=ctx.upstream,
     )
-    url = ctx.upstream.upstream_url(request.raw_path)
+    url = ctx.upstream.upstream_url(_request_target(request))
     session = request.app[SESSION_KEY]
     response_timeout = ctx.settings.confluence.response_timeout
     loop = asyncio.get_running_loop()

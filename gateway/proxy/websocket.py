@@ -79,7 +79,8 @@ async def bridge_websocket(
         upstream=ctx.upstream,
         websocket=True,
     )
-    url = ctx.upstream.upstream_ws_url(request.raw_path)
+    target = request.raw_path if request.raw_path.startswith("/") else request.rel_url.raw_path_qs
+    url = ctx.upstream.upstream_ws_url(target)
     try:
         async with asyncio.timeout(ctx.settings.confluence.response_timeout):
             upstream = await session.ws_connect(

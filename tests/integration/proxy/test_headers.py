@@ -162,3 +162,44 @@ async def test_internal_host_accepted_and_health_needs_no_host(make_gateway: Mak
     assert _upstream_saw(body)["h"]["host"] == f"127.0.0.1:{gw.port}"  # upstream still sees the public host
     status, _, body = await _raw(gw, "GET /livez HTTP/1.1\nHost: anything\nConnection: close\n")
     assert status == 200
+
+
+async def test_absolute_form_target_forwards_only_the_path(make_gateway: MakeGateway) -> None:
+    gw = await make_gateway()
+    status, _, body = await _raw(
+        gw,
+        f"GET http://evil.example{CTX}/echo/abs?x=%20 HTTP/1.1\n"
+        f"Host: 127.0.0.1:{gw.port}\nConnection: close\n",
+    )
+    assert status == 200
+    assert _upstream_saw(body)["raw_path"] == f"{CTX}/echo/abs?x=%20"
+
+
+async def test_expect_continue_oversize_refused_before_body(make_gateway: MakeGateway) -> None:
+    gw = await make_gateway(max_upload_bytes=1000)
+    reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+    writer.write(
+        f"POST {CTX}/upload HTTP/1.1\r\nHost: 127.0.0.1:{gw.port}\r\nContent-Length: 5000\r\n"
+        "Expect: 100-continue\r\n\r\n".encode()
+    )
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    writer.close()
+    assert head.startswith(b"HTTP/1.1 413 ")  # no "100 Continue" first: the client never sends the body
+    assert b"Connection: close" in head
+    assert gw.stub.hits == 0
+
+
+async def test_expect_continue_within_limit_is_forwarded(make_gateway: MakeGateway) -> None:
+    gw = await make_gateway()
+    reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+    writer.write(
+        f"POST {CTX}/upload HTTP/1.1\r\nHost: 127.0.0.1:{gw.port}\r\nContent-Length: 5\r\n"
+        "Expect: 100-continue\r\nConnection: close\r\n\r\n".encode()
+    )
+    interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    assert interim.startswith(b"HTTP/1.1 100 Continue")
+    writer.write(b"hello")
+    rest = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    assert rest.startswith(b"HTTP/1.1 200")
+    assert rest.endswith(b'{"bytes": 5}')
