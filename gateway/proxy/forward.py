@@ -54,16 +54,28 @@ class _Upload:
         self._ctx = ctx
         self.size = 0
         self.exceeded = False
+        self.client_failed = False
+        self.waiting_for_headers = True
 
     async def stream(self) -> AsyncIterator[bytes]:
-        async for chunk in self._content.iter_any():
+        counter = self._ctx.metrics.bytes.labels(direction="upload")
+        chunks = self._content.iter_any()
+        while True:
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            except Exception:
+                self.client_failed = True  # the browser went away or sent a broken body
+                raise
             self.size += len(chunk)
             if self.size > self._limit:
                 self.exceeded = True
                 raise UploadTooLarge
-            self._ctx.metrics.bytes.labels(direction="upload").inc(len(chunk))
+            counter.inc(len(chunk))
             yield chunk
-        self._deadline.reschedule(asyncio.get_running_loop().time() + self._response_timeout)
+        if self.waiting_for_headers:  # Confluence may answer before reading the whole body
+            self._deadline.reschedule(asyncio.get_running_loop().time() + self._response_timeout)
 
 
 def _too_large() -> web.Response:
@@ -122,13 +134,24 @@ async def proxy_handler(request: web.Request) -> web.StreamResponse:
                 data = upload.stream()
             else:
                 deadline.reschedule(loop.time() + response_timeout)
-            upstream = await session.request(
-                request.method, url, headers=headers, data=data, allow_redirects=False
-            )
+            try:
+                upstream = await session.request(
+                    request.method, url, headers=headers, data=data, allow_redirects=False
+                )
+            finally:
+                if upload is not None:
+                    upload.waiting_for_headers = False
     except Exception as error:
         if upload is not None and upload.exceeded:
             log.info("upload over %d bytes refused: %s %s", limit, request.method, request.path)
             return _too_large()
+        if upload is not None and upload.client_failed:
+            log.info(
+                "client upload broke off: %s %s (%s)", request.method, request.path, type(error).__name__
+            )
+            response = error_page(400)
+            response.force_close()
+            return response
         if isinstance(error, TimeoutError):
             ctx.metrics.upstream_errors.labels(kind="timeout").inc()
             log.warning("upstream timeout: %s %s (%s)", request.method, request.path, type(error).__name__)

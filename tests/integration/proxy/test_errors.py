@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import aiohttp
 import pytest
 from proxy_fixtures import MakeGateway, free_port
@@ -72,3 +75,35 @@ async def test_failure_mid_body_aborts_client_connection(make_gateway: MakeGatew
         # The gateway keeps serving afterwards.
         async with session.get(gw.url(f"{CTX}/echo")) as response:
             assert response.status == 200
+
+
+async def test_client_leaving_mid_upload_is_quiet_and_upstream_never_completes(
+    make_gateway: MakeGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = await make_gateway()
+    _, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+    writer.write(
+        f"POST {CTX}/upload HTTP/1.1\r\nHost: 127.0.0.1:{gw.port}\r\nContent-Length: 100000\r\n\r\n".encode()
+        + b"a" * 1000
+    )
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.close()
+    await asyncio.sleep(0.5)
+    assert gw.stub.upload_bytes == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_client_leaving_mid_download_is_quiet(
+    make_gateway: MakeGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    gw = await make_gateway()
+    reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+    size = 50 * 1024 * 1024
+    writer.write(f"GET {CTX}/big?size={size} HTTP/1.1\r\nHost: 127.0.0.1:{gw.port}\r\n\r\n".encode())
+    await reader.readexactly(100_000)
+    writer.close()
+    await asyncio.sleep(0.5)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    async with aiohttp.ClientSession() as session, session.get(gw.url(f"{CTX}/echo")) as response:
+        assert response.status == 200
