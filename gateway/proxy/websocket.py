@@ -123,7 +123,10 @@ async def bridge_websocket(
     finally:
         ctx.metrics.websockets_open.dec()
         if not upstream.closed:
-            await upstream.close()
+            # Only reached when the bridge was cut short (client connection lost, handler
+            # cancelled): the upstream must not take that for a normal 1000 close.
+            with contextlib.suppress(Exception):
+                await upstream.close(code=WSCloseCode.GOING_AWAY)
     return client
 
 
@@ -148,6 +151,7 @@ async def _bridge(client: web.WebSocketResponse, upstream: aiohttp.ClientWebSock
     except Exception as error:  # a send failed: the receiving side is gone
         log.info("websocket bridge ended: %s", type(error).__name__)
         code, reason = WSCloseCode.GOING_AWAY, ""
+    log.debug("websocket: %s side ended with %s", "client" if first is to_upstream else "upstream", code)
     other.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await other

@@ -91,3 +91,35 @@ async def test_websocket_metric_counts_open_bridges(make_gateway: MakeGateway) -
         await asyncio.sleep(0.1)
         async with session.get(gw.url("/metrics")) as response:
             assert "gateway_websockets_open 0.0" in await response.text()
+
+
+async def test_heartbeat_keeps_idle_healthy_bridge_open(make_gateway: MakeGateway) -> None:
+    """Idle for several heartbeats: pings are answered (the client keeps reading, as browsers do)."""
+    gw = await make_gateway(websocket_heartbeat=0.2)
+    async with aiohttp.ClientSession() as session, session.ws_connect(gw.url(PATHS[0])) as ws:
+        received: asyncio.Queue[aiohttp.WSMessage] = asyncio.Queue()
+
+        async def read() -> None:
+            async for message in ws:
+                await received.put(message)
+
+        reader = asyncio.create_task(read())
+        await asyncio.sleep(1.2)
+        assert received.empty()
+        await ws.send_str("still here")
+        message = await asyncio.wait_for(received.get(), 5)
+        assert message.data == "still here"
+        reader.cancel()
+
+
+async def test_heartbeat_closes_a_dead_client(make_gateway: MakeGateway) -> None:
+    """A client that stops answering pings is dropped, and the upstream is told."""
+    gw = await make_gateway(websocket_heartbeat=0.2)
+    async with aiohttp.ClientSession() as session, session.ws_connect(gw.url(PATHS[0])) as ws:
+        await asyncio.sleep(1.0)  # not reading: no pong goes back
+        for _ in range(40):
+            if gw.stub.ws_close_codes:
+                break
+            await asyncio.sleep(0.05)
+        assert gw.stub.ws_close_codes == [1001]  # going away, not a normal close
+        assert ws is not None
