@@ -58,7 +58,8 @@ class _Zlib:
     def decode(self, data: bytes) -> Iterator[bytes]:
         if self._first and not self._gzip and data:
             self._first = False
-            if (data[0] & 0x0F) != 8:  # no zlib header: raw deflate
+            header = len(data) >= 2 and (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            if not header:  # no zlib header: raw deflate, as some servers send
                 self._d = zlib.decompressobj(-zlib.MAX_WBITS)
         out = self._d.decompress(data, _STEP)
         while out:

@@ -40,12 +40,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def gateway_settings(upstream_port: int, port: int, **proxy: Any) -> Settings:
+def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **proxy: Any) -> Settings:
     return Settings.model_validate(
         {
             "listen": {"host": "127.0.0.1", "port": port},
-            "public_url": f"http://127.0.0.1:{port}{CTX}",
-            "internal_url": f"http://localhost:{port}{CTX}",
+            "public_url": f"http://127.0.0.1:{port}{public_prefix}",
+            "internal_url": f"http://localhost:{port}{public_prefix}",
             "confluence": {
                 "url": f"http://127.0.0.1:{upstream_port}{CTX}",
                 "auth": {"token": "service-token"},
@@ -93,9 +93,14 @@ MakeGateway = Callable[..., Any]
 
 @pytest.fixture
 def make_gateway(aiohttp_server: Callable[..., Any], stub: TestServer) -> MakeGateway:
-    async def make(plugins: Sequence[Plugin] = (), upstream_port: int | None = None, **proxy: Any) -> Gateway:
+    async def make(
+        plugins: Sequence[Plugin] = (),
+        upstream_port: int | None = None,
+        public_prefix: str = CTX,
+        **proxy: Any,
+    ) -> Gateway:
         port = free_port()
-        settings = gateway_settings(upstream_port or stub.port or 0, port, **proxy)
+        settings = gateway_settings(upstream_port or stub.port or 0, port, public_prefix, **proxy)
         app: web.Application = create_app(settings, plugins)
         server: TestServer = await aiohttp_server(app, port=port)
         return Gateway(server=server, upstream=stub, settings=settings)
