@@ -65,8 +65,13 @@ class Metrics:
             "gateway_websockets_open", "WebSocket connections currently bridged.", registry=self.registry
         )
 
+        # Label children resolved once: labels() takes a lock and a dict lookup per call.
+        self._by_class = {n: self.requests.labels(status_class=f"{n}xx") for n in range(1, 6)}
+        self.uploaded = self.bytes.labels(direction="upload")
+        self.downloaded = self.bytes.labels(direction="download")
+
     def count_response(self, status: int) -> None:
-        self.requests.labels(status_class=f"{status // 100}xx").inc()
+        self._by_class[min(max(status // 100, 1), 5)].inc()
 
 
 @dataclass

@@ -58,7 +58,7 @@ class _Upload:
         self.waiting_for_headers = True
 
     async def stream(self) -> AsyncIterator[bytes]:
-        counter = self._ctx.metrics.bytes.labels(direction="upload")
+        counter = self._ctx.metrics.uploaded
         chunks = self._content.iter_any()
         while True:
             try:
@@ -181,7 +181,7 @@ async def _relay(
     pipeline = start_pipeline(request, upstream.status, headers, ctx.filters)
     response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
     await response.prepare(request)
-    downloaded = ctx.metrics.bytes.labels(direction="download")
+    downloaded = ctx.metrics.downloaded
     try:
         async for chunk in upstream.content.iter_any():
             if pipeline is not None:

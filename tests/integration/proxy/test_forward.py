@@ -193,3 +193,16 @@ async def test_upload_exactly_at_limit_passes(make_gateway: MakeGateway) -> None
         session.post(gw.url(f"{CTX}/upload"), data=b"a" * 100_000) as response,
     ):
         assert (await response.json()) == {"bytes": 100_000}
+
+
+async def test_upstream_connections_are_pooled(make_gateway: MakeGateway) -> None:
+    """One long-lived session: sequential requests reuse one keep-alive connection to Confluence."""
+    gw = await make_gateway()
+    ports = set()
+    async with aiohttp.ClientSession() as session:
+        for _ in range(5):
+            async with session.get(gw.url(f"{CTX}/echo")) as response:
+                ports.add((await response.json())["peer_port"])
+            async with session.get(gw.url(f"{CTX}/big?size=300000")) as response:
+                await response.read()
+    assert len(ports) == 1

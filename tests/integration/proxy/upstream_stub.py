@@ -66,6 +66,7 @@ async def echo(request: web.Request) -> web.Response:
             "headers": list(request.headers.items()),
             "body_bytes": size,
             "chunked": request.headers.get("Transfer-Encoding", "").lower() == "chunked",
+            "peer_port": request.transport.get_extra_info("peername")[1] if request.transport else None,
         }
     )
 
