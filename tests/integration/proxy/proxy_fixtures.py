@@ -41,11 +41,16 @@ def free_port() -> int:
 
 
 def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **proxy: Any) -> Settings:
-    return Settings.model_validate(
+    """Valid settings for a gateway on `port` in front of the stub.
+
+    A `public_prefix` other than Confluence's context path is applied after validation: the
+    settings loader rejects that combination for operators, but the proxy core still maps it.
+    """
+    settings = Settings.model_validate(
         {
             "listen": {"host": "127.0.0.1", "port": port},
-            "public_url": f"http://127.0.0.1:{port}{public_prefix}",
-            "internal_url": f"http://localhost:{port}{public_prefix}",
+            "public_url": f"http://127.0.0.1:{port}{CTX}",
+            "internal_url": f"http://localhost:{port}{CTX}",
             "confluence": {
                 "url": f"http://127.0.0.1:{upstream_port}{CTX}",
                 "auth": {"token": "service-token"},
@@ -57,6 +62,14 @@ def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **
             "proxy": {"readiness_cache_seconds": 0, **proxy},
         }
     )
+    if public_prefix != CTX:
+        settings = settings.model_copy(
+            update={
+                "public_url": f"http://127.0.0.1:{port}{public_prefix}",
+                "internal_url": f"http://localhost:{port}{public_prefix}",
+            }
+        )
+    return settings
 
 
 @dataclass
