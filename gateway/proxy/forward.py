@@ -23,7 +23,7 @@ from gateway.proxy.filters import start_pipeline
 from gateway.proxy.headers import downstream_headers, upstream_headers
 from gateway.proxy.websocket import bridge_websocket, is_websocket_upgrade
 
-__all__ = ["proxy_expect_handler", "proxy_handler"]
+__all__ = ["forward", "proxy_expect_handler", "proxy_handler"]
 
 log = logging.getLogger("gateway.proxy")
 
@@ -104,9 +104,19 @@ def _request_target(request: web.Request) -> str:
 
 async def proxy_handler(request: web.Request) -> web.StreamResponse:
     """The catch-all route: everything that is not health or a plugin route goes to Confluence."""
-    ctx = request.app[PROXY_KEY]
+    return await forward(request, request.app[PROXY_KEY], request.app[SESSION_KEY])
+
+
+async def forward(
+    request: web.Request, ctx: ProxyContext, session: aiohttp.ClientSession
+) -> web.StreamResponse:
+    """Forward one request (HTTP or WebSocket) to the upstream `ctx` describes, over `session`.
+
+    Separate from the route so a second upstream (e.g. the Document Server under a path of the
+    public origin) is another context + session + route, not another code path.
+    """
     if is_websocket_upgrade(request):
-        return await bridge_websocket(request, ctx, request.app[SESSION_KEY])
+        return await bridge_websocket(request, ctx, session)
     limit = ctx.settings.proxy.max_upload_bytes
     if request.content_length is not None and request.content_length > limit:
         return _too_large()
@@ -119,7 +129,6 @@ async def proxy_handler(request: web.Request) -> web.StreamResponse:
         upstream=ctx.upstream,
     )
     url = ctx.upstream.upstream_url(_request_target(request))
-    session = request.app[SESSION_KEY]
     response_timeout = ctx.settings.confluence.response_timeout
     loop = asyncio.get_running_loop()
     started = time.monotonic()
