@@ -9,6 +9,7 @@ gateways can run in one process (tests) without colliding.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -98,14 +99,22 @@ class Readiness:
             async with session.get(
                 self.status_url, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False
             ) as response:
-                await response.read()
+                body = await response.content.read(4096)
                 if response.status != 200:
                     log.warning("readiness: Confluence status answered HTTP %s", response.status)
                     return False
-                return True
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("readiness: Confluence unreachable: %s", type(error).__name__)
             return False
+        # Confluence answers {"state": "RUNNING"} when it can serve; STARTING, MAINTENANCE... are not ready.
+        try:
+            state = json.loads(body).get("state", "RUNNING")
+        except (ValueError, AttributeError):
+            return True  # a 200 that is not the usual JSON still means Confluence is up
+        if state != "RUNNING":
+            log.warning("readiness: Confluence state is %.40s", state)
+            return False
+        return True
 
 
 METRICS_KEY = web.AppKey("gateway_metrics", Metrics)

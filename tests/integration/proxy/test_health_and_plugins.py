@@ -24,6 +24,10 @@ async def test_livez_and_readyz(make_gateway: MakeGateway) -> None:
     assert await _get(gw.url("/livez")) == (200, "ok\n")
     assert await _get(gw.url("/readyz")) == (200, "ok\n")
     assert gw.stub.paths == [f"{CTX}/status"]  # health itself is never proxied; readyz probes <ctx>/status
+    gw.stub.state = "STARTING"  # HTTP 200, but Confluence cannot serve yet
+    assert (await _get(gw.url("/readyz")))[0] == 503
+    gw.stub.state = "RUNNING"
+    assert (await _get(gw.url("/readyz")))[0] == 200
     gw.stub.healthy = False
     assert (await _get(gw.url("/readyz")))[0] == 503
     assert (await _get(gw.url("/livez")))[0] == 200  # liveness never depends on Confluence

@@ -33,6 +33,7 @@ class StubState:
     hits: int = 0
     paths: list[str] = field(default_factory=list)
     healthy: bool = True
+    state: str = "RUNNING"
     upload_bytes: int = 0
     ws_close_codes: list[int | None] = field(default_factory=list)
 
@@ -52,7 +53,7 @@ async def _count(request: web.Request, handler: Handler) -> web.StreamResponse:
 async def status(request: web.Request) -> web.Response:
     if not request.app[STATE].healthy:
         return web.json_response({"state": "ERROR"}, status=503)
-    return web.json_response({"state": "RUNNING"})
+    return web.json_response({"state": request.app[STATE].state})
 
 
 async def echo(request: web.Request) -> web.Response:
