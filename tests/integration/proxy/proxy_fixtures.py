@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -135,7 +136,9 @@ class GatewayProcess:
 
 
 @contextlib.asynccontextmanager
-async def gateway_process(tmp_path: Path, upstream_port: int, **proxy: Any) -> AsyncIterator[GatewayProcess]:
+async def gateway_process(
+    tmp_path: Path, upstream_port: int, env: dict[str, str] | None = None, **proxy: Any
+) -> AsyncIterator[GatewayProcess]:
     """`python -m gateway serve --config FILE` as a real subprocess, ready when /livez answers."""
     port = free_port()
     settings = gateway_settings(upstream_port, port, **proxy)
@@ -156,6 +159,7 @@ async def gateway_process(tmp_path: Path, upstream_port: int, **proxy: Any) -> A
             str(config),
             stdout=log_file,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     running = GatewayProcess(process, port, log_path)
     try:

@@ -20,6 +20,13 @@ async def test_serve_proxies_and_logs_parser(tmp_path: Path, stub: TestServer) -
         assert "HTTP parser: c (llhttp)" in gateway.log()
 
 
+async def test_pure_python_parser_is_warned_about(tmp_path: Path, stub: TestServer) -> None:
+    assert stub.port is not None
+    async with gateway_process(tmp_path, stub.port, env={"AIOHTTP_NO_EXTENSIONS": "1"}) as gateway:
+        assert "HTTP parser: python" in gateway.log()
+        assert "pure-Python HTTP parser" in gateway.log()
+
+
 async def test_sigterm_drains_in_flight_request(tmp_path: Path, stub: TestServer) -> None:
     assert stub.port is not None
     async with gateway_process(tmp_path, stub.port, shutdown_drain_delay=0.6) as gateway:
