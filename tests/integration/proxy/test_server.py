@@ -52,3 +52,17 @@ async def test_sigterm_with_nothing_in_flight_exits_promptly(tmp_path: Path, stu
     async with gateway_process(tmp_path, stub.port) as gateway:
         gateway.process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(gateway.process.wait(), 5) == 0
+
+
+async def test_sigterm_tells_open_websockets_going_away(tmp_path: Path, stub: TestServer) -> None:
+    """Open WebSockets would hold shutdown for shutdown_timeout; they are closed with 1001 instead."""
+    assert stub.port is not None
+    async with gateway_process(tmp_path, stub.port, shutdown_timeout=30) as gateway:
+        async with aiohttp.ClientSession() as session, session.ws_connect(gateway.url("/synchrony/v1")) as ws:
+            await ws.send_str("hi")
+            assert (await ws.receive(timeout=5)).data == "hi"
+            gateway.process.send_signal(signal.SIGTERM)
+            message = await ws.receive(timeout=10)
+            assert message.type is aiohttp.WSMsgType.CLOSE
+            assert message.data == 1001
+        assert await asyncio.wait_for(gateway.process.wait(), 10) == 0
