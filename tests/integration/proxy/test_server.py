@@ -29,11 +29,11 @@ async def test_pure_python_parser_is_warned_about(tmp_path: Path, stub: TestServ
 
 async def test_sigterm_drains_in_flight_request(tmp_path: Path, stub: TestServer) -> None:
     assert stub.port is not None
-    async with gateway_process(tmp_path, stub.port, shutdown_drain_delay=0.6) as gateway:
+    async with gateway_process(tmp_path, stub.port, shutdown_drain_delay=1.5) as gateway:
         async with aiohttp.ClientSession() as session:
 
             async def slow() -> tuple[int, str]:
-                async with session.get(gateway.url(f"{CTX}/slow?delay=2")) as response:
+                async with session.get(gateway.url(f"{CTX}/slow?delay=3")) as response:
                     return response.status, await response.text()
 
             in_flight = asyncio.create_task(slow())
