@@ -57,6 +57,8 @@ async def _guard(request: web.Request, handler: _Handler) -> web.StreamResponse:
 def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Application:
     """The whole gateway for `settings`; plugins are set up in the given order."""
     proxy = settings.proxy
+    # client_max_size stays aiohttp's 1 MiB: it bounds only buffered reads (plugin routes calling
+    # request.post()/json()); proxied bodies stream and are bounded by proxy.max_upload_bytes.
     app = web.Application(
         middlewares=[_guard],
         handler_args={
@@ -64,7 +66,6 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
             "max_field_size": proxy.max_header_bytes,
             "max_headers": proxy.max_headers,
         },
-        client_max_size=proxy.max_upload_bytes,
     )
     metrics = Metrics()
     app[METRICS_KEY] = metrics
