@@ -101,6 +101,13 @@ class ProxySettings(_Strict):
     shutdown_timeout: float = Field(default=60.0, ge=0)
     # CIDRs whose X-Forwarded-* we extend instead of replacing (e.g. the TLS-terminating nginx).
     trusted_proxies: tuple[str, ...] = ()
+    # Upstream connection pool: total connections, and idle keep-alive kept below Tomcat's 20 s.
+    upstream_connections: int = Field(default=256, ge=1)
+    upstream_keepalive_timeout: float = Field(default=15.0, gt=0)
+    # How long a /readyz probe of Confluence is reused, so probes do not hammer Confluence.
+    readiness_cache_seconds: float = Field(default=3.0, ge=0)
+    # Seconds /readyz answers 503 before the listener closes, so load balancers stop sending first.
+    shutdown_drain_delay: float = Field(default=0.0, ge=0)
 
 
 class RuleSettings(_Strict):

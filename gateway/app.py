@@ -1,0 +1,104 @@
+"""Build the gateway's aiohttp Application: health, plugin routes, then the proxy catch-all.
+
+Route order is the routing policy: `/livez` `/readyz` `/metrics` at the root are answered here,
+plugin routes under `<public context>/plugins/servlet/onlyoffice/` next, and everything else is
+forwarded to Confluence. A middleware rejects requests for hosts the gateway does not serve
+(Host-header poisoning) and counts responses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+
+from aiohttp import WSCloseCode, web
+
+from gateway.observability import (
+    HEALTH_PATHS,
+    METRICS_KEY,
+    READINESS_KEY,
+    Metrics,
+    Readiness,
+    add_health_routes,
+)
+from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
+from gateway.proxy.errors import error_page
+from gateway.proxy.forward import proxy_expect_handler, proxy_handler
+from gateway.proxy.plugin import PLUGIN_PREFIX, Plugin, PluginContext
+from gateway.proxy.upstream import UpstreamMap, create_upstream_session
+from gateway.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("gateway.app")
+
+_Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: _Handler) -> web.StreamResponse:
+    ctx = request.app[PROXY_KEY]
+    if request.path not in HEALTH_PATHS:
+        host = request.headers.get("Host", "").strip().lower()
+        if host not in ctx.allowed_hosts:
+            log.info("request for unknown host refused: %r", host[:100])
+            response: web.StreamResponse = error_page(421)
+            ctx.metrics.count_response(response.status)
+            return response
+    try:
+        response = await handler(request)
+    except web.HTTPException as error:
+        ctx.metrics.count_response(error.status)
+        raise
+    ctx.metrics.count_response(response.status)
+    return response
+
+
+def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Application:
+    """The whole gateway for `settings`; plugins are set up in the given order."""
+    proxy = settings.proxy
+    # client_max_size stays aiohttp's 1 MiB: it bounds only buffered reads (plugin routes calling
+    # request.post()/json()); proxied bodies stream and are bounded by proxy.max_upload_bytes.
+    app = web.Application(
+        middlewares=[_guard],
+        handler_args={
+            "max_line_size": proxy.max_header_bytes,
+            "max_field_size": proxy.max_header_bytes,
+            "max_headers": proxy.max_headers,
+        },
+    )
+    metrics = Metrics()
+    app[METRICS_KEY] = metrics
+    context = PluginContext(
+        app=app,
+        settings=settings,
+        route_prefix=UpstreamMap.from_settings(settings).public_prefix + PLUGIN_PREFIX,
+    )
+    for plugin in plugins:
+        plugin.setup(context)
+        log.debug("plugin %s set up", plugin.name)
+    proxy_context = ProxyContext.build(settings, tuple(context.filters), metrics)
+    app[PROXY_KEY] = proxy_context
+    app[READINESS_KEY] = Readiness(
+        status_url=str(proxy_context.upstream.upstream_origin)
+        + proxy_context.upstream.upstream_prefix
+        + "/status",
+        cache_seconds=proxy.readiness_cache_seconds,
+    )
+
+    async def upstream_session(app: web.Application) -> AsyncIterator[None]:
+        app[SESSION_KEY] = create_upstream_session(settings)
+        yield
+        await app[SESSION_KEY].close()
+
+    async def close_websockets(app: web.Application) -> None:
+        for ws in list(app[PROXY_KEY].websockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+    app.cleanup_ctx.append(upstream_session)
+    app.on_shutdown.append(close_websockets)
+    add_health_routes(app, SESSION_KEY)
+    for method, path, handler in context.routes:
+        app.router.add_route(method, path, handler)
+    app.router.add_route("*", "/{tail:.*}", proxy_handler, expect_handler=proxy_expect_handler)
+    return app

@@ -1,0 +1,145 @@
+"""/livez, /readyz and /metrics at the gateway root (never proxied), and the proxy's metrics.
+
+Kubernetes conventions: /livez checks nothing but the process (a Confluence outage must not
+restart every replica); /readyz says whether this replica should get traffic (not draining, and
+Confluence answers `GET <ctx>/status`). Metrics live in a per-application registry so several
+gateways can run in one process (tests) without colliding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+
+import aiohttp
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+__all__ = [
+    "HEALTH_PATHS",
+    "METRICS_KEY",
+    "READINESS_KEY",
+    "Metrics",
+    "Readiness",
+    "add_health_routes",
+]
+
+log = logging.getLogger("gateway.health")
+
+HEALTH_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
+
+
+class Metrics:
+    """The proxy core's Prometheus metrics, registered in a registry owned by one app."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "gateway_requests",
+            "Requests answered, by status class (2xx, 3xx, 4xx, 5xx).",
+            ["status_class"],
+            registry=self.registry,
+        )
+        self.upstream_latency = Histogram(
+            "gateway_upstream_response_seconds",
+            "Time from sending a request to Confluence until its response headers arrived.",
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+        )
+        self.upstream_errors = Counter(
+            "gateway_upstream_errors",
+            "Requests that failed to reach Confluence, by kind (connect, timeout, body).",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.bytes = Counter(
+            "gateway_body_bytes",
+            "Body bytes relayed: 'upload' from clients, 'download' to clients.",
+            ["direction"],
+            registry=self.registry,
+        )
+        self.websockets_open = Gauge(
+            "gateway_websockets_open", "WebSocket connections currently bridged.", registry=self.registry
+        )
+
+        # Label children resolved once: labels() takes a lock and a dict lookup per call.
+        self._by_class = {n: self.requests.labels(status_class=f"{n}xx") for n in range(1, 6)}
+        self.uploaded = self.bytes.labels(direction="upload")
+        self.downloaded = self.bytes.labels(direction="download")
+
+    def count_response(self, status: int) -> None:
+        self._by_class[min(max(status // 100, 1), 5)].inc()
+
+
+@dataclass
+class Readiness:
+    """Draining flag plus a cached Confluence probe (one probe in flight at a time)."""
+
+    status_url: str
+    cache_seconds: float
+    draining: bool = False
+    _checked_at: float = -1e9
+    _ok: bool = False
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def upstream_ok(self, session: aiohttp.ClientSession, timeout: float) -> bool:
+        async with self._lock:
+            if time.monotonic() - self._checked_at < self.cache_seconds:
+                return self._ok
+            self._ok = await self._probe(session, timeout)
+            self._checked_at = time.monotonic()
+            return self._ok
+
+    async def _probe(self, session: aiohttp.ClientSession, timeout: float) -> bool:
+        try:
+            async with session.get(
+                self.status_url, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False
+            ) as response:
+                body = await response.content.read(4096)
+                if response.status != 200:
+                    log.warning("readiness: Confluence status answered HTTP %s", response.status)
+                    return False
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("readiness: Confluence unreachable: %s", type(error).__name__)
+            return False
+        # Confluence answers {"state": "RUNNING"} when it can serve; STARTING, MAINTENANCE... are not ready.
+        try:
+            state = json.loads(body).get("state", "RUNNING")
+        except (ValueError, AttributeError):
+            return True  # a 200 that is not the usual JSON still means Confluence is up
+        if state != "RUNNING":
+            log.warning("readiness: Confluence state is %.40s", state)
+            return False
+        return True
+
+
+METRICS_KEY = web.AppKey("gateway_metrics", Metrics)
+READINESS_KEY = web.AppKey("gateway_readiness", Readiness)
+
+
+async def _livez(request: web.Request) -> web.Response:
+    return web.Response(text="ok\n")
+
+
+def add_health_routes(app: web.Application, session_key: web.AppKey[aiohttp.ClientSession]) -> None:
+    """Register the three health routes; `session_key` names the upstream session in the app."""
+
+    async def readyz(request: web.Request) -> web.Response:
+        readiness = request.app[READINESS_KEY]
+        if readiness.draining:
+            return web.Response(status=503, text="draining\n")
+        if not await readiness.upstream_ok(request.app[session_key], timeout=5.0):
+            return web.Response(status=503, text="confluence unavailable\n")
+        return web.Response(text="ok\n")
+
+    async def metrics(request: web.Request) -> web.Response:
+        body = generate_latest(request.app[METRICS_KEY].registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/livez", _livez)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)

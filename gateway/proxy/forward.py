@@ -1,0 +1,218 @@
+"""Forward one HTTP request to Confluence and stream the answer back, both bodies never buffered.
+
+Failure mapping (nginx semantics): cannot connect / connection dropped before headers -> 502;
+no response headers in time -> 504; the upload grows past the limit -> 413. Once the response
+headers went out a failure can only abort the client connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections.abc import AsyncIterator
+
+import aiohttp
+import brotli  # type: ignore[import-untyped]
+from aiohttp import web
+
+from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
+from gateway.proxy.errors import error_page
+from gateway.proxy.filters import start_pipeline
+from gateway.proxy.headers import downstream_headers, upstream_headers
+from gateway.proxy.websocket import bridge_websocket, is_websocket_upgrade
+
+__all__ = ["forward", "proxy_expect_handler", "proxy_handler"]
+
+log = logging.getLogger("gateway.proxy")
+
+
+class UploadTooLarge(Exception):
+    """The client sent more body bytes than proxy.max_upload_bytes."""
+
+
+class _Upload:
+    """Relays the request body chunk by chunk, counting bytes against the limit.
+
+    When the body is fully sent the response-header deadline starts: a slow, large upload must
+    not count against `confluence.response_timeout`.
+    """
+
+    def __init__(
+        self,
+        content: aiohttp.StreamReader,
+        limit: int,
+        on_done: asyncio.Timeout,
+        response_timeout: float,
+        ctx: ProxyContext,
+    ) -> None:
+        self._content = content
+        self._limit = limit
+        self._deadline = on_done
+        self._response_timeout = response_timeout
+        self._ctx = ctx
+        self.size = 0
+        self.exceeded = False
+        self.client_failed = False
+        self.waiting_for_headers = True
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        counter = self._ctx.metrics.uploaded
+        chunks = self._content.iter_any()
+        while True:
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            except Exception:
+                self.client_failed = True  # the browser went away or sent a broken body
+                raise
+            self.size += len(chunk)
+            if self.size > self._limit:
+                self.exceeded = True
+                raise UploadTooLarge
+            counter.inc(len(chunk))
+            yield chunk
+        if self.waiting_for_headers:  # Confluence may answer before reading the whole body
+            self._deadline.reschedule(asyncio.get_running_loop().time() + self._response_timeout)
+
+
+def _too_large() -> web.Response:
+    response = error_page(413)
+    response.force_close()  # the rest of the body is never read
+    return response
+
+
+async def proxy_expect_handler(request: web.Request) -> web.StreamResponse | None:
+    """`Expect: 100-continue`: refuse an announced oversize upload before the client sends it."""
+    limit = request.app[PROXY_KEY].settings.proxy.max_upload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large()
+    if request.headers.get("Expect", "").lower() != "100-continue":
+        return error_page(417)
+    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    request.writer.output_size = 0
+    return None
+
+
+def _request_target(request: web.Request) -> str:
+    """Path and query as sent; an absolute-form target (`GET http://host/x`) keeps only `/x`."""
+    target = request.raw_path
+    return target if target.startswith("/") else request.rel_url.raw_path_qs
+
+
+async def proxy_handler(request: web.Request) -> web.StreamResponse:
+    """The catch-all route: everything that is not health or a plugin route goes to Confluence."""
+    return await forward(request, request.app[PROXY_KEY], request.app[SESSION_KEY])
+
+
+async def forward(
+    request: web.Request, ctx: ProxyContext, session: aiohttp.ClientSession
+) -> web.StreamResponse:
+    """Forward one request (HTTP or WebSocket) to the upstream `ctx` describes, over `session`.
+
+    Separate from the route so a second upstream (e.g. the Document Server under a path of the
+    public origin) is another context + session + route, not another code path.
+    """
+    if is_websocket_upgrade(request):
+        return await bridge_websocket(request, ctx, session)
+    limit = ctx.settings.proxy.max_upload_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _too_large()
+
+    headers = upstream_headers(
+        request.headers,
+        peer=request.remote,
+        scheme=request.scheme,
+        trusted=ctx.trusted,
+        upstream=ctx.upstream,
+    )
+    url = ctx.upstream.upstream_url(_request_target(request))
+    response_timeout = ctx.settings.confluence.response_timeout
+    loop = asyncio.get_running_loop()
+    started = time.monotonic()
+    upload: _Upload | None = None
+    try:
+        async with asyncio.timeout(None) as deadline:
+            data: AsyncIterator[bytes] | None = None
+            if request.body_exists:
+                if request.content_length is not None:
+                    headers["Content-Length"] = str(request.content_length)
+                upload = _Upload(request.content, limit, deadline, response_timeout, ctx)
+                data = upload.stream()
+            else:
+                deadline.reschedule(loop.time() + response_timeout)
+            try:
+                upstream = await session.request(
+                    request.method, url, headers=headers, data=data, allow_redirects=False
+                )
+            finally:
+                if upload is not None:
+                    upload.waiting_for_headers = False
+    except Exception as error:
+        if upload is not None and upload.exceeded:
+            log.info("upload over %d bytes refused: %s %s", limit, request.method, request.path)
+            return _too_large()
+        if upload is not None and upload.client_failed:
+            log.info(
+                "client upload broke off: %s %s (%s)", request.method, request.path, type(error).__name__
+            )
+            response = error_page(400)
+            response.force_close()
+            return response
+        if isinstance(error, TimeoutError):
+            ctx.metrics.upstream_errors.labels(kind="timeout").inc()
+            log.warning("upstream timeout: %s %s (%s)", request.method, request.path, type(error).__name__)
+            return error_page(504)
+        if isinstance(error, aiohttp.ClientError | OSError):
+            ctx.metrics.upstream_errors.labels(kind="connect").inc()
+            log.warning(
+                "upstream failed: %s %s (%s: %s)",
+                request.method,
+                request.path,
+                type(error).__name__,
+                str(error)[:200],
+            )
+            return error_page(502)
+        raise
+    ctx.metrics.upstream_latency.observe(time.monotonic() - started)
+    try:
+        return await _relay(request, upstream, ctx)
+    finally:
+        upstream.close()
+
+
+async def _relay(
+    request: web.Request, upstream: aiohttp.ClientResponse, ctx: ProxyContext
+) -> web.StreamResponse:
+    headers = downstream_headers(upstream.headers, ctx.upstream)
+    pipeline = start_pipeline(request, upstream.status, headers, ctx.filters)
+    response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
+    await response.prepare(request)
+    downloaded = ctx.metrics.downloaded
+    try:
+        async for chunk in upstream.content.iter_any():
+            if pipeline is not None:
+                chunk = pipeline.feed(chunk)
+            if chunk:
+                await response.write(chunk)
+                downloaded.inc(len(chunk))
+        if pipeline is not None:
+            tail = pipeline.finish()
+            if tail:
+                await response.write(tail)
+                downloaded.inc(len(tail))
+    except ConnectionResetError:
+        return response  # the browser went away; aiohttp finishes quietly
+    except (aiohttp.ClientError, TimeoutError, zlib.error, brotli.error, ValueError) as error:
+        ctx.metrics.upstream_errors.labels(kind="body").inc()
+        log.warning(
+            "upstream body failed mid-way: %s %s (%s)", request.method, request.path, type(error).__name__
+        )
+        response.force_close()
+        if request.transport is not None:
+            request.transport.close()  # the status is sent: only a broken connection tells the truth
+        return response
+    await response.write_eof()
+    return response

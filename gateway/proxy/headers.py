@@ -1,0 +1,182 @@
+"""Header hygiene for both directions: hop-by-hop, X-Forwarded-*, Location and Host checks.
+
+Order matters (Traefik CVE-2024-45410, Apache CVE-2022-31813): the strip-set is computed from the
+*client's* Connection header and applied first; only then does the gateway add its own headers,
+and Connection tokens naming security-relevant headers are ignored altogether.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from gateway.proxy.upstream import UpstreamMap
+
+__all__ = [
+    "HOP_BY_HOP",
+    "TrustedProxies",
+    "connection_tokens",
+    "downstream_headers",
+    "upstream_headers",
+]
+
+# RFC 9110 7.6.1 + the RFC 2616 list (Go httputil.ReverseProxy's set).
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "proxy-connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+# Headers a client must never be able to remove by naming them in Connection.
+_PROTECTED = frozenset(
+    {
+        "authorization",
+        "cookie",
+        "host",
+        "content-length",
+        "content-type",
+        "forwarded",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "x-forwarded-port",
+        "x-forwarded-server",
+        "x-real-ip",
+    }
+)
+
+# Set by the gateway itself; incoming values from an untrusted peer are dropped.
+_FORWARDING = frozenset(
+    {
+        "forwarded",
+        "x-forwarded-for",
+        "x-forwarded-host",
+        "x-forwarded-proto",
+        "x-forwarded-port",
+        "x-forwarded-server",
+        "x-real-ip",
+    }
+)
+
+# Request headers the gateway answers itself (aiohttp handles Expect: 100-continue with the client).
+_REQUEST_ONLY_DROP = frozenset({"expect", "host", "content-length"})
+
+# Sent by ws_connect itself.
+_WEBSOCKET_HANDSHAKE = frozenset(
+    {
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+        "sec-websocket-accept",
+    }
+)
+
+
+def connection_tokens(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> set[str]:
+    """Lower-case field names listed in every Connection header."""
+    tokens: set[str] = set()
+    for value in headers.getall("Connection", ()):
+        tokens.update(t.strip().lower() for t in value.split(",") if t.strip())
+    return tokens
+
+
+def _strip(headers: Iterable[tuple[str, str]], drop: set[str] | frozenset[str]) -> CIMultiDict[str]:
+    out: CIMultiDict[str] = CIMultiDict()
+    for name, value in headers:
+        if name.lower() not in drop:
+            out.add(name, value)
+    return out
+
+
+class TrustedProxies:
+    """CIDRs whose X-Forwarded-* the gateway extends instead of replacing."""
+
+    def __init__(self, cidrs: Iterable[str]) -> None:
+        self._networks = [ipaddress.ip_network(c, strict=False) for c in cidrs]
+
+    def __contains__(self, peer: object) -> bool:
+        if not isinstance(peer, str) or not self._networks:
+            return False
+        try:
+            address = ipaddress.ip_address(peer.split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(address in network for network in self._networks)
+
+
+def upstream_headers(
+    incoming: CIMultiDictProxy[str],
+    *,
+    peer: str | None,
+    scheme: str,
+    trusted: TrustedProxies,
+    upstream: UpstreamMap,
+    websocket: bool = False,
+) -> CIMultiDict[str]:
+    """Headers to send to Confluence for one client request.
+
+    Content-Length is re-added by the caller for a streamed body it has decided to forward.
+    """
+    named = connection_tokens(incoming) - _PROTECTED
+    drop = set(HOP_BY_HOP) | named | _REQUEST_ONLY_DROP
+    peer_trusted = peer in trusted
+    if not peer_trusted:
+        drop |= _FORWARDING
+    if websocket:
+        drop |= _WEBSOCKET_HANDSHAKE
+    out = _strip(incoming.items(), drop)
+
+    # Only now add the gateway's own headers: no client token can remove them.
+    client_host = incoming.get("Host", upstream.public_host)
+    prior_for = ", ".join(out.popall("X-Forwarded-For", ())) if peer_trusted else ""
+    hop = peer or "unknown"
+    out["X-Forwarded-For"] = f"{prior_for}, {hop}" if prior_for else hop
+    if "X-Forwarded-Proto" not in out:
+        out["X-Forwarded-Proto"] = scheme
+    if "X-Forwarded-Host" not in out:
+        out["X-Forwarded-Host"] = client_host
+    out["Host"] = upstream.public_host
+    return out
+
+
+def downstream_headers(incoming: CIMultiDictProxy[str], upstream: UpstreamMap) -> CIMultiDict[str]:
+    """Response headers to send to the browser: hop-by-hop gone, upstream URLs made public.
+
+    Set-Cookie is passed as-is, every instance kept (Confluence sets several).
+    """
+    drop = set(HOP_BY_HOP) | connection_tokens(incoming)
+    out = _strip(incoming.items(), drop)
+    for name in ("Location", "Content-Location"):
+        values = out.popall(name, ())
+        for value in values:
+            out.add(name, upstream.to_public(value))
+    refresh = out.popall("Refresh", ())
+    for value in refresh:
+        out.add("Refresh", _rewrite_refresh(value, upstream))
+    return out
+
+
+def _rewrite_refresh(value: str, upstream: UpstreamMap) -> str:
+    """`Refresh: 5; url=http://confluence:8090/x` -> the same with the public URL."""
+    delay, sep, rest = value.partition(";")
+    if not sep:
+        return value
+    key, eq, url = rest.strip().partition("=")
+    if not eq or key.strip().lower() != "url":
+        return value
+    url = url.strip()
+    quote = url[0] if url[:1] in ("'", '"') and url[-1:] == url[:1] else ""
+    inner = url[1:-1] if quote else url
+    return f"{delay}; {key.strip()}={quote}{upstream.to_public(inner)}{quote}"

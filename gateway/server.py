@@ -1,0 +1,107 @@
+"""Run the gateway: `serve(settings)` blocks until SIGTERM/SIGINT, then drains gracefully.
+
+Shutdown order (what Kubernetes and load balancers expect): /readyz turns 503 first, optionally
+for `proxy.shutdown_drain_delay` seconds so balancers stop sending; then the listener closes,
+open WebSockets are told 1001 (going away), in-flight requests get up to `proxy.shutdown_timeout`
+to finish, and only then the upstream session closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+import aiohttp
+from aiohttp import web
+
+from gateway.app import create_app
+from gateway.observability import READINESS_KEY
+from gateway.proxy.plugin import Plugin
+from gateway.settings import Settings
+
+__all__ = ["parser_kind", "serve"]
+
+log = logging.getLogger("gateway.server")
+
+
+def parser_kind() -> str:
+    """Which HTTP parser aiohttp uses; the pure-Python one had smuggling bugs the C one did not."""
+    from aiohttp import helpers, http_parser
+
+    if helpers.NO_EXTENSIONS or http_parser.HttpRequestParser is http_parser.HttpRequestParserPy:
+        return "python"
+    return "c (llhttp)"
+
+
+def _configure_logging(settings: Settings) -> None:
+    secrets = [
+        value.get_secret_value()
+        for value in (
+            settings.confluence.auth.token,
+            settings.confluence.auth.password,
+            settings.documentserver.jwt.secret,
+        )
+        if value is not None
+    ]
+    try:
+        from gateway.logs import configure_logging  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # the structured-logging module is optional for the proxy core
+        logging.basicConfig(
+            level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        return
+    configure_logging(settings.logging, secrets=secrets)
+
+
+async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
+    app = create_app(settings, plugins)
+    proxy = settings.proxy
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        shutdown_timeout=proxy.shutdown_timeout,
+        access_log=logging.getLogger("aiohttp.access") if settings.logging.access_log else None,
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.listen.host, settings.listen.port, reuse_address=True)
+    await site.start()
+
+    kind = parser_kind()
+    if kind == "python":
+        log.warning(
+            "aiohttp runs its pure-Python HTTP parser (AIOHTTP_NO_EXTENSIONS or no wheel): slower "
+            "and historically weaker against request smuggling; install the compiled wheel"
+        )
+    log.info(
+        "gateway listening on http://%s:%s, public URL %s, upstream %s (aiohttp %s, HTTP parser: %s)",
+        settings.listen.host,
+        settings.listen.port,
+        settings.public_url,
+        settings.confluence.url,
+        aiohttp.__version__,
+        kind,
+    )
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    log.info("shutting down: readiness off, draining in-flight requests (up to %ss)", proxy.shutdown_timeout)
+    app[READINESS_KEY].draining = True
+    if proxy.shutdown_drain_delay:
+        await asyncio.sleep(proxy.shutdown_drain_delay)
+    await runner.cleanup()
+    log.info("gateway stopped")
+
+
+def serve(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
+    """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown."""
+    _configure_logging(settings)
+    asyncio.run(_run(settings, plugins))
