@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient
-from conftest import CTX, basic, no_check, upload_form
+from confluence_helpers import CTX, basic, no_check, upload_form
 
 from gateway.testing.confluence import DEMO_USERS, Store
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
-from conftest import CTX, basic
+from confluence_helpers import CTX, basic
 
 from gateway.testing.confluence import STORE, Store, create_confluence_app
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from atlassian import Confluence
-from conftest import CTX
+from confluence_helpers import CTX
 
 from gateway.testing.confluence import DEMO_USERS, Store
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from conftest import CTX, basic
+from confluence_helpers import CTX, basic
 
 from gateway.testing.confluence import FAULTS, Store
 
