@@ -4,20 +4,34 @@ Everything an admin configures lives in one YAML file; this module turns it into
 models. Unknown keys are errors (a typo must not silently fall back to a default), `${NAME}` takes
 a value from the environment, and every error names the file, the line and the key.
 
-STATUS: models are settled (other modules code against these names); the loader is minimal and is
-being completed (line numbers, ${ENV}, secret files, cross-field checks).
+Models are settled (other modules code against these names: add, do not rename); value checks are in
+fields.py, reading YAML and locating errors in source.py and loader.py.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gateway.settings.fields import (
+    CrossFieldError,
+    DocumentServerUrl,
+    Extension,
+    GroupName,
+    HeaderName,
+    HttpUrl,
+    ListenHost,
+    LogLevel,
+    NonEmptySecret,
+    PageId,
+    RedisUrl,
+    SpaceKey,
+    check_auth,
+    cross_field_problems,
+)
 
 __all__ = [
-    "ConfigError",
     "ConfluenceAuth",
     "ConfluenceSettings",
     "DocumentServerSettings",
@@ -28,14 +42,9 @@ __all__ = [
     "RuleSettings",
     "Settings",
     "StateSettings",
-    "load_settings",
 ]
 
 MiB = 1024 * 1024
-
-
-class ConfigError(Exception):
-    """A config problem a person can fix; the message names the file, line and key."""
 
 
 class _Strict(BaseModel):
@@ -43,20 +52,25 @@ class _Strict(BaseModel):
 
 
 class ListenSettings(_Strict):
-    host: str = "127.0.0.1"
+    host: ListenHost = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
 
 
 class ConfluenceAuth(_Strict):
     """The service account: a Personal Access Token (Bearer) or a username and password (Basic)."""
 
-    token: SecretStr | None = None
-    username: str | None = None
-    password: SecretStr | None = None
+    token: NonEmptySecret | None = None
+    username: GroupName | None = None
+    password: NonEmptySecret | None = None
+
+    @model_validator(mode="after")
+    def _one_method(self) -> ConfluenceAuth:
+        check_auth(self)
+        return self
 
 
 class ConfluenceSettings(_Strict):
-    url: str  # upstream, context path included, e.g. http://confluence:8090/confluence
+    url: HttpUrl  # upstream, context path included, e.g. http://confluence:8090/confluence
     auth: ConfluenceAuth
     connect_timeout: float = Field(default=5.0, gt=0)
     # Time to wait for response headers; bodies are bounded by read_timeout between reads instead.
@@ -65,13 +79,13 @@ class ConfluenceSettings(_Strict):
 
 
 class JwtSettings(_Strict):
-    secret: SecretStr
-    header: str = "Authorization"
+    secret: NonEmptySecret  # required: the gateway has no "JWT off"
+    header: HeaderName = "Authorization"
 
 
 class DocumentServerSettings(_Strict):
-    public_url: str  # where browsers load api.js from
-    internal_url: str | None = None  # how the gateway reaches it; defaults to public_url
+    public_url: DocumentServerUrl  # where browsers load api.js from
+    internal_url: HttpUrl | None = None  # how the gateway reaches it; defaults to public_url
     jwt: JwtSettings
     timeout: float = Field(default=60.0, gt=0)
 
@@ -92,29 +106,30 @@ class ProxySettings(_Strict):
 class RuleSettings(_Strict):
     """Which ONLYOFFICE actions are offered where; the first matching rule wins."""
 
-    spaces: tuple[str, ...] = ()  # space keys; empty = any
-    pages: tuple[str, ...] = ()  # page ids; empty = any
-    extensions: tuple[str, ...] = ()  # lower-case, no dot; empty = any
-    groups: tuple[str, ...] = ()  # Confluence groups of the user; empty = anyone
+    spaces: tuple[SpaceKey, ...] = ()  # space keys; empty = any
+    pages: tuple[PageId, ...] = ()  # page ids; empty = any
+    extensions: tuple[Extension, ...] = ()  # lower-case, no dot; empty = any
+    groups: tuple[GroupName, ...] = ()  # Confluence groups of the user; empty = anyone
     max_size: int | None = Field(default=None, gt=0)  # bytes
     actions: tuple[Literal["edit", "view", "convert", "create"], ...] = ("edit", "view", "convert", "create")
     enabled: bool = True  # false turns the gateway's additions off where this rule matches
 
 
 class StateSettings(_Strict):
-    redis_url: str | None = None  # None = in-memory (single replica)
+    redis_url: RedisUrl | None = None  # None = in-memory (single replica)
 
 
 class LoggingSettings(_Strict):
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    level: LogLevel = "INFO"
     format: Literal["json", "text"] = "json"
     access_log: bool = True
 
 
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
-    public_url: str  # what browsers use: gateway address + Confluence context path
-    internal_url: str | None = None  # how the Document Server reaches the gateway
+    public_url: HttpUrl  # what browsers use: gateway address + Confluence context path
+    internal_url: HttpUrl | None = None  # how the Document Server reaches the gateway
     confluence: ConfluenceSettings
     documentserver: DocumentServerSettings
     rules: tuple[RuleSettings, ...] = ()
@@ -122,14 +137,9 @@ class Settings(_Strict):
     state: StateSettings = StateSettings()
     logging: LoggingSettings = LoggingSettings()
 
-
-def load_settings(path: Path) -> Settings:
-    """Read, substitute and validate a config file (minimal version; see STATUS above)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
-    try:
-        return Settings.model_validate(data)
-    except Exception as error:
-        raise ConfigError(f"{path}: {error}") from error
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems = cross_field_problems(self)
+        if problems:
+            raise CrossFieldError(problems)
+        return self

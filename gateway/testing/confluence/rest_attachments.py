@@ -1,0 +1,303 @@
+"""`/rest/api/content/{id}/child/attachment[...]`: list, create, new version, metadata (§1.3-§1.6)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import BodyPartReader, web
+
+from gateway.testing.confluence.access import parse_content_id, visible_attachment, visible_page
+from gateway.testing.confluence.auth import xsrf_failure
+from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
+from gateway.testing.confluence.serialize import Expand, attachment_json
+from gateway.testing.confluence.store import Attachment
+
+__all__ = ["Upload", "UploadedFile", "read_upload", "routes"]
+
+routes = web.RouteTableDef()
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+CREATED_EXPAND = "version,metadata.labels,container"
+NOT_FOUND = "No content found with id: ContentId{{id={}}}"
+
+
+@dataclass
+class UploadedFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Upload:
+    """The multipart parts the attachment resources read; unknown parts are ignored, like DC."""
+
+    files: list[UploadedFile] = field(default_factory=list)
+    fields: dict[str, list[str]] = field(default_factory=dict)
+
+
+async def read_upload(request: web.Request, *, file_prefix: str = "file") -> Upload:
+    """Read a multipart body; `file_prefix` lets the UI form's `file_0..` parts count as files."""
+    upload = Upload()
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader) or part.name is None:
+            continue
+        if part.filename is not None and part.name.startswith(file_prefix):
+            if not part.filename:
+                await part.release()
+                continue
+            content_type = part.headers.get("Content-Type", "application/octet-stream")
+            upload.files.append(UploadedFile(part.filename, content_type, bytes(await part.read())))
+        else:
+            upload.fields.setdefault(part.name, []).append(await part.text())
+    return upload
+
+
+def _flag(values: list[str], index: int) -> bool:
+    if not values:
+        return False
+    return values[index if index < len(values) else 0].strip().lower() == "true"
+
+
+def _is_multipart(request: web.Request) -> bool:
+    return request.content_type == "multipart/form-data"
+
+
+def _int_param(request: web.Request, name: str, default: int) -> int | web.Response:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        return error(400, f"Invalid value for parameter {name}: {raw}")
+
+
+@routes.get("/rest/api/content/{id}/child/attachment")
+async def list_attachments(request: web.Request) -> web.Response:
+    page_id = parse_content_id(request.match_info["id"])
+    if isinstance(page_id, web.Response):
+        return page_id
+    page = visible_page(request, page_id)
+    if page is None:
+        return error(404, NOT_FOUND.format(page_id))
+    start = _int_param(request, "start", 0)
+    limit = _int_param(request, "limit", DEFAULT_LIMIT)
+    if isinstance(start, web.Response):
+        return start
+    if isinstance(limit, web.Response):
+        return limit
+    limit = min(limit, MAX_LIMIT)
+    store = request.app[STORE]
+    found = store.attachments_of(page.id)
+    if filename := request.query.get("filename"):
+        found = [a for a in found if a.title == filename]
+    if media_type := request.query.get("mediaType"):
+        found = [a for a in found if a.current.media_type == media_type]
+    window = found[start : start + limit]
+    base, context = base_url(request), context_path(request)
+    expand = Expand(request.query.get("expand", ""))
+    path = f"/rest/api/content/{page.id}/child/attachment"
+    query = {k: v for k, v in request.query.items() if k not in ("start", "limit")}
+    links: dict[str, str] = {
+        "base": base,
+        "context": context,
+        "self": f"{base}{path}" + (f"?{urlencode(query)}" if query else ""),
+    }
+    if start + limit < len(found):
+        links["next"] = f"{path}?{urlencode({**query, 'limit': limit, 'start': start + limit})}"
+    if start > 0:
+        links["prev"] = f"{path}?{urlencode({**query, 'limit': limit, 'start': max(0, start - limit)})}"
+    results = [attachment_json(store, a, base, context, expand) for a in window]
+    return json_ok(
+        {"results": results, "start": start, "limit": limit, "size": len(results), "_links": links}
+    )
+
+
+@routes.put("/rest/api/content/{id}/child/attachment")
+async def put_collection(request: web.Request) -> web.Response:
+    """Cloud's create-or-update; DC has no such method (reference §1.4)."""
+    return web.Response(status=405, headers={"Allow": "GET,POST,OPTIONS"})
+
+
+@routes.post("/rest/api/content/{id}/child/attachment")
+async def create_attachments(request: web.Request) -> web.Response:
+    if failed := xsrf_failure(request, requires_check=True):
+        return failed
+    page_id = parse_content_id(request.match_info["id"])
+    if isinstance(page_id, web.Response):
+        return page_id
+    if not _is_multipart(request):
+        return web.Response(status=415)
+    store, user = request.app[STORE], current_user(request)
+    page = visible_page(request, page_id)
+    if page is None:
+        return error(404, NOT_FOUND.format(page_id))
+    if not store.can(user, page, "attach"):
+        return error(403, f"User not permitted to create attachments for content: {page_id}")
+    upload = await read_upload(request)
+    if not upload.files:
+        return error(400, "At least one attachment file must be included.")
+    comments = upload.fields.get("comment", [])
+    minor = upload.fields.get("minorEdit", [])
+    hidden = upload.fields.get("hidden", [])
+    count = len(upload.files)
+    if comments and len(comments) != count:
+        return error(400, "Must be same number of attachment files and comments.")
+    if len(minor) not in (0, 1, count):
+        return error(400, "Must be same number of attachment files and minorEdit values.")
+    if len(hidden) not in (0, 1, count):
+        return error(400, "Must be same number of attachment files and hidden values.")
+    names = [f.filename for f in upload.files]
+    for name in names:
+        if names.count(name) > 1:
+            return error(400, f"Cannot add new attachments with duplicate file name: {name}")
+    allow_duplicated = request.query.get("allowDuplicated", "false").lower() == "true"
+    if not allow_duplicated:
+        for name in names:
+            if store.attachment_by_name(page.id, name) is not None:
+                return error(
+                    400, f"Cannot add a new attachment with same file name as an existing attachment: {name}"
+                )
+    assert user is not None  # "attach" is never granted to anonymous without a user
+    created: list[Attachment] = []
+    for index, part in enumerate(upload.files):
+        comment = comments[index] if comments else ""
+        existing = store.attachment_by_name(page.id, part.filename)
+        if existing is not None:
+            store.add_version(
+                existing,
+                part.data,
+                part.content_type,
+                by=user.username,
+                comment=comment,
+                minor_edit=_flag(minor, index),
+                hidden=_flag(hidden, index),
+            )
+            created.append(existing)
+        else:
+            created.append(
+                store.add_attachment(
+                    page.id,
+                    part.filename,
+                    part.data,
+                    part.content_type,
+                    by=user.username,
+                    comment=comment,
+                    minor_edit=_flag(minor, index),
+                    hidden=_flag(hidden, index),
+                )
+            )
+    base, context = base_url(request), context_path(request)
+    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
+    results = [attachment_json(store, a, base, context, expand) for a in created]
+    return json_ok({"results": results, "size": len(results), "_links": {"base": base, "context": context}})
+
+
+@routes.post("/rest/api/content/{id}/child/attachment/{att}/data")
+async def update_data(request: web.Request) -> web.Response:
+    """New version of an attachment; the container segment is ignored, exactly as DC does."""
+    if failed := xsrf_failure(request, requires_check=True):
+        return failed
+    att_id = parse_content_id(request.match_info["att"])
+    if isinstance(att_id, web.Response):
+        return att_id
+    if not _is_multipart(request):
+        return web.Response(status=415)
+    store, user = request.app[STORE], current_user(request)
+    att = visible_attachment(request, att_id)
+    if att is None:
+        return error(404, f"Can't find attachment with id: {att_id}")
+    page = store.pages[att.page_id]
+    if user is None or not store.can(user, page, "attach"):
+        return error(403, "You do not have permission to update this Attachment")
+    upload = await read_upload(request)
+    if not upload.files:
+        return error(400, "At least one attachment file must be included.")
+    part = upload.files[0]
+    comments = upload.fields.get("comment", [])
+    store.add_version(
+        att,
+        part.data,
+        part.content_type,
+        by=user.username,
+        comment=comments[0] if comments else "",
+        minor_edit=_flag(upload.fields.get("minorEdit", []), 0),
+        hidden=_flag(upload.fields.get("hidden", []), 0),
+        title=part.filename,
+    )
+    base, context = base_url(request), context_path(request)
+    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
+    return json_ok(attachment_json(store, att, base, context, expand, top=True))
+
+
+async def update_metadata(request: web.Request, att: Attachment, body: dict[str, Any]) -> web.Response:
+    """JSON metadata update shared by `PUT .../child/attachment/{id}` and `PUT /content/{id}`."""
+    store, user = request.app[STORE], current_user(request)
+    page = store.pages[att.page_id]
+    if user is None or not store.can(user, page, "edit"):
+        return error(403, "You do not have permission to update this Attachment")
+    version = body.get("version")
+    if not isinstance(version, dict) or not isinstance(version.get("number"), int):
+        return error(400, "Updated attachment must include a Version property.")
+    current = att.current.number
+    if version["number"] not in (current, current + 1):
+        return error(
+            409,
+            f"You're trying to edit the wrong version of that Attachment. "
+            f"Latest version is {current}. Please refresh and try again.",
+        )
+    container = body.get("container")
+    target = page
+    if isinstance(container, dict) and str(container.get("id", page.id)) != str(page.id):
+        target_id = parse_content_id(str(container.get("id")))
+        moved = visible_page(request, target_id) if isinstance(target_id, int) else None
+        if moved is None or not store.can(user, moved, "attach") or not store.can(user, page, "remove"):
+            return error(403, "You do not have the permissions to move attachments")
+        target = moved
+    ver = att.current
+    if isinstance(body.get("title"), str) and body["title"]:
+        att.title = ver.title = body["title"]
+    metadata = body.get("metadata")
+    if isinstance(metadata, dict):
+        if isinstance(metadata.get("mediaType"), str):
+            ver.media_type = metadata["mediaType"]
+        if isinstance(metadata.get("comment"), str):
+            ver.comment = metadata["comment"]
+    ver.minor_edit = bool(version.get("minorEdit", ver.minor_edit))
+    ver.hidden = bool(version.get("hidden", ver.hidden))
+    att.page_id = target.id
+    store.save()
+    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
+    return json_ok(attachment_json(store, att, base_url(request), context_path(request), expand, top=True))
+
+
+async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
+    """A JSON object body, or DC's 415 for anything that is not JSON (reference §1.6)."""
+    if request.content_type != "application/json":
+        return web.Response(status=415)
+    try:
+        body = json.loads(await request.text())
+    except (ValueError, UnicodeDecodeError):
+        return error(400, "Unable to parse request body as JSON")
+    if not isinstance(body, dict):
+        return error(400, "Unable to parse request body as JSON")
+    return body
+
+
+@routes.put("/rest/api/content/{id}/child/attachment/{att}")
+async def put_metadata(request: web.Request) -> web.Response:
+    att_id = parse_content_id(request.match_info["att"])
+    if isinstance(att_id, web.Response):
+        return att_id
+    body = await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    att = visible_attachment(request, att_id)
+    if att is None:
+        return error(404, f"No attachment found with id: {att_id}")
+    return await update_metadata(request, att, body)

@@ -1,0 +1,322 @@
+"""Content, space, user, restriction and version resources of `/rest/api` and `/rest/experimental`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway.testing.confluence.access import (
+    operations_for,
+    parse_content_id,
+    visible_attachment,
+    visible_page,
+)
+from gateway.testing.confluence.auth import xsrf_failure
+from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
+from gateway.testing.confluence.rest_attachments import read_json, update_metadata
+from gateway.testing.confluence.serialize import (
+    Expand,
+    anonymous_json,
+    attachment_json,
+    page_json,
+    space_json,
+    user_json,
+    version_json,
+)
+from gateway.testing.confluence.store import Page, now_ms
+
+__all__ = ["rest_not_found", "routes"]
+
+routes = web.RouteTableDef()
+NOT_FOUND = "No content found with id: ContentId{{id={}}}"
+
+
+@routes.get("/rest/api/content/{id}")
+async def get_content(request: web.Request) -> web.Response:
+    content_id = parse_content_id(request.match_info["id"])
+    if isinstance(content_id, web.Response):
+        return content_id
+    store = request.app[STORE]
+    base, context = base_url(request), context_path(request)
+    expand = Expand(request.query.get("expand", ""))
+    page = visible_page(request, content_id)
+    if page is not None:
+        return json_ok(page_json(store, page, base, context, expand, operations_for(request, page)))
+    att = visible_attachment(request, content_id)
+    if att is None:
+        return error(404, NOT_FOUND.format(content_id))
+    number: int | None = None
+    if raw := request.query.get("version"):
+        if not raw.isdigit() or att.version(int(raw)) is None:
+            return error(404, NOT_FOUND.format(content_id))
+        number = int(raw)
+    ops = [
+        {"operation": o["operation"], "targetType": "attachment"}
+        for o in operations_for(request, store.pages[att.page_id])
+        if o["operation"] != "create"
+    ]
+    return json_ok(
+        attachment_json(store, att, base, context, expand, top=True, operations=ops, number=number)
+    )
+
+
+@routes.put("/rest/api/content/{id}")
+async def put_content(request: web.Request) -> web.Response:
+    """JSON only: a multipart PUT here is 415, as atlassian-python-api 5.x learns (§1.6)."""
+    content_id = parse_content_id(request.match_info["id"])
+    if isinstance(content_id, web.Response):
+        return content_id
+    body = await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    att = visible_attachment(request, content_id)
+    if att is not None:
+        return await update_metadata(request, att, body)
+    page = visible_page(request, content_id)
+    if page is None:
+        return error(404, NOT_FOUND.format(content_id))
+    return _update_page(request, page, body)
+
+
+def _update_page(request: web.Request, page: Page, body: dict[str, Any]) -> web.Response:
+    store, user = request.app[STORE], current_user(request)
+    if user is None or not store.can(user, page, "edit"):
+        return error(403, f"Not permitted to update content with id: {page.id}")
+    version = body.get("version")
+    number = version.get("number") if isinstance(version, dict) else None
+    if number != page.version + 1:
+        return error(409, f"Version must be incremented on update. Current version is: {page.version}")
+    if isinstance(body.get("title"), str) and body["title"]:
+        page.title = body["title"]
+    storage = (body.get("body") or {}).get("storage") if isinstance(body.get("body"), dict) else None
+    if isinstance(storage, dict) and isinstance(storage.get("value"), str):
+        page.body = storage["value"]
+    page.version = number
+    page.updated_by = user.username
+    page.updated = now_ms()
+    store.save()
+    return json_ok(
+        page_json(
+            store,
+            page,
+            base_url(request),
+            context_path(request),
+            Expand("version,space"),
+            operations_for(request, page),
+        )
+    )
+
+
+def _restriction(request: web.Request, page: Page, operation: str) -> dict[str, Any]:
+    store, base = request.app[STORE], base_url(request)
+    entry = page.restrictions.get(operation, {})
+    users = [user_json(store.users[u], base) for u in entry.get("user", []) if u in store.users]
+    groups = [
+        {"type": "group", "name": g, "_links": {"self": f"{base}/rest/api/group/{g}"}}
+        for g in entry.get("group", [])
+    ]
+    return {
+        "operation": operation,
+        "restrictions": {
+            "user": {"results": users, "start": 0, "limit": 200, "size": len(users)},
+            "group": {"results": groups, "start": 0, "limit": 200, "size": len(groups)},
+        },
+        "_expandable": {"content": f"/rest/api/content/{page.id}"},
+        "_links": {"self": f"{base}/rest/api/content/{page.id}/restriction/byOperation/{operation}"},
+    }
+
+
+@routes.get("/rest/api/content/{id}/restriction/byOperation")
+async def restrictions(request: web.Request) -> web.Response:
+    content_id = parse_content_id(request.match_info["id"])
+    if isinstance(content_id, web.Response):
+        return content_id
+    page = visible_page(request, content_id)
+    if page is None:
+        return error(404, NOT_FOUND.format(content_id))
+    data: dict[str, Any] = {op: _restriction(request, page, op) for op in ("read", "update")}
+    data["_links"] = {"base": base_url(request), "context": context_path(request)}
+    return json_ok(data)
+
+
+@routes.get("/rest/api/content/{id}/restriction/byOperation/{op}")
+async def restriction(request: web.Request) -> web.Response:
+    content_id = parse_content_id(request.match_info["id"])
+    if isinstance(content_id, web.Response):
+        return content_id
+    page = visible_page(request, content_id)
+    if page is None:
+        return error(404, NOT_FOUND.format(content_id))
+    if request.match_info["op"] not in ("read", "update"):
+        return error(400, f"Invalid operation: {request.match_info['op']}")
+    return json_ok(_restriction(request, page, request.match_info["op"]))
+
+
+@routes.get("/rest/api/space/{key}")
+async def get_space(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    space = store.spaces.get(request.match_info["key"])
+    if space is None or "view" not in store.space_permissions(current_user(request), space):
+        return error(404, f"No space with key : {request.match_info['key']}")
+    return json_ok(space_json(space, base_url(request)))
+
+
+@routes.get("/rest/api/user/current")
+async def user_current(request: web.Request) -> web.Response:
+    """Anonymous callers get 200 `type: anonymous`, never 401 (reference §1.9)."""
+    user, base = current_user(request), base_url(request)
+    return json_ok(user_json(user, base) if user else anonymous_json(base))
+
+
+@routes.get("/rest/api/user/anonymous")
+async def user_anonymous(request: web.Request) -> web.Response:
+    return json_ok(anonymous_json(base_url(request)))
+
+
+@routes.get("/rest/api/user")
+async def user_lookup(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    key, username = request.query.get("key"), request.query.get("username")
+    if (key is None) == (username is None):
+        return error(400, "Only one query param of key or username is required")
+    if current_user(request) is None:
+        return error(404, "No user found")
+    user = store.user_by_key(key) if key is not None else store.users.get(username or "")
+    if user is None:
+        return error(
+            404, f"No user found with {'key' if key is not None else 'username'} : {key or username}"
+        )
+    return json_ok(user_json(user, base_url(request)))
+
+
+@routes.get("/rest/api/user/memberof")
+async def user_memberof(request: web.Request) -> web.Response:
+    store, base = request.app[STORE], base_url(request)
+    user = store.users.get(request.query.get("username", ""))
+    if user is None or current_user(request) is None:
+        return error(404, f"No user found with username : {request.query.get('username', '')}")
+    groups = [
+        {"type": "group", "name": g, "_links": {"self": f"{base}/rest/api/group/{g}"}} for g in user.groups
+    ]
+    return json_ok(
+        {
+            "results": groups,
+            "start": 0,
+            "limit": 200,
+            "size": len(groups),
+            "_links": {"base": base, "context": context_path(request)},
+        }
+    )
+
+
+@routes.get("/rest/experimental/content/{id}/version")
+async def list_versions(request: web.Request) -> web.Response:
+    content_id = parse_content_id(request.match_info["id"])
+    if isinstance(content_id, web.Response):
+        return content_id
+    store, base = request.app[STORE], base_url(request)
+    try:
+        start = max(0, int(request.query.get("start", "0")))
+        limit = max(1, min(200, int(request.query.get("limit", "200"))))
+    except ValueError:
+        return error(400, "start and limit must be integers")
+    att = visible_attachment(request, content_id)
+    if att is not None:
+        versions = [
+            version_json(
+                store,
+                att.id,
+                v.number,
+                v.by,
+                v.when,
+                base,
+                message=v.comment,
+                minor_edit=v.minor_edit,
+                hidden=v.hidden,
+            )
+            for v in reversed(att.versions)
+        ]
+    else:
+        page = visible_page(request, content_id)
+        if page is None:
+            return error(404, NOT_FOUND.format(content_id))
+        versions = [version_json(store, page.id, page.version, page.updated_by, page.updated, base)]
+    window = versions[start : start + limit]
+    path = f"/rest/experimental/content/{content_id}/version"
+    links = {"base": base, "context": context_path(request), "self": base + path}
+    if start + limit < len(versions):
+        links["next"] = f"{path}?limit={limit}&start={start + limit}"
+    return json_ok({"results": window, "start": start, "limit": limit, "size": len(window), "_links": links})
+
+
+@routes.get("/rest/experimental/content/{id}/version/{n}")
+async def get_version(request: web.Request) -> web.Response:
+    content_id = parse_content_id(request.match_info["id"])
+    if isinstance(content_id, web.Response):
+        return content_id
+    store, base = request.app[STORE], base_url(request)
+    att = visible_attachment(request, content_id)
+    number = request.match_info["n"]
+    found = att.version(int(number)) if att is not None and number.isdigit() else None
+    if att is None or found is None:
+        return error(404, NOT_FOUND.format(content_id))
+    data = version_json(
+        store,
+        att.id,
+        found.number,
+        found.by,
+        found.when,
+        base,
+        message=found.comment,
+        minor_edit=found.minor_edit,
+        hidden=found.hidden,
+    )
+    data["content"] = attachment_json(store, att, base, context_path(request), Expand(), number=found.number)
+    return json_ok(data)
+
+
+@routes.delete("/rest/experimental/content/{id}/version/{n}")
+async def delete_version(request: web.Request) -> web.Response:
+    content_id = parse_content_id(request.match_info["id"])
+    if isinstance(content_id, web.Response):
+        return content_id
+    store = request.app[STORE]
+    att = visible_attachment(request, content_id)
+    if att is None or not request.match_info["n"].isdigit():
+        return error(404, NOT_FOUND.format(content_id))
+    if not store.can(current_user(request), store.pages[att.page_id], "remove"):
+        return error(
+            403, f"Not permitted to delete version {request.match_info['n']} of content: {content_id}"
+        )
+    if not store.delete_version(att, int(request.match_info["n"])):
+        return error(404, f"No version {request.match_info['n']} for content: {content_id}")
+    return web.Response(status=204)
+
+
+@routes.post("/json/removeattachment.action")
+async def remove_attachment_action(request: web.Request) -> web.Response:
+    """The UI action atlassian-python-api's `delete_attachment` posts to (form, no-check header)."""
+    if failed := xsrf_failure(request, requires_check=True, rest=False):
+        return failed
+    store = request.app[STORE]
+    page_id = request.query.get("pageId", "")
+    name = request.query.get("fileName") or request.query.get("filename") or ""
+    page = visible_page(request, int(page_id)) if page_id.isdigit() else None
+    att = store.attachment_by_name(page.id, name) if page is not None else None
+    if page is None or att is None:
+        return error(404, f"No attachment found with name: {name}")
+    if not store.can(current_user(request), page, "remove"):
+        return error(403, "You do not have permission to remove this Attachment")
+    raw = request.query.get("version", "")
+    if raw.isdigit():
+        store.delete_version(att, int(raw))
+    else:
+        att.status = "trashed"
+        store.save()
+    return json_ok({})
+
+
+async def rest_not_found(request: web.Request) -> web.Response:
+    """Unknown REST paths (e.g. `/rest/api/1.0/...`, which DC does not have) are a JSON 404."""
+    return error(404, f"null for uri: {request.url}")

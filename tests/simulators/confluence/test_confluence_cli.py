@@ -1,0 +1,62 @@
+"""`onlyoffice-gateway simulate confluence` as a real subprocess, state kept in --data-dir."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def _wait_running(url: str, process: asyncio.subprocess.Process) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(100):
+            assert process.returncode is None, "simulator exited early"
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("simulator did not come up")
+
+
+async def test_cli_runs_the_seeded_simulator(tmp_path: Path) -> None:
+    port = _free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "simulate",
+        "confluence",
+        "--port",
+        str(port),
+        "--context-path",
+        "/wiki",
+        "--data-dir",
+        str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await _wait_running(f"http://127.0.0.1:{port}/wiki/status", process)
+        from conftest import basic
+
+        url = f"http://127.0.0.1:{port}/wiki/rest/api/user/current"
+        async with aiohttp.ClientSession(headers=basic("alice")) as session, session.get(url) as response:
+            assert (await response.json())["displayName"] == "Alice Example"
+            assert response.headers["X-AUSERNAME"] == "alice"
+        assert (tmp_path / "state.json").exists()
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.communicate(), 20)
