@@ -87,7 +87,6 @@ async def access_for_many(
             context.formats,
             facts,
             user,
-            lossy_edit=context.lossy_edit,
             server_version=context.server_version,
         )
         result[attachment_id] = UserAccess(identity=identity, attachment=attachment, user=user, offer=offer)

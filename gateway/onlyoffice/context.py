@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 
+import aiohttp
 import jinja2
 from aiohttp import web
 from yarl import URL
@@ -14,7 +15,9 @@ from gateway.confluence.client import ConfluenceClient
 from gateway.docserver.client import DocumentServerClient
 from gateway.onlyoffice.formats import FormatTable, Version
 from gateway.onlyoffice.identity import IdentityCache
+from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.settings import Settings
+from gateway.state import SharedState
 
 __all__ = ["PLUGIN_CONTEXT", "SERVLET_PATH", "PluginContext", "derive_link_secret", "template_environment"]
 
@@ -50,9 +53,11 @@ class PluginContext:
     identities: IdentityCache
     jwt_secret: str
     link_secret: str
+    state: SharedState
+    metrics: SaveMetrics
+    docserver_fetch_session: aiohttp.ClientSession  # no cookies, no redirects: for /cache/files links
     templates: jinja2.Environment = field(default_factory=template_environment)
     server_version: Version | None = None  # learnt from the command service; None until known
-    lossy_edit: frozenset[str] = frozenset()
 
     def public(self, *parts: str) -> URL:
         """An absolute browser URL under the gateway's prefix."""

@@ -20,6 +20,7 @@ from gateway.onlyoffice.editor_config import EditorRequest, build_editor_config,
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page
+from gateway.onlyoffice.save import session_record_key
 
 __all__ = ["doceditor"]
 
@@ -34,6 +35,23 @@ def _login_redirect(context: PluginContext, request: web.Request) -> web.HTTPFou
         destination = destination[len(context_path) + 1 :]
     login = URL(str(context.public_url).rstrip("/") + "/login.action")
     return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
+
+
+async def _session_key(context: PluginContext, attachment_id: str, version: int) -> tuple[str, int]:
+    """The key of the open session when its force saves made the latest version, else a fresh one.
+
+    Force saves create Confluence versions while the session (and its key) goes on; without this,
+    someone opening the document after a force save would get a new key and a separate session.
+    """
+    record = await context.state.get(session_record_key(attachment_id))
+    if (
+        record is not None
+        and isinstance(record.get("key"), str)
+        and isinstance(record.get("base"), int)
+        and (version == record["base"] or version in record.get("forced", []))
+    ):
+        return record["key"], record["base"]
+    return document_key(str(context.public_url), attachment_id, version), version
 
 
 async def doceditor(request: web.Request) -> web.StreamResponse:
@@ -74,7 +92,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
             context, 403, "Not available", "ONLYOFFICE is not enabled for this document here.", back_url=back
         )
     mode = "view" if request.query.get("mode") == "view" else offer.mode
-    key = document_key(str(context.public_url), attachment.id, attachment.version)
+    key, base_version = await _session_key(context, attachment.id, attachment.version)
     user_key = access.identity.user_key
     download_token = make_link_token(
         LinkClaims(
@@ -89,7 +107,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
                 action="callback",
                 attachment_id=attachment.id,
                 key=key,
-                version=attachment.version,
+                version=base_version,
                 user=user_key,
             ),
             context.link_secret,

@@ -19,15 +19,20 @@ from yarl import URL
 
 from gateway.confluence.client import ConfluenceClient, service_authorization
 from gateway.docserver.client import DocumentServerClient, DocumentServerError
+from gateway.observability import METRICS_KEY
 from gateway.onlyoffice.access_route import access
+from gateway.onlyoffice.callback import callback
 from gateway.onlyoffice.context import PLUGIN_CONTEXT, PluginContext, derive_link_secret
 from gateway.onlyoffice.download import download
 from gateway.onlyoffice.editor import doceditor
 from gateway.onlyoffice.formats import default_format_table, parse_version
 from gateway.onlyoffice.identity import IdentityCache
+from gateway.onlyoffice.metrics import SaveMetrics
+from gateway.onlyoffice.recovery import run_recovery
 from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
 from gateway.settings import Settings
+from gateway.state import create_state
 
 __all__ = ["OnlyOfficePlugin"]
 
@@ -64,6 +69,7 @@ class OnlyOfficePlugin:
         proxy.add_route("GET", "download", download)
         proxy.add_route("GET", "access", access)
         proxy.add_route("GET", "static/{name}", _static)
+        proxy.add_route("POST", "callback", callback)
         proxy.app.on_startup.append(self._start)
         proxy.app.on_cleanup.append(self._stop)
 
@@ -73,7 +79,9 @@ class OnlyOfficePlugin:
         docserver_internal = URL(settings.documentserver.internal_url or settings.documentserver.public_url)
         docserver_session = aiohttp.ClientSession(
             cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=settings.documentserver.timeout),
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=10, sock_read=settings.documentserver.timeout
+            ),
         )
         confluence = ConfluenceClient(
             app[SESSION_KEY], URL(settings.confluence.url), service_authorization(settings.confluence.auth)
@@ -95,16 +103,25 @@ class OnlyOfficePlugin:
             identities=IdentityCache(confluence),
             jwt_secret=jwt_secret,
             link_secret=derive_link_secret(jwt_secret),
+            state=create_state(settings.state.redis_url),
+            metrics=SaveMetrics(app[METRICS_KEY].registry),
+            docserver_fetch_session=docserver_session,
         )
         app[PLUGIN_CONTEXT] = context
-        self._docserver_session = docserver_session
-        self._version_task = asyncio.create_task(self._learn_server_version(context))
+        self._tasks = [
+            asyncio.create_task(self._learn_server_version(context)),
+            asyncio.create_task(run_recovery(context, settings.documentserver.recovery_interval)),
+        ]
 
     async def _stop(self, app: web.Application) -> None:
-        self._version_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._version_task
-        await self._docserver_session.close()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        context = app[PLUGIN_CONTEXT]
+        await context.state.close()
+        await context.docserver_fetch_session.close()
 
     async def _learn_server_version(self, context: PluginContext) -> None:
         while True:
