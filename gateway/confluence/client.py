@@ -168,6 +168,30 @@ class ConfluenceClient:
         data = await self._get_json("rest/api/user/memberof", self._service_headers, {"username": username})
         return frozenset(str(group.get("name")) for group in data.get("results") or ())
 
+    async def delete_version(self, attachment_id: str, number: int) -> None:
+        """DELETE /rest/experimental/content/{id}/version/{n} (collapsing intermediate force saves)."""
+        url = self.url(f"rest/experimental/content/{attachment_id}/version/{number}")
+        headers = {**self._service_headers, "X-Atlassian-Token": "no-check"}
+        try:
+            async with self._session.delete(url, headers=headers, allow_redirects=False) as response:
+                await response.read()
+                if response.status not in (200, 204):
+                    raise ConfluenceError(
+                        f"deleting version {number} of attachment {attachment_id}: Confluence answered {response.status}",
+                        response.status,
+                    )
+        except aiohttp.ClientError as error:
+            raise ConfluenceError(f"deleting a version: Confluence unreachable ({type(error).__name__})") from error
+
+    async def display_name(self, user_key: str) -> str | None:
+        """A user's full name by user key (service account), for version comments."""
+        try:
+            data = await self._get_json("rest/api/user", self._service_headers, {"key": user_key})
+        except ConfluenceError:
+            return None
+        name = data.get("displayName") if isinstance(data, dict) else None
+        return str(name) if name else None
+
     async def open_download(
         self, attachment: Attachment, version: int | None = None
     ) -> aiohttp.ClientResponse:

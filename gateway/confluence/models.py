@@ -49,6 +49,7 @@ class Attachment:
     space_key: str | None
     download_path: str  # relative to the base URL, as in `_links.download`
     operations: frozenset[tuple[str, str]] = frozenset()  # (operation, targetType), when expanded
+    status: str = "current"  # "historical" for an older version's own content id
 
 
 def _digits(value: Any) -> str:
@@ -80,6 +81,7 @@ def parse_attachment(data: Mapping[str, Any]) -> Attachment:
             space_key=space.get("key"),
             download_path=str(data["_links"]["download"]),
             operations=operations,
+            status=str(data.get("status") or "current"),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ConfluenceError(f"unexpected attachment JSON from Confluence: {error!r}", 502) from error

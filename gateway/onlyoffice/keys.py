@@ -2,9 +2,13 @@
 
 A key must be the same for everyone editing the same revision and new after every save
 (reference/documentserver-protocol.md sections 1.2 and 8.2), unique across every integrator that
-shares the Document Server, at most 128 characters of `0-9 a-z A-Z - . _ =`. It is a SHA-256 of the
-instance (the public URL), the attachment id and the Confluence version, so it is stable across
-gateway replicas and restarts (unlike Python's `hash()`), and a new version gives a new key.
+shares the Document Server, at most 128 characters of `0-9 a-z A-Z - . _ =`.
+
+Our key is `<instance tag>_<attachment id>_<version>`: stable across replicas and restarts (no
+Python `hash()`), new with every Confluence version, and readable back. Reading it back matters:
+when a save could not finish, the Document Server keeps the edited file as a "forgotten" file under
+its key, and the gateway can find and finish such saves from the key alone, even after a restart
+that lost every other trace. Keys are not secrets (opening an editor needs a signed config).
 """
 
 from __future__ import annotations
@@ -12,18 +16,38 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from dataclasses import dataclass
 
-__all__ = ["KEY_PATTERN", "document_key", "is_valid_key"]
+__all__ = ["KEY_PATTERN", "KeyParts", "document_key", "instance_tag", "is_valid_key", "parse_key"]
 
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z\-._=]{1,128}$")
-_KEY_LENGTH = 40
+_OUR_KEY = re.compile(r"^([a-z2-7]{10})_([0-9]{1,19})_([0-9]{1,9})$")
+
+
+def instance_tag(instance: str) -> str:
+    """Ten base32 characters naming this Confluence (its public URL) among a shared server's keys."""
+    digest = hashlib.sha256(instance.rstrip("/").encode()).digest()
+    return base64.b32encode(digest).decode("ascii")[:10].lower()
 
 
 def document_key(instance: str, attachment_id: str, version: int) -> str:
     """The key for `attachment_id` at Confluence `version`, within `instance` (the public URL)."""
-    digest = hashlib.sha256(f"{instance}\x00{attachment_id}\x00{version}".encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")[:_KEY_LENGTH]
+    return f"{instance_tag(instance)}_{attachment_id}_{version}"
 
 
 def is_valid_key(key: str) -> bool:
     return bool(KEY_PATTERN.match(key))
+
+
+@dataclass(frozen=True, slots=True)
+class KeyParts:
+    attachment_id: str
+    version: int
+
+
+def parse_key(key: str, instance: str) -> KeyParts | None:
+    """The attachment and version a key of this instance names; None for anyone else's key."""
+    match = _OUR_KEY.match(key)
+    if match is None or match.group(1) != instance_tag(instance):
+        return None
+    return KeyParts(attachment_id=match.group(2), version=int(match.group(3)))

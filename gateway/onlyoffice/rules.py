@@ -95,7 +95,6 @@ def decide(
     attachment: AttachmentFacts,
     user: UserFacts,
     *,
-    lossy_edit: frozenset[str] = frozenset(),
     server_version: Version | None = None,
 ) -> Offer:
     """Combine rules, format and permissions into the one offer shown for this attachment."""
@@ -111,7 +110,9 @@ def decide(
     if attachment.size is not None and attachment.size > limit:
         return NOTHING
     may_change = user.can_edit and not user.anonymous and attachment.is_latest
-    editable = found.editable or found.fillable or (found.lossy_editable and found.extension in lossy_edit)
+    editable = (
+        found.editable or found.fillable or (found.lossy_editable and found.extension in rule.lossy_edit)
+    )
     mode: Literal["edit", "view"] | None = None
     if "edit" in rule.actions and may_change and editable:
         mode = "edit"

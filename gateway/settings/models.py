@@ -88,6 +88,8 @@ class DocumentServerSettings(_Strict):
     internal_url: HttpUrl | None = None  # how the gateway reaches it; defaults to public_url
     jwt: JwtSettings
     timeout: float = Field(default=60.0, gt=0)
+    # How often unfinished saves (Confluence was down, a replica died) are looked for and finished.
+    recovery_interval: float = Field(default=30.0, gt=0)
 
 
 class ProxySettings(_Strict):
@@ -120,6 +122,10 @@ class RuleSettings(_Strict):
     max_size: int | None = Field(default=None, gt=0)  # bytes
     actions: tuple[Literal["edit", "view", "convert", "create"], ...] = ("edit", "view", "convert", "create")
     enabled: bool = True  # false turns the gateway's additions off where this rule matches
+    # Formats whose round trip may lose formatting (odt, ods, odp, rtf, txt, csv...): edit them here.
+    lossy_edit: tuple[Extension, ...] = ()
+    # Force saves ("Save" in the editor) make versions; keep them, or collapse them into the final one.
+    forcesave_versions: Literal["keep", "collapse"] = "keep"
 
 
 class StateSettings(_Strict):

@@ -3,7 +3,7 @@
 import pytest
 
 from gateway.docserver.jwt import JwtError, sign
-from gateway.onlyoffice.keys import document_key, is_valid_key
+from gateway.onlyoffice.keys import KeyParts, document_key, is_valid_key, parse_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token, read_link_token
 
 SECRET = "link-secret-" + "x" * 20
@@ -16,6 +16,13 @@ def test_key_is_stable_valid_and_changes_with_version_and_instance() -> None:
     assert key != document_key("https://wiki.example.com/confluence", "123", 5)
     assert key != document_key("https://other.example.com/confluence", "123", 4)
     assert key != document_key("https://wiki.example.com/confluence", "1234", 4)
+
+
+def test_key_reads_back_only_for_its_own_instance() -> None:
+    key = document_key("https://wiki.example.com/confluence/", "123", 4)
+    assert parse_key(key, "https://wiki.example.com/confluence") == KeyParts(attachment_id="123", version=4)
+    assert parse_key(key, "https://other.example.com/confluence") is None
+    assert parse_key("someone-elses-key", "https://wiki.example.com/confluence") is None
 
 
 @pytest.mark.parametrize("bad", ["", "a b", "a/b", "k" * 129, "ключ"])

@@ -41,7 +41,7 @@ def test_convert_needs_rights_and_a_target() -> None:
 
 def test_lossy_edit_is_opt_in() -> None:
     assert decide((), TABLE, attachment("notes.odt"), EDITOR).mode == "view"
-    assert decide((), TABLE, attachment("notes.odt"), EDITOR, lossy_edit=frozenset({"odt"})).mode == "edit"
+    assert decide((RuleSettings(lossy_edit=("odt",)),), TABLE, attachment("notes.odt"), EDITOR).mode == "edit"
 
 
 def test_older_versions_are_viewed_not_edited() -> None:

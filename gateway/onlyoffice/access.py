@@ -1,0 +1,93 @@
+"""What a browser user may do with attachments: Confluence's answer, then rules and formats.
+
+Confluence is asked as the user (their cookies), so it decides visibility (404 = not visible)
+and rights; the gateway only ever narrows them with its rules. Editing needs what the plugin
+requires: a logged-in user who may update the attachment and add attachments to its page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from gateway.confluence.client import UserCredentials
+from gateway.confluence.models import Attachment, Identity
+from gateway.onlyoffice.context import PluginContext
+from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide
+
+__all__ = ["UserAccess", "access_for", "access_for_many", "may_edit"]
+
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class UserAccess:
+    identity: Identity
+    attachment: Attachment
+    user: UserFacts
+    offer: Offer
+
+
+def may_edit(identity: Identity, attachment: Attachment) -> bool:
+    """Edit rights as the plugin defines them, from the `operations` Confluence computed for the user."""
+    if identity.anonymous:
+        return False
+    operations = attachment.operations
+    can_update = ("update", "attachment") in operations or ("update", "page") in operations
+    can_add = ("create", "attachment") in operations
+    return can_update and can_add
+
+
+async def _groups(context: PluginContext, identity: Identity) -> frozenset[str]:
+    if identity.anonymous or identity.username is None:
+        return frozenset()
+    if not any(rule.groups for rule in context.settings.rules):
+        return frozenset()  # no rule looks at groups: spare Confluence the call
+    return await context.confluence.user_groups(identity.username)
+
+
+async def access_for(
+    context: PluginContext, headers: Mapping[str, str], attachment_id: str
+) -> UserAccess | None:
+    """The user's access to one attachment, or None when Confluence does not show it to them."""
+    found = await access_for_many(context, headers, [attachment_id])
+    return found.get(attachment_id)
+
+
+async def access_for_many(
+    context: PluginContext, headers: Mapping[str, str], attachment_ids: Iterable[str]
+) -> dict[str, UserAccess]:
+    """Access to several attachments with one identity lookup and concurrent REST calls."""
+    wanted = list(dict.fromkeys(i for i in attachment_ids if i.isdigit()))[:MAX_BATCH]
+    credentials = UserCredentials.from_headers(headers)
+    identity = await context.identities.get(credentials)
+    groups_task = asyncio.ensure_future(_groups(context, identity))
+    attachments = await asyncio.gather(*(context.confluence.attachment(i, credentials) for i in wanted))
+    groups = await groups_task
+    result: dict[str, UserAccess] = {}
+    for attachment_id, attachment in zip(wanted, attachments, strict=True):
+        if attachment is None:
+            continue
+        user = UserFacts(
+            anonymous=identity.anonymous,
+            groups=groups,
+            can_view=True,
+            can_edit=may_edit(identity, attachment),
+        )
+        facts = AttachmentFacts(
+            filename=attachment.title,
+            size=attachment.size,
+            page_id=attachment.page_id,
+            space_key=attachment.space_key,
+            is_latest=attachment.status == "current",
+        )
+        offer = decide(
+            context.settings.rules,
+            context.formats,
+            facts,
+            user,
+            server_version=context.server_version,
+        )
+        result[attachment_id] = UserAccess(identity=identity, attachment=attachment, user=user, offer=offer)
+    return result

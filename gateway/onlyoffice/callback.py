@@ -1,0 +1,209 @@
+"""`POST .../onlyoffice/callback?token=...`: what the Document Server reports about a document.
+
+Verification first, then nothing but signed claims (protocol sections 2 and 3):
+1. the link token in the URL (signed by the gateway when the editor opened): which attachment,
+   which key, which user;
+2. the Document Server's JWT (body `token` preferred, header accepted): the callback itself; the
+   unsigned JSON beside it is ignored;
+3. the signed `key` must be the link's key, so a token for one document cannot save another.
+Then the answer the protocol needs: `{"error":0}` only once an edit is safe; HTTP 503 for failures
+that may pass, so the Document Server retries (status 2 and 3 only); `{"error":1}` for refusals.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+
+from gateway.docserver.jwt import JwtError, read_signed_request
+from gateway.onlyoffice.context import PLUGIN_CONTEXT, PluginContext
+from gateway.onlyoffice.links import LinkClaims, read_link_token
+from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit, session_record_key
+from gateway.state import LockTimeout
+
+__all__ = ["callback", "editor_names", "pending_record_key"]
+
+log = logging.getLogger(__name__)
+_MAX_BODY = 8 * 1024 * 1024  # the body repeats everything in its token; long histories stay well below
+_SESSION_TTL = 7 * 24 * 3600.0
+_PENDING_TTL = 30 * 24 * 3600.0
+
+
+def pending_record_key(key: str) -> str:
+    return f"pending:{key}"
+
+
+def _answer(error: int, status: int = 200) -> web.Response:
+    return web.json_response({"error": error}, status=status)
+
+
+def editor_names(payload: dict[str, Any]) -> tuple[str, ...]:
+    """Names of everyone who changed the document, in order, from the signed `history`."""
+    names: list[str] = []
+    history = payload.get("history")
+    changes = history.get("changes") if isinstance(history, dict) else None
+    for change in changes if isinstance(changes, list) else ():
+        user = change.get("user") if isinstance(change, dict) else None
+        name = user.get("name") if isinstance(user, dict) else None
+        if isinstance(name, str) and name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+async def _names(context: PluginContext, payload: dict[str, Any]) -> tuple[str, ...]:
+    names = editor_names(payload)
+    if names:
+        return names
+    resolved: list[str] = []
+    for user_key in payload.get("users") or ():
+        if isinstance(user_key, str):
+            name = await context.confluence.display_name(user_key)
+            if name and name not in resolved:
+                resolved.append(name)
+    return tuple(resolved)
+
+
+async def _track(context: PluginContext, claims: LinkClaims, payload: dict[str, Any]) -> None:
+    """Status 1: the session exists; remember its key so later openers join it after force saves."""
+    record_key = session_record_key(claims.attachment_id)
+    record = await context.state.get(record_key)
+    if record is None or record.get("key") != claims.key:
+        record = {"key": claims.key, "base": claims.version, "forced": []}
+    record["users"] = [u for u in payload.get("users") or () if isinstance(u, str)]
+    await context.state.put(record_key, record, ttl=_SESSION_TTL)
+
+
+async def _closed(context: PluginContext, claims: LinkClaims) -> None:
+    """Status 4: closed without changes; the next open starts from Confluence's latest version."""
+    record_key = session_record_key(claims.attachment_id)
+    record = await context.state.get(record_key)
+    if record is not None and record.get("key") == claims.key and not record.get("forced"):
+        await context.state.delete(record_key)
+
+
+async def _save(
+    context: PluginContext, claims: LinkClaims, payload: dict[str, Any], status: int
+) -> web.Response:
+    force = status in (6, 7)
+    job = SaveJob(
+        key=claims.key,
+        attachment_id=claims.attachment_id,
+        base_version=claims.version or 0,
+        force=force,
+        url=str(payload["url"]),
+        filetype=payload.get("filetype") if isinstance(payload.get("filetype"), str) else None,
+        editors=await _names(context, payload),
+        lastsave=payload.get("lastsave") if isinstance(payload.get("lastsave"), str) else None,
+        not_modified=payload.get("notmodified") is True,
+    )
+    kind = "force" if force else "final"
+    if not force:
+        # Written before anything can fail: if this replica dies mid-save, recovery finds it.
+        await context.state.put(
+            pending_record_key(claims.key),
+            {
+                "attachment": claims.attachment_id,
+                "base": job.base_version,
+                "editors": list(job.editors),
+                "since": time.time(),
+            },
+            ttl=_PENDING_TTL,
+        )
+    try:
+        result = await save_edit(context, job)
+    except (SaveFailed, LockTimeout) as error:
+        transient = isinstance(error, LockTimeout) or error.transient
+        log.warning(
+            "save of attachment %s (key %s, status %s) failed%s: %s",
+            claims.attachment_id,
+            claims.key,
+            status,
+            " (will retry)" if transient else "",
+            error,
+        )
+        context.metrics.saves.labels(kind, "retry" if transient else "refused").inc()
+        if force:
+            return _answer(1)  # not retried by the Document Server; the final save still follows
+        if transient:
+            return _answer(1, status=503)
+        # Refused for good: the Document Server keeps the file as "forgotten"; recovery and admins see it.
+        await context.state.put(
+            pending_record_key(claims.key),
+            {
+                "attachment": claims.attachment_id,
+                "base": job.base_version,
+                "editors": list(job.editors),
+                "since": time.time(),
+                "refused": str(error),
+            },
+            ttl=_PENDING_TTL,
+        )
+        return _answer(1)
+    if not force:
+        await context.state.delete(pending_record_key(claims.key))
+    context.metrics.saves.labels(kind, "already" if result.already_saved else "ok").inc()
+    log.info(
+        "saved attachment %s as version %s (key %s, status %s%s)",
+        claims.attachment_id,
+        result.version,
+        claims.key,
+        status,
+        ", replay" if result.already_saved else "",
+    )
+    return _answer(0)
+
+
+async def callback(request: web.Request) -> web.Response:
+    context = request.config_dict[PLUGIN_CONTEXT]
+    try:
+        claims = read_link_token(request.query.get("token", ""), context.link_secret, action="callback")
+    except JwtError as error:
+        log.warning("callback refused: link token: %s", error)
+        context.metrics.callbacks.labels("unknown", "refused").inc()
+        return _answer(1, status=403)
+    if request.content_length is not None and request.content_length > _MAX_BODY:
+        return _answer(1, status=413)
+    raw = await request.content.read(_MAX_BODY + 1)
+    if len(raw) > _MAX_BODY:
+        return _answer(1, status=413)
+    try:
+        body = json.loads(raw) if raw else {}
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        context.metrics.callbacks.labels("unknown", "refused").inc()
+        return _answer(1, status=400)
+    header = context.settings.documentserver.jwt.header
+    try:
+        payload = read_signed_request(body, request.headers, secret=context.jwt_secret, header_name=header)
+    except JwtError as error:
+        log.warning("callback for attachment %s refused: %s", claims.attachment_id, error)
+        context.metrics.callbacks.labels("unknown", "refused").inc()
+        return _answer(1, status=403)
+    status = payload.get("status")
+    if payload.get("key") != claims.key or not isinstance(status, int):
+        log.warning("callback for attachment %s refused: signed for another document", claims.attachment_id)
+        context.metrics.callbacks.labels(str(status), "refused").inc()
+        return _answer(1, status=403)
+    context.metrics.callbacks.labels(str(status), "received").inc()
+    if status == 1:
+        await _track(context, claims, payload)
+        return _answer(0)
+    if status == 4:
+        await _closed(context, claims)
+        return _answer(0)
+    if status in (3, 7):
+        context.metrics.document_errors.labels(str(status)).inc()
+        log.error(
+            "the Document Server could not assemble attachment %s (status %s)", claims.attachment_id, status
+        )
+    if status in (2, 3, 6, 7):
+        if not isinstance(payload.get("url"), str):
+            return _answer(0)  # a save error without a file: nothing can be kept
+        return await _save(context, claims, payload, status)
+    log.warning("callback for attachment %s with unknown status %r", claims.attachment_id, status)
+    return _answer(1, status=400)

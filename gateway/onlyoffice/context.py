@@ -1,0 +1,75 @@
+"""Everything the plugin's handlers share, built once at start-up and kept under one app key."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+import aiohttp
+import jinja2
+from aiohttp import web
+from yarl import URL
+
+from gateway.confluence.client import ConfluenceClient
+from gateway.docserver.client import DocumentServerClient
+from gateway.onlyoffice.formats import FormatTable, Version
+from gateway.onlyoffice.identity import IdentityCache
+from gateway.onlyoffice.metrics import SaveMetrics
+from gateway.settings import Settings
+from gateway.state import SharedState
+
+__all__ = ["PLUGIN_CONTEXT", "SERVLET_PATH", "PluginContext", "derive_link_secret", "template_environment"]
+
+SERVLET_PATH = "plugins/servlet/onlyoffice"
+
+
+def derive_link_secret(jwt_secret: str) -> str:
+    """A link-signing key separate from the Document Server secret, derived when none is configured.
+
+    Domain separation keeps link tokens and Document Server tokens from ever verifying as each
+    other; an admin who wants Document Server operators unable to mint links configures its own.
+    """
+    return hmac.new(jwt_secret.encode(), b"onlyoffice-gateway/link-tokens/v1", hashlib.sha256).hexdigest()
+
+
+def template_environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("gateway.onlyoffice", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+@dataclass
+class PluginContext:
+    settings: Settings
+    public_url: URL  # browser-facing, with the Confluence context path
+    internal_url: URL  # how the Document Server reaches the gateway, same context path
+    confluence: ConfluenceClient
+    docserver: DocumentServerClient
+    docserver_public_url: URL
+    formats: FormatTable
+    identities: IdentityCache
+    jwt_secret: str
+    link_secret: str
+    state: SharedState
+    metrics: SaveMetrics
+    docserver_fetch_session: aiohttp.ClientSession  # no cookies, no redirects: for /cache/files links
+    templates: jinja2.Environment = field(default_factory=template_environment)
+    server_version: Version | None = None  # learnt from the command service; None until known
+
+    def public(self, *parts: str) -> URL:
+        """An absolute browser URL under the gateway's prefix."""
+        return URL(str(self.public_url).rstrip("/") + "/" + "/".join([SERVLET_PATH, *parts]))
+
+    def internal(self, *parts: str) -> URL:
+        """An absolute URL under the gateway's prefix as the Document Server reaches it."""
+        return URL(str(self.internal_url).rstrip("/") + "/" + "/".join([SERVLET_PATH, *parts]))
+
+    @property
+    def api_js_url(self) -> URL:
+        return URL(str(self.docserver_public_url).rstrip("/") + "/web-apps/apps/api/documents/api.js")
+
+
+PLUGIN_CONTEXT = web.AppKey("onlyoffice_context", PluginContext)

@@ -1,0 +1,144 @@
+"""`<ctx>/plugins/servlet/onlyoffice/doceditor?attachmentId=N`: the editor page.
+
+Same path and parameters as the Java plugin, so its bookmarks keep working. The data flows one way:
+identity and rights (Confluence, as the user) -> rules and formats -> key and signed links ->
+signed config -> template.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from yarl import URL
+
+from gateway.confluence.client import UserCredentials
+from gateway.confluence.models import ConfluenceError
+from gateway.onlyoffice.access import access_for
+from gateway.onlyoffice.context import PLUGIN_CONTEXT, PluginContext
+from gateway.onlyoffice.editor_config import EditorRequest, build_editor_config, pick_language
+from gateway.onlyoffice.keys import document_key
+from gateway.onlyoffice.links import LinkClaims, make_link_token
+from gateway.onlyoffice.pages import error_page, html_page
+from gateway.onlyoffice.save import session_record_key
+
+__all__ = ["doceditor"]
+
+log = logging.getLogger(__name__)
+
+
+def _login_redirect(context: PluginContext, request: web.Request) -> web.HTTPFound:
+    """Anonymous users go to Confluence's login and come back, as the plugin does."""
+    context_path = context.public_url.path.rstrip("/")
+    destination = request.rel_url.path_qs
+    if destination.startswith(context_path + "/"):
+        destination = destination[len(context_path) + 1 :]
+    login = URL(str(context.public_url).rstrip("/") + "/login.action")
+    return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
+
+
+async def _session_key(context: PluginContext, attachment_id: str, version: int) -> tuple[str, int]:
+    """The key of the open session when its force saves made the latest version, else a fresh one.
+
+    Force saves create Confluence versions while the session (and its key) goes on; without this,
+    someone opening the document after a force save would get a new key and a separate session.
+    """
+    record = await context.state.get(session_record_key(attachment_id))
+    if (
+        record is not None
+        and isinstance(record.get("key"), str)
+        and isinstance(record.get("base"), int)
+        and (version == record["base"] or version in record.get("forced", []))
+    ):
+        return record["key"], record["base"]
+    return document_key(str(context.public_url), attachment_id, version), version
+
+
+async def doceditor(request: web.Request) -> web.StreamResponse:
+    context = request.config_dict[PLUGIN_CONTEXT]
+    attachment_id = request.query.get("attachmentId", "")
+    if not attachment_id.isdigit():
+        return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
+    try:
+        access = await access_for(context, request.headers, attachment_id)
+    except ConfluenceError as error:
+        log.warning("editor: Confluence lookup failed: %s", error)
+        return error_page(
+            context,
+            503,
+            "Confluence is not answering",
+            "The document cannot be opened right now. Try again shortly.",
+        )
+    if access is None:
+        identity = await context.identities.get(UserCredentials.from_headers(request.headers))
+        if identity.anonymous:
+            raise _login_redirect(context, request)
+        return error_page(
+            context,
+            404,
+            "Document not found",
+            "This attachment does not exist, or you do not have permission to see it.",
+        )
+    attachment, offer = access.attachment, access.offer
+    back = (
+        f"{str(context.public_url).rstrip('/')}/pages/viewpageattachments.action?pageId={attachment.page_id}"
+    )
+    if offer.format is None:
+        return error_page(
+            context, 415, "Format not supported", "ONLYOFFICE cannot open files of this type.", back_url=back
+        )
+    if offer.mode is None:
+        return error_page(
+            context, 403, "Not available", "ONLYOFFICE is not enabled for this document here.", back_url=back
+        )
+    mode = "view" if request.query.get("mode") == "view" else offer.mode
+    key, base_version = await _session_key(context, attachment.id, attachment.version)
+    user_key = access.identity.user_key
+    download_token = make_link_token(
+        LinkClaims(
+            action="download", attachment_id=attachment.id, key=key, version=attachment.version, user=user_key
+        ),
+        context.link_secret,
+    )
+    callback_url = None
+    if mode == "edit":
+        callback_token = make_link_token(
+            LinkClaims(
+                action="callback",
+                attachment_id=attachment.id,
+                key=key,
+                version=base_version,
+                user=user_key,
+            ),
+            context.link_secret,
+        )
+        callback_url = str(context.internal("callback").with_query(token=callback_token))
+    avatar = access.identity.avatar_path
+    config = build_editor_config(
+        EditorRequest(
+            attachment=attachment,
+            format=offer.format,
+            identity=access.identity,
+            mode=mode,
+            fill_forms=offer.fill_forms and mode == "edit",
+            key=key,
+            document_url=str(context.internal("download").with_query(token=download_token)),
+            callback_url=callback_url,
+            instance=str(context.public_url),
+            goback_url=back,
+            lang=pick_language(request.query.get("lang"), request.headers.get("Accept-Language")),
+            avatar_url=(str(context.public_url).rstrip("/") + avatar) if avatar else None,
+            user_agent=request.headers.get("User-Agent", ""),
+        ),
+        context.jwt_secret,
+    )
+    return html_page(
+        context,
+        "editor.html",
+        title=attachment.title,
+        lang=config["editorConfig"]["lang"],
+        document_type=offer.format.document_type,
+        api_js_url=str(context.api_js_url.with_query(shardkey=key)),
+        docserver_origin=str(context.docserver_public_url.origin()),
+        config=config,
+    )

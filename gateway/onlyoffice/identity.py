@@ -1,0 +1,56 @@
+"""Who is this browser? Asked of Confluence with the user's own credentials, cached briefly.
+
+Every editor open, link decision and access check needs the identity; asking Confluence each time
+would double its load and, for remember-me-only browsers, create a new server session per call
+(reference/confluence.md section 2.7). The cache is keyed by a hash of the credentials, never by
+the credentials themselves, and only for a short time so a logout or permission change shows soon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+
+from gateway.confluence.client import ConfluenceClient, UserCredentials
+from gateway.confluence.models import Identity
+
+__all__ = ["IdentityCache"]
+
+
+class IdentityCache:
+    def __init__(self, client: ConfluenceClient, *, ttl: float = 30.0, max_entries: int = 10_000) -> None:
+        self._client = client
+        self._ttl = ttl
+        self._max = max_entries
+        self._entries: OrderedDict[str, tuple[float, Identity]] = OrderedDict()
+        self._pending: dict[str, asyncio.Future[Identity]] = {}
+
+    async def get(self, credentials: UserCredentials) -> Identity:
+        if not credentials.present:
+            return Identity.anonymous_user()
+        fingerprint = credentials.fingerprint()
+        now = time.monotonic()
+        cached = self._entries.get(fingerprint)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        pending = self._pending.get(fingerprint)
+        if pending is not None:
+            # Concurrent requests of one browser (a page and its AJAX calls) share one side call.
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Identity] = asyncio.get_running_loop().create_future()
+        self._pending[fingerprint] = future
+        try:
+            identity = await self._client.current_user(credentials)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters re-raise it, nobody else needs to
+            raise
+        finally:
+            self._pending.pop(fingerprint, None)
+        future.set_result(identity)
+        self._entries[fingerprint] = (now + self._ttl, identity)
+        self._entries.move_to_end(fingerprint)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+        return identity

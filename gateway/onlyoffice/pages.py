@@ -1,0 +1,45 @@
+"""HTML answers of the plugin's routes: rendered from autoescaping templates, with strict headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway.onlyoffice.context import PluginContext
+
+__all__ = ["error_page", "html_page"]
+
+
+def _security_headers(context: PluginContext) -> dict[str, str]:
+    docserver = context.docserver_public_url.origin()
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'self'; script-src 'self' {docserver}; frame-src {docserver}; "
+            f"connect-src 'self' {docserver}; img-src 'self' data: {docserver}; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def html_page(context: PluginContext, template: str, status: int = 200, **values: Any) -> web.Response:
+    body = context.templates.get_template(template).render(static_url=str(context.public("static")), **values)
+    return web.Response(
+        status=status,
+        text=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers=_security_headers(context),
+    )
+
+
+def error_page(
+    context: PluginContext, status: int, heading: str, message: str, back_url: str | None = None
+) -> web.Response:
+    """A short page a person can act on; never a traceback, never internal addresses."""
+    return html_page(
+        context, "error.html", status=status, heading=heading, message=message, back_url=back_url
+    )

@@ -1,0 +1,135 @@
+"""The ONLYOFFICE plugin: registers its routes and response filter on the proxy core.
+
+Routes live under `<context>/plugins/servlet/onlyoffice/`, the Java plugin's paths, so links and
+bookmarks made with the plugin keep working. Start-up builds the shared services once (REST
+clients, identity cache, format table) and learns the Document Server's version in the
+background, since which formats open how depends on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from importlib import resources
+
+import aiohttp
+from aiohttp import web
+from yarl import URL
+
+from gateway.confluence.client import ConfluenceClient, service_authorization
+from gateway.docserver.client import DocumentServerClient, DocumentServerError
+from gateway.observability import METRICS_KEY
+from gateway.onlyoffice.access_route import access
+from gateway.onlyoffice.callback import callback
+from gateway.onlyoffice.context import PLUGIN_CONTEXT, PluginContext, derive_link_secret
+from gateway.onlyoffice.download import download
+from gateway.onlyoffice.editor import doceditor
+from gateway.onlyoffice.formats import default_format_table, parse_version
+from gateway.onlyoffice.identity import IdentityCache
+from gateway.onlyoffice.metrics import SaveMetrics
+from gateway.onlyoffice.recovery import run_recovery
+from gateway.proxy.context import SESSION_KEY
+from gateway.proxy.plugin import PluginContext as ProxyPluginContext
+from gateway.settings import Settings
+from gateway.state import create_state
+
+__all__ = ["OnlyOfficePlugin"]
+
+log = logging.getLogger(__name__)
+_VERSION_REFRESH_SECONDS = 300.0
+_STATIC = resources.files("gateway.onlyoffice").joinpath("static")
+_STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+
+
+async def _static(request: web.Request) -> web.StreamResponse:
+    """Same-origin assets (the injected script, the editor script): cacheable, never executable HTML."""
+    name = request.match_info["name"]
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    if "/" in name or name.startswith(".") or suffix not in _STATIC_TYPES:
+        raise web.HTTPNotFound()
+    resource = _STATIC.joinpath(name)
+    if not resource.is_file():
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=resource.read_bytes(),
+        content_type=_STATIC_TYPES[suffix],
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+class OnlyOfficePlugin:
+    name = "onlyoffice"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def setup(self, proxy: ProxyPluginContext) -> None:
+        proxy.add_route("GET", "doceditor", doceditor)
+        proxy.add_route("GET", "download", download)
+        proxy.add_route("GET", "access", access)
+        proxy.add_route("GET", "static/{name}", _static)
+        proxy.add_route("POST", "callback", callback)
+        proxy.app.on_startup.append(self._start)
+        proxy.app.on_cleanup.append(self._stop)
+
+    async def _start(self, app: web.Application) -> None:
+        settings = self._settings
+        jwt_secret = settings.documentserver.jwt.secret.get_secret_value()
+        docserver_internal = URL(settings.documentserver.internal_url or settings.documentserver.public_url)
+        docserver_session = aiohttp.ClientSession(
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=10, sock_read=settings.documentserver.timeout
+            ),
+        )
+        confluence = ConfluenceClient(
+            app[SESSION_KEY], URL(settings.confluence.url), service_authorization(settings.confluence.auth)
+        )
+        context = PluginContext(
+            settings=settings,
+            public_url=URL(settings.public_url),
+            internal_url=URL(settings.internal_url or settings.public_url),
+            confluence=confluence,
+            docserver=DocumentServerClient(
+                docserver_session,
+                docserver_internal,
+                jwt_secret,
+                settings.documentserver.jwt.header,
+                settings.documentserver.timeout,
+            ),
+            docserver_public_url=URL(settings.documentserver.public_url),
+            formats=default_format_table(),
+            identities=IdentityCache(confluence),
+            jwt_secret=jwt_secret,
+            link_secret=derive_link_secret(jwt_secret),
+            state=create_state(settings.state.redis_url),
+            metrics=SaveMetrics(app[METRICS_KEY].registry),
+            docserver_fetch_session=docserver_session,
+        )
+        app[PLUGIN_CONTEXT] = context
+        self._tasks = [
+            asyncio.create_task(self._learn_server_version(context)),
+            asyncio.create_task(run_recovery(context, settings.documentserver.recovery_interval)),
+        ]
+
+    async def _stop(self, app: web.Application) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        context = app[PLUGIN_CONTEXT]
+        await context.state.close()
+        await context.docserver_fetch_session.close()
+
+    async def _learn_server_version(self, context: PluginContext) -> None:
+        while True:
+            try:
+                version = await context.docserver.version()
+                context.server_version = parse_version(version)
+                log.info("Document Server version %s", version)
+                await asyncio.sleep(_VERSION_REFRESH_SECONDS)
+            except DocumentServerError as error:
+                log.warning("Document Server version unknown: %s", error)
+                await asyncio.sleep(30.0)

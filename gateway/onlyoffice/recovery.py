@@ -1,0 +1,147 @@
+"""Finishing saves that could not finish at callback time, without anyone doing anything.
+
+When Confluence is down longer than the Document Server retries (1 s, 2 s, 4 s), the server keeps
+the edited file as a "forgotten" file under the document key. The gateway finds such saves two
+ways: the pending records it wrote when the callback arrived (shared state), and the server's
+`getForgottenList` — whose keys the gateway can read back to an attachment and version, so even a
+restart that lost every record loses no edit. Each is saved through the same path as a callback
+(lock, idempotency, pinned fetch, one upload); then the forgotten file is deleted.
+One replica at a time does this (a shared lock), every `interval` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from yarl import URL
+
+from gateway.docserver.client import DocumentServerError
+from gateway.onlyoffice.callback import pending_record_key
+from gateway.onlyoffice.context import PluginContext
+from gateway.onlyoffice.formats import extension_of
+from gateway.onlyoffice.keys import parse_key
+from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit
+from gateway.state import LockTimeout
+
+__all__ = ["recover_once", "run_recovery"]
+
+log = logging.getLogger(__name__)
+
+# The Document Server retries for about 7 s; leave its own retries alone before stepping in.
+_GRACE_SECONDS = 20.0
+_REFUSED_RETRY_SECONDS = 3600.0
+
+
+def _filetype(url: str) -> str | None:
+    parsed = URL(url)
+    name = parsed.query.get("filename") or parsed.name
+    return extension_of(name) or None
+
+
+async def _forgotten_keys(context: PluginContext) -> set[str]:
+    try:
+        result = await context.docserver.command("getForgottenList")
+    except DocumentServerError as error:
+        log.debug("recovery: getForgottenList failed: %s", error)
+        return set()
+    keys = result.data.get("keys") if result.error == 0 else None
+    return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+
+
+async def _recover(context: PluginContext, key: str, record: dict[str, Any], forgotten: bool) -> bool:
+    parts = parse_key(key, str(context.public_url))
+    attachment_id = record.get("attachment") or (parts.attachment_id if parts else None)
+    base = record.get("base") or (parts.version if parts else None)
+    if not isinstance(attachment_id, str) or not isinstance(base, int):
+        return False
+    if await context.state.get(f"saved:{key}:final") is not None:
+        # A retried callback made it after all: nothing is missing.
+        await _forget(context, key, forgotten)
+        return True
+    try:
+        found = await context.docserver.command("getForgotten", key=key)
+    except DocumentServerError as error:
+        log.info("recovery: Document Server unavailable for %s: %s", key, error)
+        return False
+    url = found.data.get("url")
+    if found.error != 0 or not isinstance(url, str):
+        return False  # no forgotten file (yet): the server may still be retrying
+    job = SaveJob(
+        key=key,
+        attachment_id=attachment_id,
+        base_version=base,
+        force=False,
+        url=url,
+        filetype=_filetype(url),
+        editors=tuple(record.get("editors") or ()),
+        recovered=True,
+    )
+    try:
+        result = await save_edit(context, job)
+    except (SaveFailed, LockTimeout) as error:
+        transient = isinstance(error, LockTimeout) or error.transient
+        log.warning("recovery of %s failed%s: %s", key, " (will retry)" if transient else "", error)
+        context.metrics.saves.labels("recovered", "retry" if transient else "refused").inc()
+        if not transient:
+            await context.state.put(
+                pending_record_key(key),
+                {
+                    **record,
+                    "attachment": attachment_id,
+                    "base": base,
+                    "refused": str(error),
+                    "attempted": time.time(),
+                },
+            )
+        return False
+    log.info("recovered the edit of attachment %s as version %s (key %s)", attachment_id, result.version, key)
+    context.metrics.saves.labels("recovered", "ok").inc()
+    await _forget(context, key, True)
+    return True
+
+
+async def _forget(context: PluginContext, key: str, forgotten: bool) -> None:
+    await context.state.delete(pending_record_key(key))
+    if forgotten:
+        try:
+            await context.docserver.command("deleteForgotten", key=key)
+        except DocumentServerError as error:
+            log.info("recovery: deleteForgotten %s failed: %s", key, error)
+
+
+async def recover_once(context: PluginContext) -> int:
+    """One pass over pending and forgotten saves; returns how many were completed."""
+    try:
+        async with context.state.lock("recovery", ttl=600.0, wait=0.0):
+            now = time.time()
+            pending = {k.removeprefix("pending:") for k in await context.state.keys("pending:")}
+            forgotten = {k for k in await _forgotten_keys(context) if parse_key(k, str(context.public_url))}
+            context.metrics.pending.set(len(pending | forgotten))
+            done = 0
+            for key in sorted(pending | forgotten):
+                record = await context.state.get(pending_record_key(key)) or {}
+                since = float(record.get("since") or 0)
+                if key not in forgotten and now - since < _GRACE_SECONDS:
+                    continue
+                if (
+                    record.get("refused")
+                    and now - float(record.get("attempted") or 0) < _REFUSED_RETRY_SECONDS
+                ):
+                    continue
+                if await _recover(context, key, record, key in forgotten):
+                    done += 1
+            return done
+    except LockTimeout:
+        return 0  # another replica is on it
+
+
+async def run_recovery(context: PluginContext, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await recover_once(context)
+        except Exception:  # keep the loop alive; the next pass may succeed
+            log.exception("recovery pass failed")

@@ -1,0 +1,208 @@
+"""Turning an edited file on the Document Server into exactly one new attachment version.
+
+Guarantees, and how:
+- exactly once: an idempotency record per (key, save) is written after the upload and checked
+  under a per-attachment lock, so replayed or retried callbacks, on any replica, add nothing;
+- never interleaved: the same lock serialises every save of one attachment;
+- nothing lost: a failure that may pass raises `SaveFailed(transient=True)`, the caller answers
+  5xx (the Document Server retries) and leaves a pending record that `recovery` finishes later;
+- never silently on top of someone else's upload: when Confluence's latest version is not one
+  this editing session produced, the edit still becomes the newest version (nothing is lost and
+  the conflicting upload stays in the history), and its comment says which versions it was based
+  on and which one it follows.
+Authorship: uploads go through the service account (Confluence DC has no REST way to act as
+another user without keeping their credentials); the version comment names the editors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.confluence.models import Attachment, ConfluenceError
+from gateway.docserver.client import DocumentServerError
+from gateway.onlyoffice.context import PluginContext
+from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
+from gateway.onlyoffice.formats import extension_of
+from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
+
+__all__ = ["SaveFailed", "SaveJob", "SaveResult", "save_edit", "session_record_key"]
+
+log = logging.getLogger(__name__)
+
+_LOCK_TTL = 15 * 60.0  # longer than any single save; expires if a replica dies holding it
+_LOCK_WAIT = 120.0
+_RECORD_TTL = 45 * 24 * 3600.0  # idempotency: longer than callback links live
+_SESSION_TTL = 7 * 24 * 3600.0
+
+
+class SaveFailed(Exception):
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass(frozen=True, slots=True)
+class SaveJob:
+    key: str
+    attachment_id: str
+    base_version: int
+    force: bool  # status 6: the session goes on, the key stays
+    url: str
+    filetype: str | None
+    editors: tuple[str, ...] = ()
+    lastsave: str | None = None
+    not_modified: bool = False
+    recovered: bool = False
+
+    @property
+    def record_key(self) -> str:
+        if self.force:
+            stamp = hashlib.sha256((self.lastsave or self.url).encode()).hexdigest()[:16]
+            return f"saved:{self.key}:force:{stamp}"
+        return f"saved:{self.key}:final"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    version: int | None  # None when nothing needed uploading
+    already_saved: bool = False
+    conflict_with: int | None = None
+    collapsed: tuple[int, ...] = field(default_factory=tuple)
+
+
+def session_record_key(attachment_id: str) -> str:
+    return f"session:{attachment_id}"
+
+
+def _comment(job: SaveJob, base: int, conflict_with: int | None) -> str:
+    names = ", ".join(job.editors) if job.editors else "ONLYOFFICE"
+    text = f"Edited in ONLYOFFICE by {names}"
+    if job.force:
+        text += " (intermediate save)"
+    if job.recovered:
+        text += " (recovered after a failed save)"
+    if conflict_with is not None:
+        text += f"; based on version {base}, saved after version {conflict_with} was uploaded meanwhile"
+    return text
+
+
+async def _source_url(context: PluginContext, job: SaveJob, extension: str) -> str:
+    """The file in the attachment's own format: convert back when the server assembled another one."""
+    if not job.filetype or job.filetype.lower() == extension:
+        return job.url
+    stamp = hashlib.sha256(job.url.encode()).hexdigest()[:12]
+    try:
+        result = await context.docserver.convert_until_done(
+            url=job.url, source_type=job.filetype.lower(), target_type=extension, key=f"{job.key}-{stamp}"
+        )
+    except DocumentServerError as error:
+        raise SaveFailed(
+            f"converting back to {extension} failed: {error}", transient=error.transient
+        ) from error
+    if not result.file_url:
+        raise SaveFailed("conversion finished without a file", transient=True)
+    return result.file_url
+
+
+async def _upload(context: PluginContext, job: SaveJob, attachment: Attachment, comment: str) -> Attachment:
+    extension = extension_of(attachment.title)
+    found = context.formats.get(extension)
+    media_type = found.mime if found is not None else attachment.media_type
+    url = await _source_url(context, job, extension)
+    try:
+        async with fetch_from_docserver(
+            context.docserver_fetch_session,
+            url,
+            public=context.docserver_public_url,
+            internal=context.docserver.base_url,
+            max_bytes=context.settings.proxy.max_upload_bytes,
+            timeout=context.settings.documentserver.timeout,
+        ) as fetched:
+            return await context.confluence.upload_new_version(
+                attachment, fetched.chunks(), media_type=media_type, comment=comment
+            )
+    except FetchError as error:
+        raise SaveFailed(str(error), transient=error.transient) from error
+    except ConfluenceError as error:
+        if isinstance(error.__cause__, FetchError):
+            cause = error.__cause__
+            raise SaveFailed(str(cause), transient=cause.transient) from error
+        raise SaveFailed(str(error), transient=error.transient) from error
+
+
+async def _collapse(context: PluginContext, attachment: Attachment, versions: list[int]) -> tuple[int, ...]:
+    """Remove intermediate force-save versions once the final one exists (best effort)."""
+    removed: list[int] = []
+    for number in sorted(versions, reverse=True):
+        try:
+            await context.confluence.delete_version(attachment.id, number)
+            removed.append(number)
+        except ConfluenceError as error:
+            log.warning("could not remove intermediate version %s of %s: %s", number, attachment.id, error)
+    return tuple(removed)
+
+
+def _forcesave_policy(context: PluginContext, attachment: Attachment) -> str:
+    facts = AttachmentFacts(
+        filename=attachment.title,
+        size=attachment.size,
+        page_id=attachment.page_id,
+        space_key=attachment.space_key,
+    )
+    nobody = UserFacts(anonymous=False, groups=frozenset(), can_view=True, can_edit=True)
+    rule = matching_rule(context.settings.rules, facts, nobody)
+    return rule.forcesave_versions if rule is not None else "keep"
+
+
+async def save_edit(context: PluginContext, job: SaveJob) -> SaveResult:
+    """Save `job` as one new version (or recognise it as already saved)."""
+    state = context.state
+    async with state.lock(f"attachment:{job.attachment_id}", ttl=_LOCK_TTL, wait=_LOCK_WAIT):
+        done = await state.get(job.record_key)
+        if done is not None:
+            return SaveResult(version=done.get("version"), already_saved=True)
+        try:
+            attachment = await context.confluence.attachment(job.attachment_id)
+        except ConfluenceError as error:
+            raise SaveFailed(f"Confluence: {error}", transient=error.transient) from error
+        if attachment is None:
+            raise SaveFailed(f"attachment {job.attachment_id} no longer exists", transient=False)
+        session: dict[str, Any] = await state.get(session_record_key(attachment.id)) or {}
+        own = [job.base_version]
+        forced: list[int] = []
+        if session.get("key") == job.key:
+            forced = [int(v) for v in session.get("forced", [])]
+            own += forced
+        if not job.force and job.not_modified and forced and attachment.version in forced:
+            # The last force save already holds everything: that version is the final one.
+            result = SaveResult(version=attachment.version)
+        else:
+            conflict = attachment.version if attachment.version not in own else None
+            if conflict is not None:
+                log.warning(
+                    "attachment %s changed in Confluence during editing (base %s, now %s): saving on top",
+                    attachment.id,
+                    job.base_version,
+                    attachment.version,
+                )
+            saved = await _upload(context, job, attachment, _comment(job, job.base_version, conflict))
+            result = SaveResult(version=saved.version, conflict_with=conflict)
+            if job.force:
+                await state.put(
+                    session_record_key(attachment.id),
+                    {"key": job.key, "base": job.base_version, "forced": [*forced, saved.version]},
+                    ttl=_SESSION_TTL,
+                )
+            elif forced and _forcesave_policy(context, attachment) == "collapse":
+                result = SaveResult(
+                    version=saved.version,
+                    conflict_with=conflict,
+                    collapsed=await _collapse(context, attachment, forced),
+                )
+        await state.put(job.record_key, {"version": result.version}, ttl=_RECORD_TTL)
+        if not job.force and session.get("key") == job.key:
+            await state.delete(session_record_key(attachment.id))
+        return result

@@ -1,0 +1,156 @@
+"""Small shared state: locks, idempotency records, pending saves, open editing sessions.
+
+Replicas are stateless; what must be shared lives here. In memory by default (one replica), in
+Redis when `state.redis_url` is set (several replicas: a callback can land on any of them). Values
+are small JSON objects with optional expiry; locks expire too, so a replica that dies while holding
+one cannot block a document forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+__all__ = ["LockTimeout", "MemoryState", "RedisState", "SharedState", "create_state"]
+
+
+class LockTimeout(Exception):
+    """Another holder kept the lock longer than we were willing to wait."""
+
+
+class SharedState(Protocol):
+    async def get(self, key: str) -> dict[str, Any] | None: ...
+    async def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None: ...
+    async def put_if_absent(self, key: str, value: dict[str, Any], ttl: float | None = None) -> bool: ...
+    async def delete(self, key: str) -> None: ...
+    async def keys(self, prefix: str) -> list[str]: ...
+    def lock(self, name: str, *, ttl: float, wait: float) -> contextlib.AbstractAsyncContextManager[None]: ...
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class MemoryState:
+    """One process's state; enough for a single replica (and for tests)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, tuple[float | None, str]] = {}
+        self._locks: dict[str, tuple[float, str]] = {}
+
+    def _live(self, key: str) -> str | None:
+        found = self._values.get(key)
+        if found is None:
+            return None
+        expires, value = found
+        if expires is not None and expires <= time.monotonic():
+            del self._values[key]
+            return None
+        return value
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        value = self._live(key)
+        return json.loads(value) if value is not None else None
+
+    async def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
+        self._values[key] = (time.monotonic() + ttl if ttl else None, json.dumps(value))
+
+    async def put_if_absent(self, key: str, value: dict[str, Any], ttl: float | None = None) -> bool:
+        if self._live(key) is not None:
+            return False
+        await self.put(key, value, ttl)
+        return True
+
+    async def delete(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    async def keys(self, prefix: str) -> list[str]:
+        return [key for key in list(self._values) if key.startswith(prefix) and self._live(key) is not None]
+
+    @contextlib.asynccontextmanager
+    async def lock(self, name: str, *, ttl: float, wait: float) -> AsyncIterator[None]:
+        token = secrets.token_hex(8)
+        deadline = time.monotonic() + wait
+        while True:
+            now = time.monotonic()
+            held = self._locks.get(name)
+            if held is None or held[0] <= now:
+                self._locks[name] = (now + ttl, token)
+                break
+            if now >= deadline:
+                raise LockTimeout(name)
+            await asyncio.sleep(0.05)
+        try:
+            yield
+        finally:
+            if self._locks.get(name, (0.0, ""))[1] == token:
+                del self._locks[name]
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+
+
+class RedisState:
+    """Shared by every replica through one Redis; keys are namespaced by `prefix`."""
+
+    def __init__(self, url: str, prefix: str = "onlyoffice-gateway:") -> None:
+        import redis.asyncio as redis  # optional dependency: only needed with several replicas
+
+        self._redis = redis.from_url(url, decode_responses=True)
+        self._prefix = prefix
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        value = await self._redis.get(self._prefix + key)
+        return json.loads(value) if value is not None else None
+
+    async def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
+        await self._redis.set(self._prefix + key, json.dumps(value), px=int(ttl * 1000) if ttl else None)
+
+    async def put_if_absent(self, key: str, value: dict[str, Any], ttl: float | None = None) -> bool:
+        done = await self._redis.set(
+            self._prefix + key, json.dumps(value), nx=True, px=int(ttl * 1000) if ttl else None
+        )
+        return bool(done)
+
+    async def delete(self, key: str) -> None:
+        await self._redis.delete(self._prefix + key)
+
+    async def keys(self, prefix: str) -> list[str]:
+        found = [key async for key in self._redis.scan_iter(match=self._prefix + prefix + "*", count=500)]
+        return [key[len(self._prefix) :] for key in found]
+
+    @contextlib.asynccontextmanager
+    async def lock(self, name: str, *, ttl: float, wait: float) -> AsyncIterator[None]:
+        key = self._prefix + "lock:" + name
+        token = secrets.token_hex(16)
+        deadline = time.monotonic() + wait
+        while not await self._redis.set(key, token, nx=True, px=int(ttl * 1000)):
+            if time.monotonic() >= deadline:
+                raise LockTimeout(name)
+            await asyncio.sleep(0.05)
+        try:
+            yield
+        finally:
+            await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call]
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())  # type: ignore[misc]
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def create_state(redis_url: str | None) -> SharedState:
+    return RedisState(redis_url) if redis_url else MemoryState()
