@@ -73,9 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"onlyoffice-gateway: {error}", file=sys.stderr)
             return 2
         if args.command == "serve":
+            from gateway.onlyoffice.plugin import OnlyOfficePlugin
             from gateway.server import serve
 
-            serve(settings)
+            serve(settings, plugins=[OnlyOfficePlugin(settings)])
             return 0
         import asyncio
 

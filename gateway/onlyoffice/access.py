@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, Identity
-from gateway.onlyoffice.context import PluginContext
+from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide
 
 __all__ = ["UserAccess", "access_for", "access_for_many", "may_edit"]
@@ -39,7 +39,7 @@ def may_edit(identity: Identity, attachment: Attachment) -> bool:
     return can_update and can_add
 
 
-async def _groups(context: PluginContext, identity: Identity) -> frozenset[str]:
+async def _groups(context: OnlyOfficeContext, identity: Identity) -> frozenset[str]:
     if identity.anonymous or identity.username is None:
         return frozenset()
     if not any(rule.groups for rule in context.settings.rules):
@@ -48,7 +48,7 @@ async def _groups(context: PluginContext, identity: Identity) -> frozenset[str]:
 
 
 async def access_for(
-    context: PluginContext, headers: Mapping[str, str], attachment_id: str
+    context: OnlyOfficeContext, headers: Mapping[str, str], attachment_id: str
 ) -> UserAccess | None:
     """The user's access to one attachment, or None when Confluence does not show it to them."""
     found = await access_for_many(context, headers, [attachment_id])
@@ -56,7 +56,7 @@ async def access_for(
 
 
 async def access_for_many(
-    context: PluginContext, headers: Mapping[str, str], attachment_ids: Iterable[str]
+    context: OnlyOfficeContext, headers: Mapping[str, str], attachment_ids: Iterable[str]
 ) -> dict[str, UserAccess]:
     """Access to several attachments with one identity lookup and concurrent REST calls."""
     wanted = list(dict.fromkeys(i for i in attachment_ids if i.isdigit()))[:MAX_BATCH]

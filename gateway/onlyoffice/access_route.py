@@ -14,7 +14,7 @@ from aiohttp import web
 
 from gateway.confluence.models import ConfluenceError
 from gateway.onlyoffice.access import MAX_BATCH, access_for_many
-from gateway.onlyoffice.context import PLUGIN_CONTEXT
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 
 __all__ = ["access"]
 
@@ -27,7 +27,7 @@ _HEADERS = {
 
 
 async def access(request: web.Request) -> web.Response:
-    context = request.config_dict[PLUGIN_CONTEXT]
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
     ids = request.query.getall("attachmentId", [])
     if not ids or len(ids) > MAX_BATCH or not all(i.isdigit() for i in ids):
         return web.json_response(

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.docserver.jwt import JwtError, read_signed_request
-from gateway.onlyoffice.context import PLUGIN_CONTEXT, PluginContext
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.links import LinkClaims, read_link_token
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit, session_record_key
 from gateway.state import LockTimeout
@@ -54,7 +54,7 @@ def editor_names(payload: dict[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
-async def _names(context: PluginContext, payload: dict[str, Any]) -> tuple[str, ...]:
+async def _names(context: OnlyOfficeContext, payload: dict[str, Any]) -> tuple[str, ...]:
     names = editor_names(payload)
     if names:
         return names
@@ -67,7 +67,7 @@ async def _names(context: PluginContext, payload: dict[str, Any]) -> tuple[str, 
     return tuple(resolved)
 
 
-async def _track(context: PluginContext, claims: LinkClaims, payload: dict[str, Any]) -> None:
+async def _track(context: OnlyOfficeContext, claims: LinkClaims, payload: dict[str, Any]) -> None:
     """Status 1: the session exists; remember its key so later openers join it after force saves."""
     record_key = session_record_key(claims.attachment_id)
     record = await context.state.get(record_key)
@@ -77,7 +77,7 @@ async def _track(context: PluginContext, claims: LinkClaims, payload: dict[str, 
     await context.state.put(record_key, record, ttl=_SESSION_TTL)
 
 
-async def _closed(context: PluginContext, claims: LinkClaims) -> None:
+async def _closed(context: OnlyOfficeContext, claims: LinkClaims) -> None:
     """Status 4: closed without changes; the next open starts from Confluence's latest version."""
     record_key = session_record_key(claims.attachment_id)
     record = await context.state.get(record_key)
@@ -86,7 +86,7 @@ async def _closed(context: PluginContext, claims: LinkClaims) -> None:
 
 
 async def _save(
-    context: PluginContext, claims: LinkClaims, payload: dict[str, Any], status: int
+    context: OnlyOfficeContext, claims: LinkClaims, payload: dict[str, Any], status: int
 ) -> web.Response:
     force = status in (6, 7)
     job = SaveJob(
@@ -158,7 +158,7 @@ async def _save(
 
 
 async def callback(request: web.Request) -> web.Response:
-    context = request.config_dict[PLUGIN_CONTEXT]
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
         claims = read_link_token(request.query.get("token", ""), context.link_secret, action="callback")
     except JwtError as error:

@@ -19,7 +19,7 @@ from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.settings import Settings
 from gateway.state import SharedState
 
-__all__ = ["PLUGIN_CONTEXT", "SERVLET_PATH", "PluginContext", "derive_link_secret", "template_environment"]
+__all__ = ["ONLYOFFICE_CONTEXT", "SERVLET_PATH", "OnlyOfficeContext", "derive_link_secret", "template_environment"]
 
 SERVLET_PATH = "plugins/servlet/onlyoffice"
 
@@ -42,7 +42,7 @@ def template_environment() -> jinja2.Environment:
 
 
 @dataclass
-class PluginContext:
+class OnlyOfficeContext:
     settings: Settings
     public_url: URL  # browser-facing, with the Confluence context path
     internal_url: URL  # how the Document Server reaches the gateway, same context path
@@ -72,4 +72,4 @@ class PluginContext:
         return URL(str(self.docserver_public_url).rstrip("/") + "/web-apps/apps/api/documents/api.js")
 
 
-PLUGIN_CONTEXT = web.AppKey("onlyoffice_context", PluginContext)
+ONLYOFFICE_CONTEXT = web.AppKey("onlyoffice_context", OnlyOfficeContext)

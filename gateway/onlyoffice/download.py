@@ -15,7 +15,7 @@ from yarl import URL
 
 from gateway.confluence.models import ConfluenceError
 from gateway.docserver.jwt import JwtError, read_signed_request
-from gateway.onlyoffice.context import PLUGIN_CONTEXT
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.links import read_link_token
 
 __all__ = ["download"]
@@ -29,7 +29,7 @@ def _plain(status: int, text: str) -> web.Response:
 
 
 async def download(request: web.Request) -> web.StreamResponse:
-    context = request.config_dict[PLUGIN_CONTEXT]
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
     link_token = request.query.get("token", "")
     try:
         claims = read_link_token(link_token, context.link_secret, action="download")

@@ -15,7 +15,7 @@ from yarl import URL
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError
 from gateway.onlyoffice.access import access_for
-from gateway.onlyoffice.context import PLUGIN_CONTEXT, PluginContext
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor_config import EditorRequest, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -27,7 +27,7 @@ __all__ = ["doceditor"]
 log = logging.getLogger(__name__)
 
 
-def _login_redirect(context: PluginContext, request: web.Request) -> web.HTTPFound:
+def _login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTPFound:
     """Anonymous users go to Confluence's login and come back, as the plugin does."""
     context_path = context.public_url.path.rstrip("/")
     destination = request.rel_url.path_qs
@@ -37,7 +37,7 @@ def _login_redirect(context: PluginContext, request: web.Request) -> web.HTTPFou
     return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
 
 
-async def _session_key(context: PluginContext, attachment_id: str, version: int) -> tuple[str, int]:
+async def _session_key(context: OnlyOfficeContext, attachment_id: str, version: int) -> tuple[str, int]:
     """The key of the open session when its force saves made the latest version, else a fresh one.
 
     Force saves create Confluence versions while the session (and its key) goes on; without this,
@@ -55,7 +55,7 @@ async def _session_key(context: PluginContext, attachment_id: str, version: int)
 
 
 async def doceditor(request: web.Request) -> web.StreamResponse:
-    context = request.config_dict[PLUGIN_CONTEXT]
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
     if not attachment_id.isdigit():
         return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")

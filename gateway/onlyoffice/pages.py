@@ -6,12 +6,12 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.onlyoffice.context import PluginContext
+from gateway.onlyoffice.context import OnlyOfficeContext
 
 __all__ = ["error_page", "html_page"]
 
 
-def _security_headers(context: PluginContext) -> dict[str, str]:
+def _security_headers(context: OnlyOfficeContext) -> dict[str, str]:
     docserver = context.docserver_public_url.origin()
     return {
         "Content-Security-Policy": (
@@ -25,7 +25,7 @@ def _security_headers(context: PluginContext) -> dict[str, str]:
     }
 
 
-def html_page(context: PluginContext, template: str, status: int = 200, **values: Any) -> web.Response:
+def html_page(context: OnlyOfficeContext, template: str, status: int = 200, **values: Any) -> web.Response:
     body = context.templates.get_template(template).render(static_url=str(context.public("static")), **values)
     return web.Response(
         status=status,
@@ -37,7 +37,7 @@ def html_page(context: PluginContext, template: str, status: int = 200, **values
 
 
 def error_page(
-    context: PluginContext, status: int, heading: str, message: str, back_url: str | None = None
+    context: OnlyOfficeContext, status: int, heading: str, message: str, back_url: str | None = None
 ) -> web.Response:
     """A short page a person can act on; never a traceback, never internal addresses."""
     return html_page(

@@ -22,7 +22,7 @@ from gateway.docserver.client import DocumentServerClient, DocumentServerError
 from gateway.observability import METRICS_KEY
 from gateway.onlyoffice.access_route import access
 from gateway.onlyoffice.callback import callback
-from gateway.onlyoffice.context import PLUGIN_CONTEXT, PluginContext, derive_link_secret
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext, derive_link_secret
 from gateway.onlyoffice.download import download
 from gateway.onlyoffice.editor import doceditor
 from gateway.onlyoffice.formats import default_format_table, parse_version
@@ -86,7 +86,7 @@ class OnlyOfficePlugin:
         confluence = ConfluenceClient(
             app[SESSION_KEY], URL(settings.confluence.url), service_authorization(settings.confluence.auth)
         )
-        context = PluginContext(
+        context = OnlyOfficeContext(
             settings=settings,
             public_url=URL(settings.public_url),
             internal_url=URL(settings.internal_url or settings.public_url),
@@ -107,7 +107,7 @@ class OnlyOfficePlugin:
             metrics=SaveMetrics(app[METRICS_KEY].registry),
             docserver_fetch_session=docserver_session,
         )
-        app[PLUGIN_CONTEXT] = context
+        app[ONLYOFFICE_CONTEXT] = context
         self._tasks = [
             asyncio.create_task(self._learn_server_version(context)),
             asyncio.create_task(run_recovery(context, settings.documentserver.recovery_interval)),
@@ -119,11 +119,11 @@ class OnlyOfficePlugin:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        context = app[PLUGIN_CONTEXT]
+        context = app[ONLYOFFICE_CONTEXT]
         await context.state.close()
         await context.docserver_fetch_session.close()
 
-    async def _learn_server_version(self, context: PluginContext) -> None:
+    async def _learn_server_version(self, context: OnlyOfficeContext) -> None:
         while True:
             try:
                 version = await context.docserver.version()

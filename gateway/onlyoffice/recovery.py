@@ -20,7 +20,7 @@ from yarl import URL
 
 from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.callback import pending_record_key
-from gateway.onlyoffice.context import PluginContext
+from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import parse_key
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit
@@ -41,7 +41,7 @@ def _filetype(url: str) -> str | None:
     return extension_of(name) or None
 
 
-async def _forgotten_keys(context: PluginContext) -> set[str]:
+async def _forgotten_keys(context: OnlyOfficeContext) -> set[str]:
     try:
         result = await context.docserver.command("getForgottenList")
     except DocumentServerError as error:
@@ -51,7 +51,7 @@ async def _forgotten_keys(context: PluginContext) -> set[str]:
     return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
 
 
-async def _recover(context: PluginContext, key: str, record: dict[str, Any], forgotten: bool) -> bool:
+async def _recover(context: OnlyOfficeContext, key: str, record: dict[str, Any], forgotten: bool) -> bool:
     parts = parse_key(key, str(context.public_url))
     attachment_id = record.get("attachment") or (parts.attachment_id if parts else None)
     base = record.get("base") or (parts.version if parts else None)
@@ -103,7 +103,7 @@ async def _recover(context: PluginContext, key: str, record: dict[str, Any], for
     return True
 
 
-async def _forget(context: PluginContext, key: str, forgotten: bool) -> None:
+async def _forget(context: OnlyOfficeContext, key: str, forgotten: bool) -> None:
     await context.state.delete(pending_record_key(key))
     if forgotten:
         try:
@@ -112,7 +112,7 @@ async def _forget(context: PluginContext, key: str, forgotten: bool) -> None:
             log.info("recovery: deleteForgotten %s failed: %s", key, error)
 
 
-async def recover_once(context: PluginContext) -> int:
+async def recover_once(context: OnlyOfficeContext) -> int:
     """One pass over pending and forgotten saves; returns how many were completed."""
     try:
         async with context.state.lock("recovery", ttl=600.0, wait=0.0):
@@ -138,7 +138,7 @@ async def recover_once(context: PluginContext) -> int:
         return 0  # another replica is on it
 
 
-async def run_recovery(context: PluginContext, interval: float) -> None:
+async def run_recovery(context: OnlyOfficeContext, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:

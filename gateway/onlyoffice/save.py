@@ -23,7 +23,7 @@ from typing import Any
 
 from gateway.confluence.models import Attachment, ConfluenceError
 from gateway.docserver.client import DocumentServerError
-from gateway.onlyoffice.context import PluginContext
+from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
@@ -89,7 +89,7 @@ def _comment(job: SaveJob, base: int, conflict_with: int | None) -> str:
     return text
 
 
-async def _source_url(context: PluginContext, job: SaveJob, extension: str) -> str:
+async def _source_url(context: OnlyOfficeContext, job: SaveJob, extension: str) -> str:
     """The file in the attachment's own format: convert back when the server assembled another one."""
     if not job.filetype or job.filetype.lower() == extension:
         return job.url
@@ -107,7 +107,7 @@ async def _source_url(context: PluginContext, job: SaveJob, extension: str) -> s
     return result.file_url
 
 
-async def _upload(context: PluginContext, job: SaveJob, attachment: Attachment, comment: str) -> Attachment:
+async def _upload(context: OnlyOfficeContext, job: SaveJob, attachment: Attachment, comment: str) -> Attachment:
     extension = extension_of(attachment.title)
     found = context.formats.get(extension)
     media_type = found.mime if found is not None else attachment.media_type
@@ -133,7 +133,7 @@ async def _upload(context: PluginContext, job: SaveJob, attachment: Attachment, 
         raise SaveFailed(str(error), transient=error.transient) from error
 
 
-async def _collapse(context: PluginContext, attachment: Attachment, versions: list[int]) -> tuple[int, ...]:
+async def _collapse(context: OnlyOfficeContext, attachment: Attachment, versions: list[int]) -> tuple[int, ...]:
     """Remove intermediate force-save versions once the final one exists (best effort)."""
     removed: list[int] = []
     for number in sorted(versions, reverse=True):
@@ -145,7 +145,7 @@ async def _collapse(context: PluginContext, attachment: Attachment, versions: li
     return tuple(removed)
 
 
-def _forcesave_policy(context: PluginContext, attachment: Attachment) -> str:
+def _forcesave_policy(context: OnlyOfficeContext, attachment: Attachment) -> str:
     facts = AttachmentFacts(
         filename=attachment.title,
         size=attachment.size,
@@ -157,7 +157,7 @@ def _forcesave_policy(context: PluginContext, attachment: Attachment) -> str:
     return rule.forcesave_versions if rule is not None else "keep"
 
 
-async def save_edit(context: PluginContext, job: SaveJob) -> SaveResult:
+async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
     """Save `job` as one new version (or recognise it as already saved)."""
     state = context.state
     async with state.lock(f"attachment:{job.attachment_id}", ttl=_LOCK_TTL, wait=_LOCK_WAIT):
