@@ -29,14 +29,14 @@ class UserAccess:
     offer: Offer
 
 
-def may_edit(identity: Identity, attachment: Attachment) -> bool:
-    """Edit rights as the plugin defines them, from the `operations` Confluence computed for the user."""
+def may_edit(identity: Identity, attachment: Attachment, page_operations: frozenset[tuple[str, str]]) -> bool:
+    """Edit rights as the plugin defines them, from the `operations` Confluence computed for the user:
+    update the attachment (or its page) and add attachments to the page (a separate space permission).
+    """
     if identity.anonymous:
         return False
-    operations = attachment.operations
-    can_update = ("update", "attachment") in operations or ("update", "page") in operations
-    can_add = ("create", "attachment") in operations
-    return can_update and can_add
+    can_update = ("update", "attachment") in attachment.operations or ("update", "page") in page_operations
+    return can_update and ("create", "attachment") in page_operations
 
 
 async def _groups(context: OnlyOfficeContext, identity: Identity) -> frozenset[str]:
@@ -64,6 +64,14 @@ async def access_for_many(
     identity = await context.identities.get(credentials)
     groups_task = asyncio.ensure_future(_groups(context, identity))
     attachments = await asyncio.gather(*(context.confluence.attachment(i, credentials) for i in wanted))
+    pages = sorted({a.page_id for a in attachments if a is not None})
+    page_operations = dict(
+        zip(
+            pages,
+            await asyncio.gather(*(context.confluence.page_operations(p, credentials) for p in pages)),
+            strict=True,
+        )
+    )
     groups = await groups_task
     result: dict[str, UserAccess] = {}
     for attachment_id, attachment in zip(wanted, attachments, strict=True):
@@ -73,7 +81,7 @@ async def access_for_many(
             anonymous=identity.anonymous,
             groups=groups,
             can_view=True,
-            can_edit=may_edit(identity, attachment),
+            can_edit=may_edit(identity, attachment, page_operations[attachment.page_id]),
         )
         facts = AttachmentFacts(
             filename=attachment.title,

@@ -1,0 +1,170 @@
+"""The whole system on loopback: Confluence simulator, Document Server simulator, and the gateway.
+
+One event loop, three real servers on 127.0.0.1 ports. The demo runs it until interrupted; the
+integration and browser tests run it per test. Settings are built with the same validation as a
+config file, so the demo exercises what operators configure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from gateway.app import create_app
+from gateway.onlyoffice.plugin import OnlyOfficePlugin
+from gateway.settings import Settings
+from gateway.settings.loader import load_settings_from_mapping
+from gateway.testing.confluence import STORE, Store, create_confluence_app
+from gateway.testing.docserver import DOCSERVER, DocServer, create_docserver_app
+
+__all__ = ["DEMO_LOGINS", "SERVICE_ACCOUNT_TOKEN", "Stack", "free_port", "running_stack"]
+
+CONTEXT_PATH = "/confluence"
+# The demo seed's admin Personal Access Token: the gateway's service account in the demo.
+SERVICE_ACCOUNT_TOKEN = "demo-pat-admin-0000000000000000000000000000"
+DEMO_LOGINS = (
+    ("admin", "admin", "space admin"),
+    ("alice", "alice", "can edit"),
+    ("bob", "bob", "view only"),
+)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    host: str
+    gateway_port: int
+    confluence_port: int
+    docserver_port: int
+    settings: Settings
+    confluence_app: web.Application
+    docserver_app: web.Application
+    gateway_app: web.Application
+    runners: list[web.AppRunner] = field(default_factory=list)
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}{CONTEXT_PATH}"
+
+    @property
+    def gateway_origin(self) -> str:
+        return f"http://{self.host}:{self.gateway_port}"
+
+    @property
+    def confluence_url(self) -> str:
+        return f"http://{self.host}:{self.confluence_port}{CONTEXT_PATH}"
+
+    @property
+    def docserver_url(self) -> str:
+        return f"http://{self.host}:{self.docserver_port}"
+
+    @property
+    def store(self) -> Store:
+        return self.confluence_app[STORE]
+
+    @property
+    def docserver(self) -> DocServer:
+        return self.docserver_app[DOCSERVER]
+
+    async def restart_gateway(self) -> None:
+        """Stop and start the gateway alone (the state it kept in memory is gone, as in a crash)."""
+        gateway_runner = self.runners.pop()
+        await gateway_runner.cleanup()
+        self.gateway_app = _gateway_app(self.settings)
+        self.runners.append(await _start(self.gateway_app, self.host, self.gateway_port))
+
+
+def _settings(
+    host: str, gateway_port: int, confluence_port: int, docserver_port: int, extra: Mapping[str, Any]
+) -> Settings:
+    data: dict[str, Any] = {
+        "listen": {"host": host, "port": gateway_port},
+        "public_url": f"http://{host}:{gateway_port}{CONTEXT_PATH}",
+        "confluence": {
+            "url": f"http://{host}:{confluence_port}{CONTEXT_PATH}",
+            "auth": {"token": SERVICE_ACCOUNT_TOKEN},
+        },
+        "documentserver": {
+            "public_url": f"http://{host}:{docserver_port}",
+            "jwt": {"secret": secrets.token_urlsafe(32)},
+        },
+        "logging": {"level": "INFO", "format": "text", "access_log": False},
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return load_settings_from_mapping(data, source="<demo>")
+
+
+def _gateway_app(settings: Settings) -> web.Application:
+    return create_app(settings, [OnlyOfficePlugin(settings)])
+
+
+async def _start(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    await web.TCPSite(runner, host, port, reuse_address=True).start()
+    return runner
+
+
+@contextlib.asynccontextmanager
+async def running_stack(
+    *,
+    host: str = "127.0.0.1",
+    gateway_port: int = 0,
+    save_delay: float = 5.0,
+    retry_base_delay: float = 1.0,
+    data_dir: Path | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Stack]:
+    """Start the three servers; `settings` entries override the gateway's generated config."""
+    gateway_port = gateway_port or free_port(host)
+    confluence_port, docserver_port = free_port(host), free_port(host)
+    config = _settings(host, gateway_port, confluence_port, docserver_port, settings or {})
+    public_url = f"http://{host}:{gateway_port}{CONTEXT_PATH}"
+    confluence_app = create_confluence_app(
+        context_path=CONTEXT_PATH,
+        seed="demo",
+        base_url=public_url,
+        data_dir=data_dir / "confluence" if data_dir else None,
+    )
+    docserver_app = create_docserver_app(
+        jwt_secret=config.documentserver.jwt.secret.get_secret_value(),
+        jwt_header=config.documentserver.jwt.header,
+        save_delay=save_delay,
+        retry_base_delay=retry_base_delay,
+        data_dir=data_dir / "docserver" if data_dir else None,
+    )
+    gateway_app = _gateway_app(config)
+    stack = Stack(
+        host=host,
+        gateway_port=gateway_port,
+        confluence_port=confluence_port,
+        docserver_port=docserver_port,
+        settings=config,
+        confluence_app=confluence_app,
+        docserver_app=docserver_app,
+        gateway_app=gateway_app,
+    )
+    try:
+        stack.runners.append(await _start(confluence_app, host, confluence_port))
+        stack.runners.append(await _start(docserver_app, host, docserver_port))
+        stack.runners.append(await _start(gateway_app, host, gateway_port))
+        yield stack
+    finally:
+        for runner in reversed(stack.runners):
+            await runner.cleanup()
