@@ -177,8 +177,9 @@ class Scanner:
             self.meta[field] = attrs.get("content", "")
 
     def page_id_param(self, attrs: dict[str, str]) -> None:
-        """The attachments macro's hidden `pageId` parameter: the page its rows belong to."""
-        self.container_page_id = _digits(attrs.get("value"))
+        """The attachments macro's hidden `pageId` parameter (the first one counts)."""
+        if self.container_page_id is None:
+            self.container_page_id = _digits(attrs.get("value"))
 
     def marker(self, name: str, attrs: dict[str, str]) -> None:
         if name == "script":
