@@ -1,12 +1,13 @@
 """A small HTML tokenizer that reports tags with their offsets in the original text.
 
-Why not `html.parser`: we never re-serialise, we only need to know where tags start and end, and
-we must skip what HTML skips (comments, `<script>`/`<style>`/`<textarea>`/`<title>` contents, the
-inside of quoted attribute values), so that markup-looking text in a script or a comment is never
-mistaken for an attachment row. One compiled regular expression walks the document tag by tag
-(following the HTML5 tokenizer's rules for tag names, attribute names and values), which is several
-times faster than `html.parser` and works on bytes directly, so offsets are byte offsets and the
-output can be spliced without decoding the page.
+It is the pure-Python scanner's reader (the fallback when lol-html is missing). Why not
+`html.parser`: we never re-serialise, we only need where tags start and end, and we must skip what
+HTML5 skips (comments, raw-text element contents, script data with its escaped states, quoted
+attribute values; foreign SVG/MathML content where nothing is raw text and CDATA is real), so that
+markup-looking text in a script or a comment is never mistaken for an attachment row. Compiled
+regular expressions walk the document tag by tag, on bytes directly, so offsets are byte offsets
+and the output can be spliced without decoding the page. The tests check it against lol-html's
+tokenizer on the HTML5 corner cases.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["Token", "parse_attributes", "tokens"]
 
@@ -25,22 +26,52 @@ _WS = r"[\t\n\f\r ]"
 _NAME = r"[^\t\n\f\r />][^\t\n\f\r />=]*+"
 _VALUE = r"\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*+"
 _BODY = rf"(?:[\t\n\f\r /]++|(?>{_NAME}(?:{_WS}*+={_WS}*+(?:{_VALUE}))?))*+"
-_RAW = "script|style|textarea|title|xmp|iframe|noembed|noframes|noscript"
-_PATTERN = (
-    # One literal "<" first, so the engine can skip text between tags at full speed.
-    r"(?is)<(?:"
-    r"!--(?:-?>|(?:[^-]++|-(?!-!?>))*+(?:--!?>|\Z))"  # comments, including the abrupt <!--> and <!--->
-    rf"|(?P<raw>(?P<rawname>{_RAW})(?=[\t\n\f\r />]){_BODY}>)"  # raw-text element: skip its text
-    rf"(?:[^<]++|<(?!/(?P=rawname)[\t\n\f\r />]))*+"
+# Raw-text and RCDATA elements whose contents are text up to their own end tag. <script> has
+# its own (escaped) states, <plaintext> never ends; both are handled apart.
+_RAW = "style|textarea|title|xmp|iframe|noembed|noframes|noscript"
+_COMMENT = r"!--(?:-?>|(?:[^-]++|-(?!-!?>))*+(?:--!?>|\Z))"  # includes the abrupt <!--> and <!--->
+_TAGS = (
     rf"|(?P<start>[a-z][^\t\n\f\r />]*+){_BODY}>"
     rf"|/(?P<end>[a-z][^\t\n\f\r />]*+){_BODY}>"
     r"|(?:[!?]|/(?![a-z]))[^>]*+(?:>|\Z)"  # doctype, bogus comments, </ followed by a non-letter
-    r")"
 )
+# One literal "<" first, so the engine can skip text between tags at full speed.
+_HTML = (
+    rf"(?is)<(?:{_COMMENT}"
+    rf"|(?P<raw>(?P<rawname>{_RAW})(?=[\t\n\f\r />]){_BODY}>)"
+    rf"(?:[^<]++|<(?!/(?P=rawname)[\t\n\f\r />]))*+"
+    rf"|(?P<script>script(?=[\t\n\f\r />]){_BODY}>)"
+    rf"|(?P<plain>plaintext(?=[\t\n\f\r />]){_BODY}>)[\s\S]*+"
+    rf"{_TAGS})"
+)
+# Inside <svg> and <math> nothing is raw text, and CDATA sections are real.
+_FOREIGN = rf"(?is)<(?:{_COMMENT}|!\[CDATA\[.*?(?:\]\]>|\Z){_TAGS})"
 _ATTR = rf"({_NAME})(?:{_WS}*+={_WS}*+(\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*+))?"
+# Script data: "<!--" opens the escaped state, where "<script" opens the double-escaped state, in
+# which "</script" is text (HTML5 tokenizer, script data states).
+_SCRIPT_DATA = r"(?i)<!--|</script(?=[\t\n\f\r />])"
+_SCRIPT_ESCAPED = r"(?i)--+>|</script(?=[\t\n\f\r />])|<script(?=[\t\n\f\r />])"
+_SCRIPT_DOUBLE = r"(?i)--+>|</script(?=[\t\n\f\r />])"
+_DASHES_GT = r"-*>"
 
-_TOKEN_STR = re.compile(_PATTERN)
-_TOKEN_BYTES = re.compile(_PATTERN.encode())
+
+class _Patterns:
+    """The compiled expressions for one document type (str or bytes)."""
+
+    def __init__(self, encode: bool) -> None:
+        def compile_(pattern: str) -> re.Pattern[Any]:
+            return re.compile(pattern.encode() if encode else pattern)
+
+        self.html = compile_(_HTML)
+        self.foreign = compile_(_FOREIGN)
+        self.script_data = compile_(_SCRIPT_DATA)
+        self.script_escaped = compile_(_SCRIPT_ESCAPED)
+        self.script_double = compile_(_SCRIPT_DOUBLE)
+        self.dashes_gt = compile_(_DASHES_GT)
+
+
+_STR = _Patterns(encode=False)
+_BYTES = _Patterns(encode=True)
 _ATTR_STR = re.compile(_ATTR)
 
 Kind = Literal["start", "end"]
@@ -59,35 +90,89 @@ class Token:
         self.end = end
 
 
+def _script_end(document: Any, position: int, patterns: _Patterns) -> int:
+    """Where the script's text that starts at `position` ends (its `</script`, or the end)."""
+    state = "data"
+    while True:
+        if state == "data":
+            match = patterns.script_data.search(document, position)
+            if match is None:
+                return len(document)
+            if match.group()[:2] in ("</", b"</"):
+                return match.start()
+            position = match.end()
+            state = "escaped"
+            closed = patterns.dashes_gt.match(document, position)  # "<!-->" and "<!--->" close at once
+            if closed is not None:
+                position, state = closed.end(), "data"
+        else:
+            pattern = patterns.script_escaped if state == "escaped" else patterns.script_double
+            match = pattern.search(document, position)
+            if match is None:
+                return len(document)
+            text = match.group()
+            if text[:1] in ("-", b"-"):
+                state = "data"
+            elif text[:2] in ("</", b"</"):
+                if state == "escaped":
+                    return match.start()
+                state = "escaped"
+            else:
+                state = "double"
+            position = match.end()
+
+
 def tokens(document: bytes | str) -> Iterator[Token]:
     """Start and end tags in document order; text, comments and raw-text contents are skipped."""
-    if isinstance(document, bytes):
-        for match in _TOKEN_BYTES.finditer(document):
-            group = match.lastgroup
-            if group == "start" or group == "end":
-                name = match.group(group).decode("ascii", "replace").lower()
-                yield Token(
-                    "start" if group == "start" else "end", name, match.group(0), match.start(), match.end()
-                )
-            elif group == "raw":
-                name = match.group("rawname").decode("ascii").lower()
-                yield Token("start", name, b"<" + match.group("raw"), match.start(), match.end("raw"))
-        return
-    for text_match in _TOKEN_STR.finditer(document):
-        group = text_match.lastgroup
-        if group == "start" or group == "end":
-            yield Token(
-                "start" if group == "start" else "end",
-                text_match.group(group).lower(),
-                text_match.group(0),
-                text_match.start(),
-                text_match.end(),
-            )
-        elif group == "raw":
-            name = text_match.group("rawname").lower()
-            yield Token(
-                "start", name, "<" + text_match.group("raw"), text_match.start(), text_match.end("raw")
-            )
+    is_bytes = isinstance(document, bytes)
+    patterns = _BYTES if is_bytes else _STR
+    # Elements that switch between HTML and foreign (SVG/MathML) content, innermost last.
+    namespaces: list[str] = []
+    position = 0
+    while True:
+        foreign = bool(namespaces) and namespaces[-1] in ("svg", "math")
+        match = (patterns.foreign if foreign else patterns.html).search(document, position)
+        if match is None:
+            return
+        position = match.end()
+        group = match.lastgroup
+        if group is None:
+            continue
+        if group in ("raw", "script", "plain"):
+            text = match.group(group)
+            name_end = 0
+            while name_end < len(text) and text[name_end : name_end + 1] not in _TAG_NAME_END:
+                name_end += 1
+            name = _ascii(text[:name_end]).lower()
+            yield Token("start", name, _LT[is_bytes] + text, match.start(), match.end(group))
+            if group == "script":
+                position = _script_end(document, position, patterns)
+            continue
+        name = _ascii(match.group(group)).lower()
+        if group == "start":
+            # lol-html (the other scanner) opens foreign content even for a self-closed <svg/>.
+            if name in ("svg", "math") or (foreign and name in _INTEGRATION_POINTS[namespaces[-1]]):
+                namespaces.append(name)
+            yield Token("start", name, match.group(), match.start(), position)
+        elif group == "end":
+            if namespaces and namespaces[-1] == name:
+                namespaces.pop()
+            yield Token("end", name, match.group(), match.start(), position)
+
+
+_TAG_NAME_END = frozenset(
+    ["\t", "\n", "\f", "\r", " ", "/", ">", b"\t", b"\n", b"\f", b"\r", b" ", b"/", b">"]
+)
+_LT: dict[bool, Any] = {False: "<", True: b"<"}
+# Elements inside SVG/MathML whose content is HTML again (HTML5 "integration points").
+_INTEGRATION_POINTS = {
+    "svg": frozenset(["foreignobject", "desc", "title"]),
+    "math": frozenset(["mi", "mo", "mn", "ms", "mtext", "annotation-xml"]),
+}
+
+
+def _ascii(name: bytes | str) -> str:
+    return name.decode("ascii", "replace") if isinstance(name, bytes) else name
 
 
 def parse_attributes(tag: bytes | str) -> dict[str, str]:

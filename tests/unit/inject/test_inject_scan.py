@@ -192,3 +192,74 @@ def test_unrecognised_input_finds_nothing(backend: Any) -> None:
     for page in (b"", b"plain text", b"<", b"<a", b"\x00\xff<<>>", b'{"json": "<tr class=attachment-row>"}'):
         scan = scan_page(page, backend=backend)
         assert scan.references == () and not scan.relevant
+
+
+_ROW = b'<tr class="attachment-row" data-attachment-id="%d"><td><a class="filename" href="/x">x</a></td></tr>'
+# HTML5 tokenizer corner cases: what is text and what is markup. Both scanners must agree with
+# each other (lol-html implements the tokenizer states) on where rows are.
+TOKENIZER_CASES = {
+    "noscript": (b"<noscript>" + _ROW % 1 + b"</noscript>" + _ROW % 2, ["2"]),
+    "script-lookalike-end": (b'<script>a="</scriptx>' + _ROW % 1 + b'"</script>' + _ROW % 2, ["2"]),
+    "script-escaped": (b"<script><!--" + _ROW % 1 + b"--></script>" + _ROW % 2, ["2"]),
+    "script-double-escaped": (
+        b"<script><!--<script>" + _ROW % 1 + b"</script>-->" + _ROW % 2 + b"</script>" + _ROW % 3,
+        ["3"],
+    ),
+    "script-abrupt-comment": (b"<script><!--><script></script>" + _ROW % 3, ["3"]),
+    "script-unclosed": (b"<script>" + _ROW % 1, []),
+    "cdata-in-html-is-a-bogus-comment": (b"<![CDATA[ " + _ROW % 1 + b" ]]>" + _ROW % 2, ["2"]),
+    "cdata-in-svg": (b"<svg><![CDATA[ " + _ROW % 1 + b" ]]></svg>" + _ROW % 2, ["2"]),
+    "svg-title-is-not-rcdata": (b"<svg><title>" + _ROW % 1 + b"</title></svg>" + _ROW % 2, ["1", "2"]),
+    "svg-title-holds-html": (
+        b"<svg><title><style>"
+        + _ROW % 1
+        + b"</style></title><style>"
+        + _ROW % 3
+        + b"</style></svg>"
+        + _ROW % 2,
+        ["3", "2"],
+    ),
+    "svg-foreign-object": (
+        b"<svg><foreignObject><title>"
+        + _ROW % 1
+        + b"</title></foreignObject><style>"
+        + _ROW % 4
+        + b"</style></svg>"
+        + _ROW % 2,
+        ["4", "2"],
+    ),
+    "math-text-integration": (b"<math><mi><style>" + _ROW % 1 + b"</style></mi></math>" + _ROW % 2, ["2"]),
+    "nested-svg": (
+        b"<svg><g><svg><title>x</title></svg><style>"
+        + _ROW % 1
+        + b"</style></g></svg><style>"
+        + _ROW % 5
+        + b"</style>"
+        + _ROW % 2,
+        ["1", "2"],
+    ),
+    "template": (b"<template>" + _ROW % 1 + b"</template>" + _ROW % 2, ["1", "2"]),
+    "plaintext": (b"<plaintext>" + _ROW % 1, []),
+    "unclosed-tag": (_ROW % 1 + b'<a class="x', ["1"]),
+    "unclosed-comment": (_ROW % 1 + b"<!-- " + _ROW % 2, ["1"]),
+    "slash-separated-attributes": (
+        b'<tr/class="attachment-row"/data-attachment-id="6"><td><a/class="filename">q</a></td></tr>',
+        ["6"],
+    ),
+    "quote-in-attribute-name": (
+        b'<tr a"b="c" class="attachment-row" data-attachment-id="7"><td><a class="filename">q</a></td></tr>',
+        ["7"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TOKENIZER_CASES))
+def test_tokenizer_corner_cases(name: str, backend: Any) -> None:
+    page, expected = TOKENIZER_CASES[name]
+    scan = scan_page(page, backend=backend)
+    assert [ref.attachment_id for ref in scan.references] == expected
+    if lol_module.available():
+        other = scan_page(page, backend="python" if backend == "lolhtml" else "lolhtml")
+        assert [(r.attachment_id, r.insert_at) for r in scan.references] == [
+            (r.attachment_id, r.insert_at) for r in other.references
+        ]
