@@ -10,12 +10,14 @@ shared 2-core machine: compare ratios, not absolute numbers.
 Approaches:
   baseline            bytes.find for "attachment-row" over the page
   regex-rows          one regex finditer for row tags (fast, but blind to comments and scripts)
-  gateway-scan        gateway.onlyoffice.inject: scan_page (the HTML5-rules tokenizer)
-  gateway-full        scan_page + inject_links (splice) for all 100 rows
+  scan-lolhtml        gateway.onlyoffice.inject.scan_page, lol-html backend (sentinels -> offsets)
+  scan-python         scan_page, pure-Python backend (the HTML5-rules regex tokenizer; the fallback)
+  full-lolhtml        scan_page + inject_links (splice) with links for all 100 rows, lol-html scan
+  full-python         the same with the pure-Python scan
   htmlparser-offsets  stdlib html.parser.HTMLParser, only to find tag offsets (no output)
-  lolhtml-scan        python-lolhtml 0.1.0: one pass with selector handlers (find)
-  lolhtml-full        python-lolhtml: find pass + a rewrite pass with el.after() (what injection needs,
-                      since handlers cannot look ahead to the attachment id inside a wrapper)
+  lolhtml-raw-scan    python-lolhtml 0.1.0 alone: one pass, three selectors, minimal handlers
+  lolhtml-raw-full    python-lolhtml alone: find pass + rewrite pass with el.after() (the shape
+                      injection would need without offsets: handlers cannot look ahead)
   selectolax          parse + serialise (reference only: re-serialisation changes bytes)
 """
 
@@ -35,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page  # noqa: E402
+from gateway.onlyoffice.inject.lol import available  # noqa: E402
+from gateway.onlyoffice.inject.scan import Backend  # noqa: E402
 
 FIXTURE = ROOT / "tests/unit/inject/fixtures/attachments-page.html"
 
@@ -171,21 +175,28 @@ def main() -> None:
     scan = scan_page(page)
     links = {att: AttachmentLinks(mode="edit") for att in scan.attachment_ids}
 
-    def gateway_full(doc: bytes) -> bytes:
-        return inject_links(
-            doc, links, context_path="/confluence", script_url="/confluence/x/inject.js", scan=scan_page(doc)
-        )
+    def full(backend: Backend) -> Callable[[bytes], bytes]:
+        def run(doc: bytes) -> bytes:
+            scan = scan_page(doc, backend=backend)
+            return inject_links(doc, links, context_path="/confluence", script_url="/x/inject.js", scan=scan)
+
+        return run
 
     approaches: list[tuple[str, Callable[[bytes], Any]]] = [
         ("baseline", baseline),
         ("regex-rows", regex_rows),
-        ("gateway-scan", scan_page),
-        ("gateway-full", gateway_full),
+        ("scan-python", lambda doc: scan_page(doc, backend="python")),
+        ("full-python", full("python")),
         ("htmlparser-offsets", htmlparser_offsets),
     ]
+    if available():
+        approaches += [
+            ("scan-lolhtml", lambda doc: scan_page(doc, backend="lolhtml")),
+            ("full-lolhtml", full("lolhtml")),
+        ]
     lol = make_lolhtml()
     if lol is not None:
-        approaches += [("lolhtml-scan", lol[0]), ("lolhtml-full", lol[1])]
+        approaches += [("lolhtml-raw-scan", lol[0]), ("lolhtml-raw-full", lol[1])]
     selectolax = make_selectolax()
     if selectolax is not None:
         approaches.append(("selectolax", selectolax))

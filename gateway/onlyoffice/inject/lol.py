@@ -67,9 +67,12 @@ class _Handlers:
         """(selector, handler) in the order `Scanner.start` applies its tests."""
         return [
             ("tr", self.tr),
-            (f"[{MARKER_ATTRIBUTE}]", self.marker),
+            # Tag-qualified selectors: a bare class or attribute selector costs lol-html a test on
+            # every element (measured: +1.8 ms per 240 KiB page each).
+            (f"span[{MARKER_ATTRIBUTE}]", self.marker),
+            (f"script[{MARKER_ATTRIBUTE}]", self.marker),
             ("meta", self.meta),
-            (".plugin_attachments_container", self.container),
+            ("div.plugin_attachments_container", self.container),
             ("table.attachments", self.table),
             ('fieldset input[name="pageId"]', self.page_id),
             ("tr.attachment-row", self.row),

@@ -43,8 +43,12 @@ _CLASSES = {
     "convert": "onlyoffice-docconvert",
 }
 
-# "relevant": only pages that show attachment references or an attachments table (which Confluence
-# re-renders by AJAX); "always": every page with a </head> or </body>; "never": links only.
+# Where the <script> goes. "relevant" (the default): pages that show attachment references or an
+# attachments table, i.e. everything the script works on: the table Confluence re-renders by AJAX
+# (even when it starts empty), embedded files, and the preview opened from them. Pages that show no
+# attachment at all stay byte-identical (a Confluence upgrade or an odd page cannot be broken by
+# us). "always": every page with </head> or </body> (e.g. if previews opened by URL on pages without
+# attachments matter). "never": links only.
 ScriptPolicy = Literal["relevant", "always", "never"]
 
 Doc = TypeVar("Doc", bytes, str)

@@ -86,6 +86,8 @@ class Scanner:
 
     def __init__(self) -> None:
         self.refs: list[AttachmentReference] = []
+        self.offsets: dict[int, int] = {}  # reference index -> insertion offset, once known
+        self.names: dict[int, str | None] = {}  # reference index -> filename learnt later
         self.meta: dict[str, str] = {}
         self.container = False
         self.container_page_id: str | None = None
@@ -118,14 +120,15 @@ class Scanner:
             return
         attrs = parse_attributes(token.text)
         if MARKER_ATTRIBUTE in attrs:
-            self.marker(name, attrs)
+            if name in ("span", "script"):  # what the injector inserts
+                self.marker(name, attrs)
             return
         # Independent tests in a fixed order: the lolhtml backend registers its handlers in this
         # same order, so an element matching several selectors is treated alike by both.
         klass = classes(attrs)
         if name == "meta":
             self.meta_tag(attrs)
-        if "plugin_attachments_container" in klass:
+        if name == "div" and "plugin_attachments_container" in klass:
             self.container = True
             self.container_page_id = None
         if name == "table" and "attachments" in klass:
@@ -217,10 +220,9 @@ class Scanner:
         if self.row_index is None or self.row_linked:
             return None
         self.row_linked = True
-        ref = self.refs[self.row_index]
-        if ref.filename is None:
+        if self.refs[self.row_index].filename is None:
             name = _filename_from_href(attrs.get("href")) or attrs.get("title") or None
-            self.refs[self.row_index] = replace(ref, filename=name)
+            self.names[self.row_index] = name
         return self.row_index
 
     def reference(self, attrs: dict[str, str], kind: ReferenceKind) -> AttachmentReference | None:
@@ -273,11 +275,21 @@ class Scanner:
         return index
 
     def place(self, index: int, offset: int) -> None:
-        self.refs[index] = replace(self.refs[index], insert_at=offset)
+        self.offsets[index] = offset
 
     def result(self, length: int) -> PageScan:
         return PageScan(
-            references=tuple(self.refs),
+            references=tuple(
+                AttachmentReference(
+                    ref.attachment_id,
+                    ref.kind,
+                    self.names.get(index, ref.filename),
+                    ref.page_id,
+                    ref.version,
+                    self.offsets.get(index),
+                )
+                for index, ref in enumerate(self.refs)
+            ),
             meta=PageMeta(**self.meta),
             has_attachments_container=self.container,
             injected_ids=frozenset(self.injected),
