@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "inject"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "inject" / "fixtures"))
 
 from inject_helpers import fixture_page
-from make_fixtures import attachments_container, page
+from make_fixtures import attachments_container, embedded_file, page
 
 from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page
 
@@ -99,6 +99,12 @@ async def make_app() -> web.Application:
         "view": with_script(fixture_page("page-view.html")),
         "view-injected": server_injected(fixture_page("page-view.html")),
         "macro": with_script(empty_macro_page()),
+        "broken": with_script(
+            page("Broken", "<p>" + embedded_file(666666, "x.docx", "65601") + "</p>", sidebar=1).encode()
+        ),
+        "twice": with_script(fixture_page("page-view.html")).replace(
+            b"</body>", b'<script src="' + SCRIPT_URL.encode() + b'"></script></body>'
+        ),
     }
 
     async def show(request: web.Request) -> web.Response:
@@ -111,6 +117,8 @@ async def make_app() -> web.Application:
         ids = request.query.getall("attachmentId", [])
         request.app[ACCESS_CALLS].append(ids)
         await asyncio.sleep(0.05)
+        if "666666" in ids:
+            return web.Response(status=500, text="<html>Internal error</html>", content_type="text/html")
         return web.json_response({attachment_id: decision(attachment_id) for attachment_id in ids})
 
     async def rendermacro(request: web.Request) -> web.Response:
@@ -321,3 +329,27 @@ async def test_preview_from_the_url(browser: Browser, server: TestServer) -> Non
         await tab.get_attribute("#cp-control-panel-onlyoffice", "title") == "Edit remote.docx in ONLYOFFICE"
     )
     assert calls(server) == [["777002"]]
+
+
+async def test_a_failed_access_call_shows_nothing_and_does_not_loop(
+    browser: Browser, server: TestServer
+) -> None:
+    tab = await open_page(browser, server, "broken")
+    await tab.wait_for_timeout(800)
+    assert calls(server) == [["666666"]]
+    assert await tab.locator(".onlyoffice-links").count() == 0
+    # The next DOM change asks again (once).
+    await tab.evaluate("() => document.body.appendChild(document.createElement('p'))")
+    await tab.wait_for_timeout(500)
+    assert calls(server) == [["666666"], ["666666"]]
+    assert tab.errors == []  # type: ignore[attr-defined]
+
+
+async def test_script_loaded_twice_runs_once(browser: Browser, server: TestServer) -> None:
+    tab = await open_page(browser, server, "twice")
+    await tab.wait_for_selector(".onlyoffice-links")
+    await tab.wait_for_timeout(400)
+    assert len(calls(server)) == 1
+    found = await links_by_id(tab)
+    assert all(len(labels) <= 2 for labels in found.values())
+    assert await tab.locator(".onlyoffice-links").count() == len(found) == 6
