@@ -34,10 +34,16 @@ MARKER_ATTRIBUTE = "data-onlyoffice"
 
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _ASCII_SPACE = re.compile(r"[\t\n\f\r ]+")
-# Tags whose attributes we must read; a cheap test on the raw tag text before parsing attributes.
-_INTERESTING = re.compile(r"attachment|filename|embedded|ajs-|onlyoffice|pageid")
-_INTERESTING_BYTES = re.compile(_INTERESTING.pattern.encode(), re.IGNORECASE)
-_INTERESTING_STR = re.compile(_INTERESTING.pattern, re.IGNORECASE)
+# Every tag the scanner acts on contains one of these (class names and attribute values compare
+# case-sensitively, as in lol-html's selectors; our marker is an attribute name, so any case).
+_INTERESTING = r"attachment-row|attachments|filename|embedded|ajs-|pageId|(?i:onlyoffice)"
+_INTERESTING_BYTES = re.compile(_INTERESTING.encode())
+_INTERESTING_STR = re.compile(_INTERESTING)
+# Start tags the scanner reads (vocabulary, markers, row and fieldset boundaries, the a and span
+# tags open elements count) and the end tags that matter to it; other tags are skipped.
+_START_NAMES = frozenset(["meta", "div", "table", "input", "tr", "a", "span", "img", "script", "fieldset"])
+_BOUNDARIES = frozenset(["tr", "fieldset"])
+_END_NAMES = frozenset(["a", "span", "tr", "fieldset", "head", "body"])
 _META_FIELDS = {
     "ajs-page-id": "page_id",
     "ajs-space-key": "space_key",
@@ -303,15 +309,21 @@ def scan_with_python(document: bytes | str) -> PageScan:
     """The pure-Python scanner (the reference behaviour, and the fallback)."""
     scanner = Scanner()
     for token in tokens(document):
-        if token.kind == "start":
-            found = (
-                _INTERESTING_BYTES.search(token.text)
-                if isinstance(token.text, bytes)
-                else _INTERESTING_STR.search(token.text)
-            )
-            scanner.start(token, found is not None)
-        else:
-            scanner.end(token)
+        name = token.name
+        if token.kind == "end":
+            if name in _END_NAMES:
+                scanner.end(token)
+            continue
+        if name not in _START_NAMES:
+            continue  # neither vocabulary nor a tag an open element counts (those are a and span)
+        found = (
+            _INTERESTING_BYTES.search(token.text)
+            if isinstance(token.text, bytes)
+            else _INTERESTING_STR.search(token.text)
+        )
+        if found is None and name not in _BOUNDARIES and not (scanner.pending or scanner.wrapper is not None):
+            continue  # no vocabulary in it, and no open element counts it
+        scanner.start(token, found is not None)
     return scanner.result(len(document))
 
 

@@ -126,38 +126,47 @@ def tokens(document: bytes | str) -> Iterator[Token]:
     """Start and end tags in document order; text, comments and raw-text contents are skipped."""
     is_bytes = isinstance(document, bytes)
     patterns = _BYTES if is_bytes else _STR
+    names: dict[Any, str] = {}  # raw tag name -> lower-case str (a page uses few distinct names)
     # Elements that switch between HTML and foreign (SVG/MathML) content, innermost last.
     namespaces: list[str] = []
-    position = 0
-    while True:
+    position: int | None = 0
+    while position is not None:
         foreign = bool(namespaces) and namespaces[-1] in ("svg", "math")
-        match = (patterns.foreign if foreign else patterns.html).search(document, position)
-        if match is None:
-            return
-        position = match.end()
-        group = match.lastgroup
-        if group is None:
-            continue
-        if group in ("raw", "script", "plain"):
-            text = match.group(group)
+        pattern = patterns.foreign if foreign else patterns.html
+        # finditer runs until the reading mode changes (script data, foreign content); then restart.
+        restart: int | None = None
+        for match in pattern.finditer(document, position):
+            group = match.lastgroup
+            if group is None:
+                continue
+            if group == "start" or group == "end":
+                raw = match.group(group)
+                name = names.get(raw)
+                if name is None:
+                    name = names[raw] = _ascii(raw).lower()
+                kind: Kind = "start" if group == "start" else "end"
+                yield Token(kind, name, match.group(), match.start(), match.end())
+                if group == "start":
+                    # lol-html (the other scanner) opens foreign content even for a self-closed <svg/>.
+                    if name in ("svg", "math") or (foreign and name in _INTEGRATION_POINTS[namespaces[-1]]):
+                        namespaces.append(name)
+                        restart = match.end()
+                        break
+                elif namespaces and namespaces[-1] == name:
+                    namespaces.pop()
+                    restart = match.end()
+                    break
+                continue
+            text = match.group(group)  # raw, script or plain: the start tag without "<"
             name_end = 0
             while name_end < len(text) and text[name_end : name_end + 1] not in _TAG_NAME_END:
                 name_end += 1
             name = _ascii(text[:name_end]).lower()
             yield Token("start", name, _LT[is_bytes] + text, match.start(), match.end(group))
             if group == "script":
-                position = _script_end(document, position, patterns)
-            continue
-        name = _ascii(match.group(group)).lower()
-        if group == "start":
-            # lol-html (the other scanner) opens foreign content even for a self-closed <svg/>.
-            if name in ("svg", "math") or (foreign and name in _INTEGRATION_POINTS[namespaces[-1]]):
-                namespaces.append(name)
-            yield Token("start", name, match.group(), match.start(), position)
-        elif group == "end":
-            if namespaces and namespaces[-1] == name:
-                namespaces.pop()
-            yield Token("end", name, match.group(), match.start(), position)
+                restart = _script_end(document, match.end(), patterns)
+                break
+        position = restart
 
 
 _TAG_NAME_END = frozenset(
