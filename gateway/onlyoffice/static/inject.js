@@ -135,7 +135,12 @@
     var parts = preview.split("/");
     if (parts.length >= 4 && digits(parts[2])) {
       id = parts[2];
-      name = decodeURIComponent(parts.slice(3).join("/"));
+      name = parts.slice(3).join("/");
+      try {
+        name = decodeURIComponent(name);
+      } catch (error) {
+        /* a literal "%" in the name: keep it as it is */
+      }
     }
     var href = download.getAttribute("href");
     var wanted = href ? new URL(href, location.href).pathname : null;
