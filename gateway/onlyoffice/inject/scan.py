@@ -41,8 +41,10 @@ _INTERESTING_BYTES = re.compile(_INTERESTING.encode())
 _INTERESTING_STR = re.compile(_INTERESTING)
 # Start tags the scanner reads (vocabulary, markers, row and fieldset boundaries, the a and span
 # tags open elements count) and the end tags that matter to it; other tags are skipped.
-_START_NAMES = frozenset(["meta", "div", "table", "input", "tr", "a", "span", "img", "script", "fieldset"])
-_BOUNDARIES = frozenset(["tr", "fieldset"])
+_START_NAMES = frozenset(
+    ["meta", "div", "table", "input", "tr", "a", "span", "img", "script", "fieldset", "head", "body"]
+)
+_BOUNDARIES = frozenset(["tr", "fieldset", "head", "body"])
 _END_NAMES = frozenset(["a", "span", "tr", "fieldset", "head", "body"])
 _META_FIELDS = {
     "ajs-page-id": "page_id",
@@ -105,8 +107,9 @@ class Scanner:
         self.wrapper_ref: int | None = None
         self.injected: set[str] = set()
         self.has_script = False
-        self.head_end: int | None = None
+        self.head_end: int | None = None  # the </head> (</body>) of an element that was opened
         self.body_end: int | None = None
+        self.opened: set[str] = set()  # "head", "body" once their start tag was seen
 
     # -- tokens -------------------------------------------------------------------------------
 
@@ -122,6 +125,8 @@ class Scanner:
             self.row_linked = False
         elif name == "fieldset":
             self.in_fieldset = True
+        elif name == "head" or name == "body":
+            self.opened.add(name)
         if not interesting:
             return
         attrs = parse_attributes(token.text)
@@ -173,9 +178,9 @@ class Scanner:
             self.row_index = None
         elif name == "fieldset":
             self.in_fieldset = False
-        elif name == "head" and self.head_end is None:
+        elif name == "head" and self.head_end is None and "head" in self.opened:
             self.head_end = token.start
-        elif name == "body" and self.body_end is None:
+        elif name == "body" and self.body_end is None and "body" in self.opened:
             self.body_end = token.start
 
     # -- vocabulary ---------------------------------------------------------------------------
