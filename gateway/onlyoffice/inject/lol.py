@@ -4,8 +4,8 @@ lol-html cannot report offsets and its handlers cannot look ahead, so the scan a
 unique sentinel after every candidate insertion point (`el.after`, `el.append` on head and body),
 then reads the offsets back from where the sentinels landed in its output. The result is the very
 same `PageScan` the pure-Python scanner builds, so both share one splicer and produce identical
-pages. The vocabulary decisions are the pure-Python `Scanner`'s own methods, called in the same
-order as its `start` calls them.
+pages. The vocabulary decisions are `vocabulary.Scanner`'s methods, called in the same
+order as the pure-Python scanner (`pyscan.py`) calls them.
 
 python-lolhtml is alpha with a single maintainer: `scan.scan_page` falls back to the pure-Python
 scanner when it is missing or raises.
@@ -19,7 +19,7 @@ import secrets
 from typing import Any
 
 from gateway.onlyoffice.inject.model import PageScan, ReferenceKind
-from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, Scanner
+from gateway.onlyoffice.inject.vocabulary import MARKER_ATTRIBUTE, Scanner
 
 lolhtml: Any
 try:
@@ -54,8 +54,7 @@ class _Handlers:
     def __init__(self, scanner: Scanner, token: str) -> None:
         self.scanner = scanner
         self.token = token
-        self.slots: list[tuple[str, int]] = []  # per sentinel: (kind, reference or wrapper index)
-        self.wrapper_refs: list[int | None] = []  # per wrapper: the reference it holds
+        self.slots: list[tuple[str, int]] = []  # per sentinel: (kind, reference or wrapper number)
         self.in_wrapper = False  # set by a descendant-selector handler just before the element's own
         self.nested_wrapper = False
 
@@ -64,7 +63,7 @@ class _Handlers:
         return f"\x00{self.token}:{len(self.slots) - 1}\x00"
 
     def selectors(self) -> list[tuple[str, Any]]:
-        """(selector, handler) in the order `Scanner.start` applies its tests."""
+        """(selector, handler) in the order `pyscan` applies its tests (lol-html calls them so)."""
         return [
             ("tr", self.tr),
             # Tag-qualified selectors: a bare class or attribute selector costs lol-html a test on
@@ -88,8 +87,7 @@ class _Handlers:
         ]
 
     def tr(self, el: Any) -> None:
-        self.scanner.row_index = None
-        self.scanner.row_linked = False
+        self.scanner.tr_start()
 
     def marker(self, el: Any) -> None:
         self.scanner.marker(el.tag_name.lower(), _attrs(el))
@@ -100,8 +98,7 @@ class _Handlers:
 
     def container(self, el: Any) -> None:
         if not el.has_attribute(MARKER_ATTRIBUTE):
-            self.scanner.container = True
-            self.scanner.container_page_id = None
+            self.scanner.container_start()
 
     def table(self, el: Any) -> None:
         if not el.has_attribute(MARKER_ATTRIBUTE):
@@ -131,9 +128,8 @@ class _Handlers:
         nested, self.nested_wrapper = self.nested_wrapper, False
         if nested or el.has_attribute(MARKER_ATTRIBUTE):
             return  # the pure-Python scanner ignores a wrapper inside a wrapper too
-        self.scanner.open_wrapper(_attrs(el))
-        self.wrapper_refs.append(self.scanner.wrapper_ref)
-        el.after(self.sentinel("wrapper", len(self.wrapper_refs) - 1), lolhtml.ContentType.HTML)
+        wrapper = self.scanner.open_wrapper(_attrs(el))
+        el.after(self.sentinel("wrapper", wrapper), lolhtml.ContentType.HTML)
 
     def embedded_file(self, el: Any) -> None:
         self._embedded(el, "file")
@@ -146,9 +142,7 @@ class _Handlers:
         if el.has_attribute(MARKER_ATTRIBUTE):
             return
         index = self.scanner.embedded(_attrs(el), kind, in_wrapper=in_wrapper)
-        if in_wrapper and self.wrapper_refs:
-            self.wrapper_refs[-1] = self.scanner.wrapper_ref
-        elif index is not None:
+        if index is not None:
             el.after(self.sentinel("ref", index), lolhtml.ContentType.HTML)
 
     def head(self, el: Any) -> None:
@@ -193,11 +187,9 @@ def scan_with_lolhtml(document: bytes) -> PageScan:
         if kind == "ref":
             scanner.place(index, offset)
         elif kind == "wrapper":
-            ref = handlers.wrapper_refs[index]
-            if ref is not None:
-                scanner.place(ref, offset)
-        elif kind == "head" and scanner.head_end is None and _HEAD_END.match(document, offset):
-            scanner.head_end = offset
-        elif kind == "body" and scanner.body_end is None and _BODY_END.match(document, offset):
-            scanner.body_end = offset
+            scanner.close_wrapper(index, offset)
+        elif kind == "head" and _HEAD_END.match(document, offset):
+            scanner.end_of("head", offset)  # only where the head element's own end tag is
+        elif kind == "body" and _BODY_END.match(document, offset):
+            scanner.end_of("body", offset)
     return scanner.result(len(document))

@@ -78,16 +78,20 @@ Kind = Literal["start", "end"]
 
 
 class Token:
-    """A start or end tag: lower-cased name, its source text and where it is."""
+    """A start or end tag: lower-cased name, its source text, where it is, and whether it was read
+    inside SVG/MathML content (where a self-closing tag really closes)."""
 
-    __slots__ = ("end", "kind", "name", "start", "text")
+    __slots__ = ("end", "foreign", "kind", "name", "start", "text")
 
-    def __init__(self, kind: Kind, name: str, text: bytes | str, start: int, end: int) -> None:
+    def __init__(
+        self, kind: Kind, name: str, text: bytes | str, start: int, end: int, foreign: bool = False
+    ) -> None:
         self.kind = kind
         self.name = name
         self.text = text
         self.start = start
         self.end = end
+        self.foreign = foreign
 
 
 def _script_end(document: Any, position: int, patterns: _Patterns) -> int:
@@ -145,7 +149,14 @@ def tokens(document: bytes | str) -> Iterator[Token]:
                 if name is None:
                     name = names[raw] = _ascii(raw).lower()
                 kind: Kind = "start" if group == "start" else "end"
-                yield Token(kind, name, match.group(), match.start(), match.end())
+                if foreign and kind == "start" and _breaks_out(name, match.group()):
+                    # An HTML element in SVG/MathML ends the foreign content (HTML5 tree building).
+                    while namespaces and namespaces[-1] in ("svg", "math"):
+                        namespaces.pop()
+                    yield Token(kind, name, match.group(), match.start(), match.end(), False)
+                    restart = match.end()
+                    break
+                yield Token(kind, name, match.group(), match.start(), match.end(), foreign)
                 if group == "start":
                     # lol-html (the other scanner) opens foreign content even for a self-closed <svg/>.
                     if name in ("svg", "math") or (foreign and name in _INTEGRATION_POINTS[namespaces[-1]]):
@@ -167,6 +178,67 @@ def tokens(document: bytes | str) -> Iterator[Token]:
                 restart = _script_end(document, match.end(), patterns)
                 break
         position = restart
+
+
+_BREAKOUT = frozenset(
+    [
+        "b",
+        "big",
+        "blockquote",
+        "body",
+        "br",
+        "center",
+        "code",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "hr",
+        "i",
+        "img",
+        "li",
+        "listing",
+        "menu",
+        "meta",
+        "nobr",
+        "ol",
+        "p",
+        "pre",
+        "ruby",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "strike",
+        "sub",
+        "sup",
+        "table",
+        "tt",
+        "u",
+        "ul",
+        "var",
+    ]
+)
+_FONT_BREAKOUT = re.compile(r"(?i)[\t\n\f\r /](?:color|face|size)[\t\n\f\r /=>]")
+_FONT_BREAKOUT_BYTES = re.compile(_FONT_BREAKOUT.pattern.encode())
+
+
+def _breaks_out(name: str, tag: bytes | str) -> bool:
+    if name in _BREAKOUT:
+        return True
+    if name != "font":
+        return False
+    found = _FONT_BREAKOUT_BYTES.search(tag) if isinstance(tag, bytes) else _FONT_BREAKOUT.search(tag)
+    return found is not None
 
 
 _TAG_NAME_END = frozenset(

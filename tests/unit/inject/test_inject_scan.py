@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -263,3 +264,74 @@ def test_tokenizer_corner_cases(name: str, backend: Any) -> None:
         assert [(r.attachment_id, r.insert_at) for r in scan.references] == [
             (r.attachment_id, r.insert_at) for r in other.references
         ]
+
+
+def _random_page(rnd: random.Random, depth: int = 0) -> bytes:
+    """A random well-formed page built from Confluence's vocabulary, decoys and HTML odds and ends."""
+    out: list[bytes] = []
+    for _ in range(rnd.randint(1, 6 if depth < 4 else 2)):
+        choice = rnd.randrange(14)
+        number = rnd.randint(1, 30)
+        inner = _random_page(rnd, depth + 1) if depth < 4 else b"x"
+        if choice == 0:
+            out.append(
+                b'<table class="attachments"><tbody><tr class="attachment-row" data-attachment-id="%d"><td>'
+                % number
+            )
+            out.append(
+                b'<a class="filename" href="/download/attachments/7/f%d.docx">f</a>%s</td></tr></tbody></table>'
+                % (number, inner)
+            )
+        elif choice == 1:
+            out.append(b'<span class="confluence-embedded-file-wrapper"><a class="confluence-embedded-file" ')
+            out.append(
+                b'data-linked-resource-id="%d"><span class="title">%s</span></a></span>' % (number, inner)
+            )
+        elif choice == 2:
+            out.append(
+                b'<img class="confluence-embedded-image" data-linked-resource-id="%d" data-linked-resource-type="attachment">'
+                % number
+            )
+        elif choice == 3:
+            out.append(
+                b'<div class="plugin_attachments_container"><fieldset class="hidden"><input name="pageId" value="%d">'
+                % number
+            )
+            out.append(b"</fieldset>%s</div>" % inner)
+        elif choice == 4:
+            out.append(b'<!-- <tr class="attachment-row" data-attachment-id="%d"> -->' % number)
+        elif choice == 5:
+            out.append(b'<script>var s = \'<a class="filename">\' + "</scr" + "ipt>"; // <!-- x</script>')
+        elif choice == 6:
+            out.append(b"<p title=\"a &gt; b\" class='x'>%s</p>" % inner)
+        elif choice == 7:
+            out.append(b"<ul><li>%s</li><li>t</li></ul>" % inner)
+        elif choice == 8:
+            out.append(b'<svg viewBox="0 0 1 1"><title>icon</title><path d="M0 0"/></svg>')
+        elif choice == 9:
+            out.append(
+                b'<span data-onlyoffice="links" data-attachment-id="%d"><a href="#">E</a></span>' % number
+            )
+        elif choice == 10:
+            out.append(
+                b'<a class="confluence-embedded-file" data-linked-resource-id="%d">%s</a>' % (number, inner)
+            )
+        elif choice == 11:
+            out.append(b'<textarea><tr class="attachment-row" data-attachment-id="%d"></textarea>' % number)
+        elif choice == 12:
+            out.append(b"<div><span>%s</span><br><hr/></div>" % inner)
+        else:
+            out.append(b"text &amp; more <b>bold</b> \xc3\xa9\n")
+    return b"".join(out)
+
+
+def test_random_well_formed_pages_scan_identically() -> None:
+    if not lol_module.available():
+        pytest.skip("no lolhtml")
+    rnd = random.Random(20261127)
+    for _ in range(300):
+        page = b"<html><head><title>t</title></head><body>" + _random_page(rnd) + b"</body></html>"
+        python = scan_page(page, backend="python")
+        fast = scan_page(page, backend="lolhtml")
+        assert python == fast, page
+        assert [r.insert_at for r in python.references] == [r.insert_at for r in fast.references], page
