@@ -25,7 +25,8 @@ from gateway.onlyoffice.inject.rewrite import (
     links_markup,
     script_markup,
 )
-from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, find_references, scan_page
+from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, Backend, find_references, scan_page
+from gateway.onlyoffice.inject.transform import PageInjector
 
 __all__ = [
     "CONVERT_PATH",
@@ -34,6 +35,8 @@ __all__ = [
     "MARKER_ATTRIBUTE",
     "AttachmentLinks",
     "AttachmentReference",
+    "Backend",
+    "PageInjector",
     "PageMeta",
     "PageScan",
     "ScriptPolicy",
