@@ -41,10 +41,17 @@
   var inFlight = new Set();
   var timer = null;
 
+  /* Only a same-origin path ("" or "/confluence"): never a scheme or "//host" in our links. */
+  function safePath(value) {
+    var path = value.replace(/\/+$/, "");
+    return path === "" || /^\/[A-Za-z0-9._~%!$&'()*+,;=:@\/-]*$/.test(path) && path.charAt(1) !== "/" ? path : null;
+  }
+
   function contextPath() {
     var meta = document.querySelector('meta[name="ajs-context-path"]') || document.getElementById("confluence-context-path");
-    if (meta && meta.getAttribute("content") !== null) {
-      return meta.getAttribute("content").replace(/\/+$/, "");
+    var fromMeta = meta && meta.getAttribute("content") !== null ? safePath(meta.getAttribute("content")) : null;
+    if (fromMeta !== null) {
+      return fromMeta;
     }
     if (ownScript && ownScript.src) {
       var path = new URL(ownScript.src, location.href).pathname;

@@ -102,6 +102,10 @@ async def make_app() -> web.Application:
         "broken": with_script(
             page("Broken", "<p>" + embedded_file(666666, "x.docx", "65601") + "</p>", sidebar=1).encode()
         ),
+        "evil-context": with_script(fixture_page("page-view.html")).replace(
+            b'<meta name="ajs-context-path" content="/confluence">',
+            b'<meta name="ajs-context-path" content="javascript:alert(1)//">',
+        ),
         "twice": with_script(fixture_page("page-view.html")).replace(
             b"</body>", b'<script src="' + SCRIPT_URL.encode() + b'"></script></body>'
         ),
@@ -353,3 +357,15 @@ async def test_script_loaded_twice_runs_once(browser: Browser, server: TestServe
     found = await links_by_id(tab)
     assert all(len(labels) <= 2 for labels in found.values())
     assert await tab.locator(".onlyoffice-links").count() == len(found) == 6
+
+
+async def test_a_context_path_that_is_not_a_path_is_not_used(browser: Browser, server: TestServer) -> None:
+    tab = await open_page(browser, server, "evil-context")
+    await tab.wait_for_selector(".onlyoffice-links")
+    hrefs = await tab.evaluate(
+        "() => Array.from(document.querySelectorAll('.onlyoffice-links a')).map((a) => a.href)"
+    )
+    assert hrefs and all(
+        href.startswith(str(server.make_url(CTX + "/plugins/servlet/onlyoffice/"))) for href in hrefs
+    )
+    assert calls(server) and tab.errors == []  # type: ignore[attr-defined]
