@@ -1,0 +1,166 @@
+"""The pure-Python scanner: the fallback when lol-html is missing or fails.
+
+It walks the tokens (`tokens.py`) keeping lol-html's model of open elements: void elements are
+never open, a self-closing tag closes only in SVG/MathML, and an end tag closes the nearest open
+element of its name together with everything opened inside it (an end tag with no such element is
+ignored). "Descendant of" below means "opened while that element was open", as lol-html's
+descendant selectors mean it. The vocabulary decisions are `Scanner`'s, called in the order the
+lol-html scanner registers its selectors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.onlyoffice.inject.model import PageScan
+from gateway.onlyoffice.inject.tokens import Token, parse_attributes, tokens
+from gateway.onlyoffice.inject.vocabulary import MARKER_ATTRIBUTE, WRAPPER_CLASS, Scanner, classes
+
+__all__ = ["scan_with_python"]
+
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "basefont",
+        "bgsound",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+# Every tag the scanner acts on contains one of these (class names and attribute values compare
+# case-sensitively, as in lol-html's selectors; our marker is an attribute name, so any case).
+_KEYWORDS = r"attachment-row|attachments|filename|embedded|ajs-|pageId|(?i:onlyoffice)"
+_KEYWORDS_BYTES = re.compile(_KEYWORDS.encode())
+_KEYWORDS_STR = re.compile(_KEYWORDS)
+_VOCABULARY_TAGS = frozenset(["meta", "div", "table", "input", "tr", "a", "span", "img", "script"])
+
+
+class _Open:
+    """An open element and what its end means to the scan."""
+
+    __slots__ = ("name", "pending", "row", "wrapper", "wrapper_class")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.row = False  # a tr.attachment-row
+        self.wrapper_class = False  # a span.confluence-embedded-file-wrapper (nested or not)
+        self.wrapper: int | None = None  # the Scanner's wrapper number, for a non-nested one
+        self.pending: int | None = None  # a reference whose links go after this element
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.scanner = Scanner()
+        self.stack: list[_Open] = []
+        self.rows = 0  # open tr.attachment-row elements
+        self.wrappers = 0  # open wrapper spans
+        self.fieldsets = 0
+
+    def start(self, token: Token) -> None:
+        name = token.name
+        element = _Open(name)
+        scanner = self.scanner
+        if name == "tr":
+            scanner.tr_start()
+        if name in _VOCABULARY_TAGS:
+            text = token.text
+            found = _KEYWORDS_BYTES.search(text) if isinstance(text, bytes) else _KEYWORDS_STR.search(text)
+            if found is not None:
+                self._vocabulary(token, element)
+        if name in _VOID or ((token.foreign or name in ("svg", "math")) and token.text[-2:] in ("/>", b"/>")):
+            return
+        if name == "fieldset":
+            self.fieldsets += 1
+        self.stack.append(element)
+
+    def _vocabulary(self, token: Token, element: _Open) -> None:
+        name = token.name
+        scanner = self.scanner
+        attrs = parse_attributes(token.text)
+        klass = classes(attrs)
+        marked = MARKER_ATTRIBUTE in attrs
+        in_wrapper = self.wrappers > 0  # before this element counts itself
+        if name == "tr" and "attachment-row" in klass:
+            element.row = True
+            self.rows += 1
+        if name == "span" and WRAPPER_CLASS in klass:
+            element.wrapper_class = True
+            self.wrappers += 1
+        if marked:
+            if name in ("span", "script"):  # what the injector inserts
+                scanner.marker(name, attrs)
+            return
+        # Same order as the lol-html scanner's selectors.
+        if name == "meta":
+            scanner.meta_tag(attrs)
+        if name == "div" and "plugin_attachments_container" in klass:
+            scanner.container_start()
+        if name == "table" and "attachments" in klass:
+            scanner.container = True
+        if name == "input" and self.fieldsets > 0 and attrs.get("name") == "pageId":
+            scanner.page_id_param(attrs)
+        if element.row:
+            scanner.row(attrs)
+        if name == "a" and "filename" in klass and self.rows > 0:
+            element.pending = scanner.filename_link(attrs)
+        if element.wrapper_class and not in_wrapper:
+            element.wrapper = scanner.open_wrapper(attrs)
+        if name == "a" and "confluence-embedded-file" in klass:
+            element.pending = scanner.embedded(attrs, "file", in_wrapper=in_wrapper)
+        if name == "img" and "confluence-embedded-image" in klass:
+            index = scanner.embedded(attrs, "image", in_wrapper=in_wrapper)
+            if index is not None:
+                scanner.place(index, token.end)  # a void element: links go right after the tag
+
+    def end(self, token: Token) -> None:
+        name = token.name
+        if name == "body" or name == "html":
+            # These end tags close nothing in HTML5 (content may follow them); lol-html agrees.
+            if name == "body" and any(element.name == "body" for element in self.stack):
+                self.scanner.end_of("body", token.start)
+            return
+        stack = self.stack
+        for position in range(len(stack) - 1, -1, -1):
+            if stack[position].name == name:
+                break
+        else:
+            return  # nothing of that name is open: lol-html ignores the end tag
+        closed = stack[position:]
+        del stack[position:]
+        scanner = self.scanner
+        for element in closed:
+            if element.pending is not None:
+                scanner.place(element.pending, token.end)
+            if element.wrapper is not None:
+                scanner.close_wrapper(element.wrapper, token.end)
+            if element.row:
+                self.rows -= 1
+            if element.wrapper_class:
+                self.wrappers -= 1
+            if element.name == "fieldset":
+                self.fieldsets -= 1
+        if name == "head":
+            scanner.end_of(name, token.start)
+
+
+def scan_with_python(document: bytes | str) -> PageScan:
+    """Scan with the pure-Python tokenizer (the reference behaviour, and the fallback)."""
+    walker = _Walker()
+    for token in tokens(document):
+        if token.kind == "start":
+            walker.start(token)
+        else:
+            walker.end(token)
+    return walker.scanner.result(len(document))

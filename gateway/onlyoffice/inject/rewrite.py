@@ -1,0 +1,154 @@
+"""Insert the ONLYOFFICE links and the browser script into a page, touching nothing else.
+
+The page is never re-serialised: the scan gives offsets, and the output is the original document
+with a few strings spliced in. So every byte Confluence sent stays as it was, and a page with nothing
+to insert comes back as the very same object.
+
+The markup is the plugin's (reference onlyoffice-confluence-plugin.md section 2): one `<a>` per
+action with the classes `onlyoffice-doceditor` / `onlyoffice-docviewer` / `onlyoffice-docconvert`,
+grouped in a `span.onlyoffice-links[data-onlyoffice]` that marks the attachment as done (a second
+pass, or the browser script, leaves it alone). `static/inject.js` builds the same markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Literal, TypeVar
+from urllib.parse import quote
+
+from gateway.onlyoffice.inject.model import AttachmentLinks, AttachmentReference, PageScan
+from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, scan_page
+
+__all__ = [
+    "CONVERT_PATH",
+    "EDITOR_PATH",
+    "LABELS",
+    "ScriptPolicy",
+    "inject_links",
+    "links_markup",
+    "script_markup",
+]
+
+EDITOR_PATH = "/plugins/servlet/onlyoffice/doceditor"
+CONVERT_PATH = "/plugins/servlet/onlyoffice/convert"
+LABELS = {
+    "edit": "Edit in ONLYOFFICE",
+    "view": "View in ONLYOFFICE",
+    "convert": "Convert using ONLYOFFICE",
+}
+_CLASSES = {
+    "edit": "onlyoffice-doceditor",
+    "view": "onlyoffice-docviewer",
+    "convert": "onlyoffice-docconvert",
+}
+
+# Where the <script> goes. "relevant" (the default): pages that show attachment references or an
+# attachments table, i.e. everything the script works on: the table Confluence re-renders by AJAX
+# (even when it starts empty), embedded files, and the preview opened from them. Pages that show no
+# attachment at all stay byte-identical (a Confluence upgrade or an odd page cannot be broken by
+# us). "always": every page with </head> or </body> (e.g. if previews opened by URL on pages without
+# attachments matter). "never": links only.
+ScriptPolicy = Literal["relevant", "always", "never"]
+
+Doc = TypeVar("Doc", bytes, str)
+
+
+def _link(action: str, path: str, attachment_id: str, title: str | None) -> str:
+    parts = [
+        f'<a class="{_CLASSES[action]}" href="{escape(path)}?attachmentId={attachment_id}"',
+        ' target="_blank" rel="noopener"',
+        f' data-attachment-id="{attachment_id}" data-onlyoffice-action="{action}"',
+    ]
+    if title:
+        # Character references keep the inserted markup ASCII, whatever the page's charset.
+        safe = escape(title, quote=True).encode("ascii", "xmlcharrefreplace").decode("ascii")
+        parts.append(f' title="{safe}"')
+    parts.append(f">{LABELS[action]}</a>")
+    return "".join(parts)
+
+
+def links_markup(context_path: str, ref: AttachmentReference, links: AttachmentLinks) -> str:
+    """The span inserted for one reference; empty when there is nothing to offer."""
+    if not links.anything or not ref.attachment_id.isdigit():
+        return ""
+    base = quote(context_path.rstrip("/"), safe="/")
+    anchors: list[str] = []
+    if links.mode is not None:
+        verb = "Edit" if links.mode == "edit" else "View"
+        title = f"{verb} {ref.filename} in ONLYOFFICE" if ref.filename else None
+        anchors.append(_link(links.mode, base + EDITOR_PATH, ref.attachment_id, title))
+    if links.convert is not None:
+        title = f"Convert {ref.filename} to {links.convert.upper()}" if ref.filename else None
+        anchors.append(_link("convert", base + CONVERT_PATH, ref.attachment_id, title))
+    return (
+        f' <span class="onlyoffice-links" {MARKER_ATTRIBUTE}="links"'
+        f' data-attachment-id="{ref.attachment_id}">' + " ".join(anchors) + "</span>"
+    )
+
+
+def script_markup(script_url: str) -> str:
+    """The one external, same-origin script tag (no inline code: fine under a script-src CSP)."""
+    return f'<script src="{escape(script_url, quote=True)}" defer {MARKER_ATTRIBUTE}="script"></script>'
+
+
+def inject_links(
+    document: Doc,
+    links: Mapping[str, AttachmentLinks],
+    *,
+    context_path: str,
+    script_url: str | None,
+    script: ScriptPolicy = "relevant",
+    scan: PageScan | None = None,
+) -> Doc:
+    """Return `document` with links after every decided reference and the script in `<head>`.
+
+    `links` maps attachment ids to decisions; ids without one get nothing. `context_path` is
+    Confluence's public context path ("" or "/confluence"). Pass the `scan` the filter already made
+    of this very document to skip a second pass. Attachments that already carry links (an earlier
+    pass) and a script already present are left alone, so injecting twice changes nothing.
+    """
+    if scan is None or scan.length != len(document):
+        scan = scan_page(document)
+    inserts: list[tuple[int, str]] = []
+    for ref in scan.references:
+        if ref.insert_at is None or ref.attachment_id in scan.injected_ids:
+            continue
+        decision = links.get(ref.attachment_id)
+        if decision is None:
+            continue
+        markup = links_markup(context_path, ref, decision)
+        if markup:
+            inserts.append((ref.insert_at, markup))
+    if (
+        script_url
+        and script != "never"
+        and not scan.has_script
+        and scan.script_at is not None
+        and (script == "always" or scan.relevant)
+    ):
+        inserts.append((scan.script_at, script_markup(script_url)))
+    if not inserts:
+        return document
+    return _splice(document, inserts)
+
+
+def _splice(document: Doc, inserts: list[tuple[int, str]]) -> Doc:
+    inserts.sort(key=lambda item: item[0])  # stable: same offset keeps document order
+    if isinstance(document, bytes):
+        out_bytes: list[bytes] = []
+        position = 0
+        for offset, text in inserts:
+            out_bytes.append(document[position:offset])
+            out_bytes.append(text.encode("utf-8"))
+            position = offset
+        out_bytes.append(document[position:])
+        return b"".join(out_bytes)
+    out: list[str] = []
+    position = 0
+    for offset, text in inserts:
+        out.append(document[position:offset])
+        out.append(text)
+        position = offset
+    out.append(document[position:])
+    return "".join(out)

@@ -1,0 +1,343 @@
+/*
+ * ONLYOFFICE links for Confluence pages seen through the gateway.
+ *
+ * The gateway inserts links into the HTML Confluence renders (gateway/onlyoffice/inject). This
+ * script covers what Confluence changes afterwards in the browser: the attachments table that
+ * `rendermacro.action` re-renders after an upload, embedded files added later, and the file
+ * preview (`#cp-header`), whose toolbar gets an `a#cp-control-panel-onlyoffice` button. It builds
+ * the same markup as the server (gateway/onlyoffice/inject/rewrite.py) and skips every place that
+ * already carries a `[data-onlyoffice]` marker, so server and script never duplicate a link.
+ *
+ * Plain ES2017, no framework, no build step. CSP-friendly: loaded as a same-origin file, no inline
+ * handlers, no eval, no innerHTML; text and attributes are set with textContent/setAttribute only.
+ *
+ * Access endpoint contract (served by the gateway's plugin routes):
+ *   GET <ctx>/plugins/servlet/onlyoffice/access?attachmentId=1&attachmentId=2...
+ *   sent with the user's own cookies (credentials: "same-origin"), header Accept: application/json.
+ *   200 -> {"<id>": {"mode": "edit" | "view" | null, "convert": "<target ext>" | null}, ...}
+ *   An id that is missing, null, or has mode and convert null gets no link. Any other status or a
+ *   body that is not such an object shows nothing (and is asked again on the next DOM change).
+ * One request per burst of DOM changes, for all ids not yet known; answers are kept for the page's
+ * lifetime, so a re-rendered table does not ask again.
+ */
+(function () {
+  "use strict";
+
+  if (window.onlyofficeGatewayInject) {
+    return; // loaded twice (e.g. injected by the server and by an extension): one instance only
+  }
+
+  var EDITOR_PATH = "/plugins/servlet/onlyoffice/doceditor";
+  var CONVERT_PATH = "/plugins/servlet/onlyoffice/convert";
+  var ACCESS_PATH = "/plugins/servlet/onlyoffice/access";
+  var LABELS = { edit: "Edit in ONLYOFFICE", view: "View in ONLYOFFICE", convert: "Convert using ONLYOFFICE" };
+  var CLASSES = { edit: "onlyoffice-doceditor", view: "onlyoffice-docviewer", convert: "onlyoffice-docconvert" };
+  var MARKER = "data-onlyoffice";
+  var DIGITS = /^[0-9]{1,19}$/;
+  var DEBOUNCE_MS = 50;
+
+  var ownScript = document.currentScript;
+  var decisions = new Map(); // id -> {mode, convert} | null
+  var inFlight = new Set();
+  var timer = null;
+
+  /* Only a same-origin path ("" or "/confluence"): never a scheme or "//host" in our links. */
+  function safePath(value) {
+    var path = value.replace(/\/+$/, "");
+    return path === "" || /^\/[A-Za-z0-9._~%!$&'()*+,;=:@\/-]*$/.test(path) && path.charAt(1) !== "/" ? path : null;
+  }
+
+  function contextPath() {
+    var meta = document.querySelector('meta[name="ajs-context-path"]') || document.getElementById("confluence-context-path");
+    var fromMeta = meta && meta.getAttribute("content") !== null ? safePath(meta.getAttribute("content")) : null;
+    if (fromMeta !== null) {
+      return fromMeta;
+    }
+    if (ownScript && ownScript.src) {
+      var path = new URL(ownScript.src, location.href).pathname;
+      var at = path.indexOf("/plugins/servlet/onlyoffice/");
+      if (at >= 0) {
+        return path.slice(0, at);
+      }
+    }
+    return "";
+  }
+
+  function digits(value) {
+    return value && DIGITS.test(value) ? value : null;
+  }
+
+  function filenameFromHref(href) {
+    if (!href) {
+      return null;
+    }
+    try {
+      var path = new URL(href, location.href).pathname;
+      if (path.indexOf("/download/attachments/") < 0) {
+        return null;
+      }
+      return decodeURIComponent(path.slice(path.lastIndexOf("/") + 1)) || null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /* -- finding references (the server's vocabulary) ------------------------------------------ */
+
+  function isMarked(node) {
+    return node !== null && node.nodeType === 1 && node.hasAttribute(MARKER);
+  }
+
+  function rowReferences(found) {
+    document.querySelectorAll("tr.attachment-row").forEach(function (row) {
+      var id = digits(row.getAttribute("data-attachment-id"));
+      var rowId = row.getAttribute("id") || "";
+      if (!id && rowId.indexOf("attachment-") === 0) {
+        id = digits(rowId.slice("attachment-".length));
+      }
+      var link = row.querySelector("a.filename");
+      if (!id || !link || row.querySelector("[" + MARKER + "]")) {
+        return;
+      }
+      var name = row.getAttribute("data-attachment-filename") || filenameFromHref(link.getAttribute("href")) || link.getAttribute("title");
+      found.push({ id: id, filename: name, after: link });
+    });
+  }
+
+  function embeddedReferences(found) {
+    var selector = [
+      "span.confluence-embedded-file-wrapper[data-linked-resource-id]",
+      "a.confluence-embedded-file[data-linked-resource-id]",
+      "img.confluence-embedded-image[data-linked-resource-id]",
+    ].join(",");
+    var seen = new Set();
+    document.querySelectorAll(selector).forEach(function (element) {
+      var type = element.getAttribute("data-linked-resource-type");
+      var id = digits(element.getAttribute("data-linked-resource-id"));
+      if (!id || (type !== null && type !== "attachment")) {
+        return;
+      }
+      var wrapper = element.closest("span.confluence-embedded-file-wrapper");
+      var outer = wrapper && wrapper.parentElement ? wrapper.parentElement.closest("span.confluence-embedded-file-wrapper") : null;
+      var anchor = outer || wrapper || element;
+      if (seen.has(anchor) || isMarked(anchor.nextElementSibling)) {
+        return;
+      }
+      seen.add(anchor);
+      found.push({ id: id, filename: element.getAttribute("data-linked-resource-default-alias"), after: anchor });
+    });
+  }
+
+  /* The previewed file: `?preview=/<pageId>/<attachmentId>/<name>` when Confluence put it in the
+   * URL, else the page's own references whose download link matches the preview's. */
+  function previewReference() {
+    var header = document.getElementById("cp-header");
+    var download = document.getElementById("cp-control-panel-download");
+    if (!header || !download) {
+      return null;
+    }
+    var id = null;
+    var name = null;
+    var preview = new URLSearchParams(location.search).get("preview") || "";
+    var parts = preview.split("/");
+    if (parts.length >= 4 && digits(parts[2])) {
+      id = parts[2];
+      name = parts.slice(3).join("/");
+      try {
+        name = decodeURIComponent(name);
+      } catch (error) {
+        /* a literal "%" in the name: keep it as it is */
+      }
+    }
+    var href = download.getAttribute("href");
+    var wanted = href ? new URL(href, location.href).pathname : null;
+    if (wanted) {
+      document.querySelectorAll("tr.attachment-row a.filename, a.confluence-embedded-file, img.confluence-embedded-image").forEach(function (element) {
+        var source = element.getAttribute("href") || element.getAttribute("data-image-src") || element.getAttribute("src");
+        if (!source) {
+          return;
+        }
+        if (new URL(source, location.href).pathname === wanted) {
+          var row = element.closest("tr.attachment-row");
+          var candidate = row ? digits(row.getAttribute("data-attachment-id")) : digits(element.getAttribute("data-linked-resource-id"));
+          if (candidate) {
+            id = candidate;
+            name = filenameFromHref(source);
+          }
+        }
+      });
+    }
+    return id ? { id: id, filename: name, download: download } : null;
+  }
+
+  /* -- markup (same as gateway/onlyoffice/inject/rewrite.py links_markup) ----------------------- */
+
+  function anchor(action, path, id, title) {
+    var a = document.createElement("a");
+    a.setAttribute("class", CLASSES[action]);
+    a.setAttribute("href", contextPath() + path + "?attachmentId=" + id);
+    a.setAttribute("target", "_blank");
+    a.setAttribute("rel", "noopener");
+    a.setAttribute("data-attachment-id", id);
+    a.setAttribute("data-onlyoffice-action", action);
+    if (title) {
+      a.setAttribute("title", title);
+    }
+    a.textContent = LABELS[action];
+    return a;
+  }
+
+  function linksElement(ref, decision) {
+    var span = document.createElement("span");
+    span.setAttribute("class", "onlyoffice-links");
+    span.setAttribute(MARKER, "links");
+    span.setAttribute("data-attachment-id", ref.id);
+    if (decision.mode === "edit" || decision.mode === "view") {
+      var verb = decision.mode === "edit" ? "Edit" : "View";
+      span.appendChild(anchor(decision.mode, EDITOR_PATH, ref.id, ref.filename ? verb + " " + ref.filename + " in ONLYOFFICE" : null));
+    }
+    if (decision.convert) {
+      if (span.firstChild) {
+        span.appendChild(document.createTextNode(" "));
+      }
+      var title = ref.filename ? "Convert " + ref.filename + " to " + decision.convert.toUpperCase() : null;
+      span.appendChild(anchor("convert", CONVERT_PATH, ref.id, title));
+    }
+    return span;
+  }
+
+  function insertLinks(ref, decision) {
+    var parent = ref.after.parentNode;
+    if (!parent || isMarked(ref.after.nextElementSibling)) {
+      return;
+    }
+    var next = ref.after.nextSibling;
+    parent.insertBefore(document.createTextNode(" "), next);
+    parent.insertBefore(linksElement(ref, decision), next);
+  }
+
+  function insertPreviewButton(ref, decision) {
+    var existing = document.getElementById("cp-control-panel-onlyoffice");
+    if (existing) {
+      if (existing.getAttribute("data-attachment-id") === ref.id) {
+        return;
+      }
+      existing.remove(); // the preview moved to another file
+    }
+    if (decision.mode !== "edit" && decision.mode !== "view") {
+      return;
+    }
+    var verb = decision.mode === "edit" ? "Edit" : "View";
+    var button = anchor(decision.mode, EDITOR_PATH, ref.id, ref.filename ? verb + " " + ref.filename + " in ONLYOFFICE" : null);
+    button.id = "cp-control-panel-onlyoffice";
+    button.setAttribute(MARKER, "preview");
+    button.style.color = "inherit";
+    button.style.marginRight = "10px";
+    ref.download.parentNode.insertBefore(button, ref.download);
+  }
+
+  /* -- decisions ---------------------------------------------------------------------------------- */
+
+  function validDecision(value) {
+    if (!value || typeof value !== "object") {
+      return null;
+    }
+    var mode = value.mode === "edit" || value.mode === "view" ? value.mode : null;
+    var convert = typeof value.convert === "string" && /^[a-z0-9]{1,10}$/.test(value.convert) ? value.convert : null;
+    return mode || convert ? { mode: mode, convert: convert } : null;
+  }
+
+  function ask(ids) {
+    ids.forEach(function (id) {
+      inFlight.add(id);
+    });
+    var query = ids.map(function (id) {
+      return "attachmentId=" + encodeURIComponent(id);
+    });
+    return fetch(contextPath() + ACCESS_PATH + "?" + query.join("&"), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("access " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (body) {
+        if (!body || typeof body !== "object" || Array.isArray(body)) {
+          throw new Error("access answer is not an object");
+        }
+        ids.forEach(function (id) {
+          decisions.set(id, validDecision(Object.prototype.hasOwnProperty.call(body, id) ? body[id] : null));
+        });
+        return true;
+      })
+      .catch(function () {
+        return false; // nothing is shown; the next DOM change asks again
+      })
+      .then(function (answered) {
+        ids.forEach(function (id) {
+          inFlight.delete(id);
+        });
+        return answered;
+      });
+  }
+
+  function apply(refs, preview) {
+    refs.forEach(function (ref) {
+      var decision = decisions.get(ref.id);
+      if (decision) {
+        insertLinks(ref, decision);
+      }
+    });
+    if (preview) {
+      var decision = decisions.get(preview.id);
+      if (decision) {
+        insertPreviewButton(preview, decision);
+      } else if (decisions.has(preview.id)) {
+        insertPreviewButton(preview, { mode: null, convert: null });
+      }
+    }
+  }
+
+  function run() {
+    timer = null;
+    var refs = [];
+    rowReferences(refs);
+    embeddedReferences(refs);
+    var preview = previewReference();
+    var wanted = refs.map(function (ref) {
+      return ref.id;
+    });
+    if (preview) {
+      wanted.push(preview.id);
+    }
+    var unknown = Array.from(new Set(wanted)).filter(function (id) {
+      return !decisions.has(id) && !inFlight.has(id);
+    });
+    apply(refs, preview);
+    if (unknown.length) {
+      ask(unknown).then(function (answered) {
+        if (answered) {
+          schedule(); // show the answers, and look again: the DOM may have changed while asking
+        }
+      });
+    }
+  }
+
+  function schedule() {
+    if (timer === null) {
+      timer = setTimeout(run, DEBOUNCE_MS);
+    }
+  }
+
+  window.onlyofficeGatewayInject = { rescan: schedule };
+  new MutationObserver(schedule).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["href", "data-attachment-id", "data-linked-resource-id"],
+  });
+  run();
+})();
