@@ -122,23 +122,23 @@ class FilterPipeline:
         self._codec = codec
         self._transforms = transforms
 
-    def _through(self, data: bytes, index: int = 0) -> bytes:
+    async def _through(self, data: bytes, index: int = 0) -> bytes:
         for transform in self._transforms[index:]:
             if not data:
                 return b""
-            data = transform.feed(data)
+            data = await transform.feed(data)
         return data
 
-    def feed(self, chunk: bytes) -> bytes:
-        out = [self._codec.encode(self._through(part)) for part in self._codec.decode(chunk)]
+    async def feed(self, chunk: bytes) -> bytes:
+        out = [self._codec.encode(await self._through(part)) for part in self._codec.decode(chunk)]
         return b"".join(out)
 
-    def finish(self) -> bytes:
-        data = self._through(self._codec.decode_end())
+    async def finish(self) -> bytes:
+        data = await self._through(self._codec.decode_end())
         parts = [self._codec.encode(data)]
         # Each transform flushes in order; its tail still passes through the later transforms.
         for index, transform in enumerate(self._transforms):
-            parts.append(self._codec.encode(self._through(transform.finish(), index + 1)))
+            parts.append(self._codec.encode(await self._through(await transform.finish(), index + 1)))
         parts.append(self._codec.encode_end())
         return b"".join(parts)
 

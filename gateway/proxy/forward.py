@@ -194,12 +194,12 @@ async def _relay(
     try:
         async for chunk in upstream.content.iter_any():
             if pipeline is not None:
-                chunk = pipeline.feed(chunk)
+                chunk = await pipeline.feed(chunk)
             if chunk:
                 await response.write(chunk)
                 downloaded.inc(len(chunk))
         if pipeline is not None:
-            tail = pipeline.finish()
+            tail = await pipeline.finish()
             if tail:
                 await response.write(tail)
                 downloaded.inc(len(tail))

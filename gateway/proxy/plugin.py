@@ -40,13 +40,17 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @runtime_checkable
 class BodyTransform(Protocol):
-    """Rewrites one decoded response body, streaming: output may lag input (e.g. a split tag)."""
+    """Rewrites one decoded response body, streaming: output may lag input (e.g. a split tag).
 
-    def feed(self, chunk: bytes) -> bytes:
+    Both steps are coroutines so a transform may ask something before it answers (the ONLYOFFICE
+    filter asks Confluence, as the browser's user, what each attachment on the page allows).
+    """
+
+    async def feed(self, chunk: bytes) -> bytes:
         """Take the next decoded chunk, return whatever output is ready (may be b"")."""
         ...
 
-    def finish(self) -> bytes:
+    async def finish(self) -> bytes:
         """The body ended: return the remaining output."""
         ...
 

@@ -7,15 +7,15 @@ are hundreds of KiB), answers `b""` until `finish`, then scans and splices. A pa
 `max_bytes` is passed through untouched from that point on, and any failure while injecting sends
 the page as it came: a page is never broken by the injector.
 
-`links` is called with the scan and returns the decisions. It is synchronous because the core's
-transforms are; a filter that cannot decide without I/O passes none, and the page gets only the
-script, which asks the gateway's `/access` route from the browser (see static/inject.js).
+`links` is awaited with the scan and returns the decisions (the plugin asks Confluence, as the
+page's user, what each attachment allows). Without it the page gets only the script, which asks
+the gateway's `/access` route from the browser (see static/inject.js).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from gateway.onlyoffice.inject.model import AttachmentLinks, PageScan
 from gateway.onlyoffice.inject.rewrite import ScriptPolicy, inject_links
@@ -27,7 +27,7 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
-LinksFor = Callable[[PageScan], Mapping[str, AttachmentLinks]]
+LinksFor = Callable[[PageScan], Awaitable[Mapping[str, AttachmentLinks]]]
 
 
 class PageInjector:
@@ -51,7 +51,7 @@ class PageInjector:
         self._size = 0
         self._passthrough = False
 
-    def feed(self, chunk: bytes) -> bytes:
+    async def feed(self, chunk: bytes) -> bytes:
         if self._passthrough:
             return chunk
         self._chunks.append(chunk)
@@ -62,13 +62,13 @@ class PageInjector:
         self._passthrough = True
         return self._take()
 
-    def finish(self) -> bytes:
+    async def finish(self) -> bytes:
         if self._passthrough:
             return b""
         page = self._take()
         try:
             scan = scan_page(page)
-            links = self._links(scan) if self._links is not None else {}
+            links = await self._links(scan) if self._links is not None else {}
             return inject_links(
                 page,
                 links,

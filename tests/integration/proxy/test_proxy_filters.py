@@ -27,14 +27,14 @@ class _Replace:
         self._pending = b""
         self.fed = 0
 
-    def feed(self, chunk: bytes) -> bytes:
+    async def feed(self, chunk: bytes) -> bytes:
         self.fed += 1
         data = (self._pending + chunk).replace(NEEDLE, MARK)
         keep = len(NEEDLE) - 1
         self._pending = data[-keep:]
         return data[:-keep]
 
-    def finish(self) -> bytes:
+    async def finish(self) -> bytes:
         out, self._pending = self._pending, b""
         return out
 
@@ -67,10 +67,10 @@ class Footer:
             return None
 
         class _Tail:
-            def feed(self, chunk: bytes) -> bytes:
+            async def feed(self, chunk: bytes) -> bytes:
                 return chunk
 
-            def finish(self) -> bytes:
+            async def finish(self) -> bytes:
                 return b"<!-- footer -->"
 
         return _Tail()

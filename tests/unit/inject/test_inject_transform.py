@@ -14,22 +14,22 @@ CTX = "/confluence"
 SCRIPT = "/confluence/plugins/servlet/onlyoffice/static/inject.js"
 
 
-def run(injector: PageInjector, page: bytes, size: int) -> bytes:
-    out = [injector.feed(page[start : start + size]) for start in range(0, len(page), size)]
-    out.append(injector.finish())
+async def run(injector: PageInjector, page: bytes, size: int) -> bytes:
+    out = [await injector.feed(page[start : start + size]) for start in range(0, len(page), size)]
+    out.append(await injector.finish())
     return b"".join(out)
 
 
 @pytest.mark.parametrize("size", [1, 7, 4096, 1 << 20])
-def test_chunked_equals_whole(size: int) -> None:
+async def test_chunked_equals_whole(size: int) -> None:
     page = fixture_page("page-view.html")
     seen: list[PageScan] = []
 
-    def decide(scan: PageScan) -> dict[str, AttachmentLinks]:
+    async def decide(scan: PageScan) -> dict[str, AttachmentLinks]:
         seen.append(scan)
         return {att: AttachmentLinks(mode="edit") for att in scan.attachment_ids}
 
-    out = run(PageInjector(context_path=CTX, script_url=SCRIPT, links=decide), page, size)
+    out = await run(PageInjector(context_path=CTX, script_url=SCRIPT, links=decide), page, size)
     expected = inject_links(
         page,
         {att: AttachmentLinks(mode="edit") for att in scan_page(page).attachment_ids},
@@ -41,29 +41,29 @@ def test_chunked_equals_whole(size: int) -> None:
     assert len(seen) == 1 and seen[0].meta.remote_user == "alice"
 
 
-def test_without_decisions_only_the_script() -> None:
+async def test_without_decisions_only_the_script() -> None:
     page = fixture_page("attachments-page.html")
-    out = run(PageInjector(context_path=CTX, script_url=SCRIPT), page, 65536)
+    out = await run(PageInjector(context_path=CTX, script_url=SCRIPT), page, 65536)
     assert strip_inserted(out) == page
     assert out.count(b'data-onlyoffice="script"') == 1 and b"onlyoffice-links" not in out
     plain = fixture_page("plain-page.html")
-    assert run(PageInjector(context_path=CTX, script_url=SCRIPT), plain, 1000) == plain
+    assert await run(PageInjector(context_path=CTX, script_url=SCRIPT), plain, 1000) == plain
 
 
-def test_large_pages_pass_through_untouched() -> None:
+async def test_large_pages_pass_through_untouched() -> None:
     page = fixture_page("attachments-page.html")
     injector = PageInjector(context_path=CTX, script_url=SCRIPT, max_bytes=100_000)
-    pieces = [injector.feed(page[start : start + 30_000]) for start in range(0, len(page), 30_000)]
+    pieces = [await injector.feed(page[start : start + 30_000]) for start in range(0, len(page), 30_000)]
     assert pieces[0] == b"" and pieces[3] != b""  # output starts once the limit is passed
-    assert b"".join(pieces) + injector.finish() == page
+    assert b"".join(pieces) + await injector.finish() == page
 
 
-def test_a_failure_sends_the_page_unchanged(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_failure_sends_the_page_unchanged(caplog: pytest.LogCaptureFixture) -> None:
     page = fixture_page("page-view.html")
 
-    def broken(scan: PageScan) -> dict[str, AttachmentLinks]:
+    async def broken(scan: PageScan) -> dict[str, AttachmentLinks]:
         raise RuntimeError("rules exploded")
 
     with caplog.at_level(logging.ERROR):
-        assert run(PageInjector(context_path=CTX, script_url=SCRIPT, links=broken), page, 5000) == page
+        assert await run(PageInjector(context_path=CTX, script_url=SCRIPT, links=broken), page, 5000) == page
     assert "link injection failed" in caplog.text
