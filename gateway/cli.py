@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the gateway")
     serve.add_argument("--config", type=Path, help="YAML config file (default: $GATEWAY_CONFIG)")
 
-    check = commands.add_parser("check", help="validate the config and probe Confluence and the Document Server")
+    check = commands.add_parser(
+        "check", help="validate the config and probe Confluence and the Document Server"
+    )
     check.add_argument("--config", type=Path, help="YAML config file (default: $GATEWAY_CONFIG)")
 
     demo = commands.add_parser("demo", help="run both simulators and the gateway on loopback, seeded")
@@ -48,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     docserver.add_argument("--host", default="127.0.0.1")
     docserver.add_argument("--jwt-secret", required=True, help="the shared JWT secret (inbox and outbox)")
     docserver.add_argument("--jwt-header", default="Authorization")
-    docserver.add_argument("--save-delay", type=float, default=5.0, help="seconds before status 2 (default 5)")
+    docserver.add_argument(
+        "--save-delay", type=float, default=5.0, help="seconds before status 2 (default 5)"
+    )
     docserver.add_argument("--data-dir", type=Path, help="keep state here so it survives a restart")
     return parser
 

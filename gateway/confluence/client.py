@@ -181,7 +181,9 @@ class ConfluenceClient:
                         response.status,
                     )
         except aiohttp.ClientError as error:
-            raise ConfluenceError(f"deleting a version: Confluence unreachable ({type(error).__name__})") from error
+            raise ConfluenceError(
+                f"deleting a version: Confluence unreachable ({type(error).__name__})"
+            ) from error
 
     async def display_name(self, user_key: str) -> str | None:
         """A user's full name by user key (service account), for version comments."""

@@ -27,6 +27,7 @@ from gateway.onlyoffice.download import download
 from gateway.onlyoffice.editor import doceditor
 from gateway.onlyoffice.formats import default_format_table, parse_version
 from gateway.onlyoffice.identity import IdentityCache
+from gateway.onlyoffice.links_filter import AttachmentLinksFilter
 from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.onlyoffice.recovery import run_recovery
 from gateway.proxy.context import SESSION_KEY
@@ -70,6 +71,9 @@ class OnlyOfficePlugin:
         proxy.add_route("GET", "access", access)
         proxy.add_route("GET", "static/{name}", _static)
         proxy.add_route("POST", "callback", callback)
+        public = URL(self._settings.public_url)
+        script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
+        proxy.add_filter(AttachmentLinksFilter(self._settings, public.path, script_url))
         proxy.app.on_startup.append(self._start)
         proxy.app.on_cleanup.append(self._stop)
 

@@ -107,7 +107,9 @@ async def _source_url(context: OnlyOfficeContext, job: SaveJob, extension: str) 
     return result.file_url
 
 
-async def _upload(context: OnlyOfficeContext, job: SaveJob, attachment: Attachment, comment: str) -> Attachment:
+async def _upload(
+    context: OnlyOfficeContext, job: SaveJob, attachment: Attachment, comment: str
+) -> Attachment:
     extension = extension_of(attachment.title)
     found = context.formats.get(extension)
     media_type = found.mime if found is not None else attachment.media_type
@@ -133,7 +135,9 @@ async def _upload(context: OnlyOfficeContext, job: SaveJob, attachment: Attachme
         raise SaveFailed(str(error), transient=error.transient) from error
 
 
-async def _collapse(context: OnlyOfficeContext, attachment: Attachment, versions: list[int]) -> tuple[int, ...]:
+async def _collapse(
+    context: OnlyOfficeContext, attachment: Attachment, versions: list[int]
+) -> tuple[int, ...]:
     """Remove intermediate force-save versions once the final one exists (best effort)."""
     removed: list[int] = []
     for number in sorted(versions, reverse=True):

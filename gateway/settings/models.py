@@ -10,6 +10,7 @@ fields.py, reading YAML and locating errors in source.py and loader.py.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -35,6 +36,7 @@ __all__ = [
     "ConfluenceAuth",
     "ConfluenceSettings",
     "DocumentServerSettings",
+    "InjectionSettings",
     "JwtSettings",
     "ListenSettings",
     "LoggingSettings",
@@ -138,6 +140,34 @@ class LoggingSettings(_Strict):
     access_log: bool = True
 
 
+# Confluence pages that list or embed attachments (relative to the context path, regular expressions
+# matched against the path): page views, blog posts, the attachments page, the macro's AJAX refresh.
+DEFAULT_INJECTION_PATHS: tuple[str, ...] = (
+    r"/display/.+",
+    r"/pages/viewpage\.action",
+    r"/pages/viewpageattachments\.action",
+    r"/pages/plugins/attachments/rendermacro\.action",
+    r"/spaces/viewspace\.action",
+    r"/x/.+",
+)
+
+
+class InjectionSettings(_Strict):
+    """Which proxied HTML pages get ONLYOFFICE links; every other response streams untouched."""
+
+    enabled: bool = True
+    paths: tuple[str, ...] = DEFAULT_INJECTION_PATHS
+    max_page_bytes: int = Field(default=8 * MiB, gt=0)  # larger pages pass through without links
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> InjectionSettings:
+        for pattern in self.paths:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"not a regular expression: {pattern!r} ({error})") from error
+        return self
+
 
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
@@ -146,6 +176,7 @@ class Settings(_Strict):
     confluence: ConfluenceSettings
     documentserver: DocumentServerSettings
     rules: tuple[RuleSettings, ...] = ()
+    injection: InjectionSettings = InjectionSettings()
     proxy: ProxySettings = ProxySettings()
     state: StateSettings = StateSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -1,0 +1,80 @@
+"""The response filter that puts ONLYOFFICE links into Confluence pages as they pass the proxy.
+
+Only GET pages whose path the `injection.paths` settings name are buffered and rewritten; every
+other response streams untouched. For those pages the decision per attachment is Confluence's
+(asked as the page's own user, with their cookies) narrowed by the rules and the format table,
+exactly as for the editor and the `/access` route; markup the injector does not recognise is
+left byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+
+from aiohttp import web
+from multidict import CIMultiDict
+
+from gateway.confluence.models import ConfluenceError
+from gateway.onlyoffice.access import access_for_many
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
+from gateway.onlyoffice.inject import AttachmentLinks, PageScan
+from gateway.onlyoffice.inject.transform import PageInjector
+from gateway.settings import Settings
+
+__all__ = ["AttachmentLinksFilter"]
+
+log = logging.getLogger(__name__)
+
+
+class AttachmentLinksFilter:
+    name = "onlyoffice-links"
+    # The links depend on who asks: a shared cache must not hand Alice's page to Bob.
+    vary = ("Cookie", "Authorization")
+
+    def __init__(self, settings: Settings, context_path: str, script_url: str) -> None:
+        self._enabled = settings.injection.enabled
+        self._paths = (
+            re.compile("|".join(f"(?:{p})" for p in settings.injection.paths))
+            if settings.injection.paths
+            else None
+        )
+        self._max_bytes = settings.injection.max_page_bytes
+        self._context_path = context_path.rstrip("/")
+        self._script_url = script_url
+
+    def _wanted(self, request: web.Request, headers: CIMultiDict[str]) -> bool:
+        if not self._enabled or self._paths is None:
+            return False
+        if not headers.get("Content-Type", "").lower().startswith("text/html"):
+            return False
+        path = request.path
+        if self._context_path:
+            if not path.startswith(self._context_path + "/"):
+                return False
+            path = path[len(self._context_path) :]
+        return self._paths.fullmatch(path) is not None
+
+    def start(self, request: web.Request, status: int, headers: CIMultiDict[str]) -> PageInjector | None:
+        if status != 200 or not self._wanted(request, headers):
+            return None
+
+        async def links(scan: PageScan) -> Mapping[str, AttachmentLinks]:
+            if not scan.attachment_ids:
+                return {}
+            context = request.config_dict[ONLYOFFICE_CONTEXT]
+            try:
+                found = await access_for_many(context, request.headers, scan.attachment_ids)
+            except ConfluenceError as error:
+                # The page still works; the browser script asks again through /access.
+                log.warning("links: Confluence lookup failed, page sent with the script only: %s", error)
+                return {}
+            return {i: AttachmentLinks.from_offer(a.offer) for i, a in found.items() if a.offer.anything}
+
+        return PageInjector(
+            context_path=self._context_path,
+            script_url=self._script_url,
+            links=links,
+            max_bytes=self._max_bytes,
+        )
