@@ -163,6 +163,22 @@ class ConfluenceClient:
             (str(o.get("operation")), str(o.get("targetType"))) for o in data.get("operations") or ()
         )
 
+    async def attachment_titles(self, page_id: str) -> set[str]:
+        """Names of the page's current attachments (service account), following pagination."""
+        titles: set[str] = set()
+        start = 0
+        while True:
+            data = await self._get_json(
+                f"rest/api/content/{page_id}/child/attachment",
+                self._service_headers,
+                {"start": str(start), "limit": "200"},
+            )
+            results = data.get("results") or []
+            titles.update(str(item.get("title")) for item in results)
+            if not results or not (data.get("_links") or {}).get("next"):
+                return titles
+            start += len(results)
+
     async def user_groups(self, username: str) -> frozenset[str]:
         """Group names of a user (service account call), for group conditions in rules."""
         data = await self._get_json("rest/api/user/memberof", self._service_headers, {"username": username})
@@ -263,7 +279,12 @@ class ConfluenceClient:
             writer.append("true" if minor_edit else "false").set_content_disposition(
                 "form-data", name="minorEdit"
             )
-        headers = {**self._service_headers, "X-Atlassian-Token": "no-check"}
+        # Explicit: the proxy's upstream session does not add Content-Type on its own.
+        headers = {
+            **self._service_headers,
+            "X-Atlassian-Token": "no-check",
+            "Content-Type": writer.headers["Content-Type"],
+        }
         try:
             async with self._session.post(
                 self.url(path), data=writer, headers=headers, allow_redirects=False

@@ -1,0 +1,177 @@
+"""`.../onlyoffice/convert?attachmentId=N`: "Convert using ONLYOFFICE" (ODT, DOC, ODP, PPT, ODS, XLS...).
+
+GET shows a progress page (the plugin's path and flow); its script POSTs to the same URL every
+second. Each POST checks again that the user may convert (Confluence, as the user, then rules),
+asks the Document Server for an asynchronous conversion (cached per key and target, so polling is
+cheap), and when it ends stores the result as a new attachment next to the source — once, even if
+several polls see the end at the same time — and answers with the editor link for it.
+The POST changes state, so it needs the page's CSRF token (bound to the user's credentials and the
+attachment) and, when the browser sends one, a same-origin `Origin`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from aiohttp import web
+
+from gateway.confluence.client import UserCredentials
+from gateway.confluence.models import ConfluenceError
+from gateway.docserver.client import DocumentServerError
+from gateway.onlyoffice.access import UserAccess, access_for
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
+from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
+from gateway.onlyoffice.formats import extension_of
+from gateway.onlyoffice.keys import document_key
+from gateway.onlyoffice.links import LinkClaims, make_link_token
+from gateway.onlyoffice.pages import error_page, html_page
+from gateway.state import LockTimeout
+
+__all__ = ["convert_page", "convert_step", "csrf_token", "target_name"]
+
+log = logging.getLogger(__name__)
+_RESULT_TTL = 7 * 24 * 3600.0
+_FORBIDDEN_IN_NAMES = str.maketrans({c: "_" for c in '*?:"<>/|\\'})
+
+
+def csrf_token(context: OnlyOfficeContext, credentials: UserCredentials, attachment_id: str) -> str:
+    message = f"convert\x00{credentials.fingerprint()}\x00{attachment_id}".encode()
+    return hmac.new(context.link_secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def target_name(source_title: str, target: str, taken: set[str]) -> str:
+    """`legacy.doc` -> `legacy.docx`, or `legacy (1).docx` when taken (as the plugin names copies)."""
+    stem = (
+        source_title[: -(len(extension_of(source_title)) + 1)] if extension_of(source_title) else source_title
+    )
+    stem = stem.translate(_FORBIDDEN_IN_NAMES) or "document"
+    candidate = f"{stem}.{target}"
+    number = 1
+    while candidate in taken:
+        candidate = f"{stem} ({number}).{target}"
+        number += 1
+    return candidate
+
+
+async def _access(context: OnlyOfficeContext, request: web.Request, attachment_id: str) -> UserAccess | None:
+    try:
+        return await access_for(context, request.headers, attachment_id)
+    except ConfluenceError as error:
+        log.warning("convert: Confluence lookup failed: %s", error)
+        raise web.HTTPServiceUnavailable(text="Confluence is not answering") from error
+
+
+async def convert_page(request: web.Request) -> web.StreamResponse:
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
+    attachment_id = request.query.get("attachmentId", "")
+    if not attachment_id.isdigit():
+        return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
+    access = await _access(context, request, attachment_id)
+    if access is None or access.identity.anonymous:
+        return error_page(
+            context, 404, "Document not found", "This attachment does not exist, or you may not convert it."
+        )
+    target = access.offer.convert_to
+    if target is None:
+        return error_page(context, 403, "Not available", "This document cannot be converted here.")
+    return html_page(
+        context,
+        "convert.html",
+        title=access.attachment.title,
+        target=target,
+        attachment_id=attachment_id,
+        csrf=csrf_token(context, UserCredentials.from_headers(request.headers), attachment_id),
+    )
+
+
+def _json(body: dict[str, object], status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
+
+
+def _same_origin(context: OnlyOfficeContext, request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    return origin is None or origin == str(context.public_url.origin())
+
+
+async def convert_step(request: web.Request) -> web.Response:
+    """One poll: start or continue the conversion; store the result once it is ready."""
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except ValueError:
+        return _json({"error": "the request is not JSON"}, 400)
+    attachment_id = str(body.get("attachmentId", "")) if isinstance(body, dict) else ""
+    credentials = UserCredentials.from_headers(request.headers)
+    expected = csrf_token(context, credentials, attachment_id)
+    if (
+        not attachment_id.isdigit()
+        or not _same_origin(context, request)
+        or not hmac.compare_digest(str(body.get("csrf", "")), expected)
+    ):
+        log.warning("convert refused: CSRF check failed for attachment %r", attachment_id[:20])
+        return _json({"error": "the request did not come from the conversion page"}, 403)
+    access = await _access(context, request, attachment_id)
+    if access is None or access.identity.anonymous or access.offer.convert_to is None:
+        return _json({"error": "you may not convert this document"}, 403)
+    source, target = access.attachment, access.offer.convert_to
+    key = document_key(str(context.public_url), source.id, source.version)
+    done_key = f"converted:{key}:{target}"
+    finished = await context.state.get(done_key)
+    if finished is not None:
+        return _json(finished)
+    token = make_link_token(
+        LinkClaims(action="download", attachment_id=source.id, key=key, version=source.version),
+        context.link_secret,
+    )
+    try:
+        result = await context.docserver.convert(
+            url=str(context.internal("download").with_query(token=token)),
+            source_type=extension_of(source.title),
+            target_type=target,
+            key=f"{key}-{target}",
+        )
+    except DocumentServerError as error:
+        log.warning("convert of attachment %s failed: %s", source.id, error)
+        return _json({"error": str(error)}, 502)
+    if not result.done or not result.file_url:
+        return _json({"done": False, "percent": result.percent})
+    try:
+        async with context.state.lock(f"convert:{key}:{target}", ttl=600.0, wait=120.0):
+            finished = await context.state.get(done_key)
+            if finished is not None:
+                return _json(finished)
+            name = target_name(
+                source.title, target, await context.confluence.attachment_titles(source.page_id)
+            )
+            found = context.formats.get(target)
+            async with fetch_from_docserver(
+                context.docserver_fetch_session,
+                result.file_url,
+                public=context.docserver_public_url,
+                internal=context.docserver.base_url,
+                max_bytes=context.settings.proxy.max_upload_bytes,
+                timeout=context.settings.documentserver.timeout,
+            ) as fetched:
+                created = await context.confluence.create_attachment(
+                    source.page_id,
+                    name,
+                    fetched.chunks(),
+                    media_type=found.mime if found else "application/octet-stream",
+                    comment=f"Converted from {source.title} in ONLYOFFICE by {access.identity.display_name}",
+                )
+            answer = {
+                "done": True,
+                "percent": 100,
+                "attachmentId": created.id,
+                "title": created.title,
+                "editorUrl": str(context.public("doceditor").with_query(attachmentId=created.id)),
+            }
+            await context.state.put(done_key, answer, ttl=_RESULT_TTL)
+            log.info("converted attachment %s to %s as attachment %s", source.id, target, created.id)
+            return _json(answer)
+    except (FetchError, ConfluenceError, LockTimeout) as error:
+        log.warning("storing the conversion of attachment %s failed: %s", source.id, error)
+        return _json({"error": "the converted file could not be stored; try again"}, 502)
