@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 
-from gateway.logs import configure_logging
+from gateway.logs import configure_for
 from gateway.testing.stack import DEMO_LOGINS, running_stack
 
 __all__ = ["run_demo"]
@@ -14,7 +14,7 @@ __all__ = ["run_demo"]
 
 async def _demo(host: str, port: int) -> None:
     async with running_stack(host=host, gateway_port=port) as stack:
-        configure_logging(stack.settings.logging)
+        configure_for(stack.settings)
         logins = "\n".join(f"    {user:<6} / {password:<6}  ({role})" for user, password, role in DEMO_LOGINS)
         print(
             f"ONLYOFFICE gateway demo\n"

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from gateway.settings import LoggingSettings
+from gateway.settings import LoggingSettings, Settings
 
-__all__ = ["JsonFormatter", "RedactingFilter", "configure_logging", "redact", "redact_value"]
+__all__ = ["JsonFormatter", "RedactingFilter", "configure_for", "configure_logging", "redact", "redact_value"]
 
 REDACTED = "[redacted]"
 
@@ -155,3 +155,17 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(settings.level)
     logging.getLogger("aiohttp.access").disabled = not settings.access_log
+
+
+def configure_for(settings: Settings) -> None:
+    """Logging as `settings` asks, with every configured secret scrubbed from every record."""
+    secrets = [
+        value.get_secret_value()
+        for value in (
+            settings.confluence.auth.token,
+            settings.confluence.auth.password,
+            settings.documentserver.jwt.secret,
+        )
+        if value is not None
+    ]
+    configure_logging(settings.logging, secrets=secrets)

@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from gateway.app import create_app
+from gateway.logs import configure_for
 from gateway.observability import READINESS_KEY
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
@@ -33,26 +34,6 @@ def parser_kind() -> str:
     if helpers.NO_EXTENSIONS or http_parser.HttpRequestParser is http_parser.HttpRequestParserPy:
         return "python"
     return "c (llhttp)"
-
-
-def _configure_logging(settings: Settings) -> None:
-    secrets = [
-        value.get_secret_value()
-        for value in (
-            settings.confluence.auth.token,
-            settings.confluence.auth.password,
-            settings.documentserver.jwt.secret,
-        )
-        if value is not None
-    ]
-    try:
-        from gateway.logs import configure_logging  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the structured-logging module is optional for the proxy core
-        logging.basicConfig(
-            level=settings.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        return
-    configure_logging(settings.logging, secrets=secrets)
 
 
 async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
@@ -103,5 +84,5 @@ async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
 
 def serve(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
     """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown."""
-    _configure_logging(settings)
+    configure_for(settings)
     asyncio.run(_run(settings, plugins))
