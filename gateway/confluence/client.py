@@ -314,8 +314,9 @@ def _message(body: bytes) -> str:
     """Confluence's error `message` (JSON) or the first line of a plain-text answer, kept short."""
     try:
         parsed = json.loads(body)
-        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
-            return parsed["message"][:300]
+        message = parsed.get("message") if isinstance(parsed, dict) else None
+        if isinstance(message, str):
+            return message[:300]
     except ValueError:
         pass
     return body[:200].decode("utf-8", "replace").splitlines()[0] if body.strip() else "(empty)"
