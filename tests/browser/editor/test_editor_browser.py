@@ -1,0 +1,209 @@
+"""The whole product in headless Chromium: log in through the gateway, click the link, edit.
+
+The stack (Confluence simulator, Document Server simulator, gateway) runs in the test's own event
+loop on loopback; Playwright's async API shares it. Screenshots go to test-output/browser-editor/.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Frame, Page, async_playwright
+
+from gateway.testing.stack import Stack, running_stack
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+OUTPUT = ROOT / "test-output" / "browser-editor"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EVIL = "<img src=x onerror=alert(1)>.docx"
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    async with running_stack() as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+def _welcome_id(stack: Stack) -> int:
+    page = stack.store.page_by_title("DEMO", "Welcome")
+    assert page is not None
+    return page.id
+
+
+def _attachment_id(stack: Stack, name: str) -> int:
+    found = stack.store.attachment_by_name(_welcome_id(stack), name)
+    assert found is not None
+    return found.id
+
+
+async def _screenshot(tab: Page, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    await tab.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+async def _logged_in(browser: Browser, stack: Stack, user: str) -> tuple[BrowserContext, Page]:
+    """A fresh browser profile, logged in through the gateway's (proxied) login form."""
+    context = await browser.new_context()
+    tab = await context.new_page()
+    tab.errors = []  # type: ignore[attr-defined]
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))  # type: ignore[attr-defined]
+    tab.on("dialog", lambda dialog: tab.errors.append("dialog: " + dialog.message))  # type: ignore[attr-defined]
+    await tab.goto(f"{stack.public_url}/login.action")
+    await tab.fill("[name=os_username]", user)
+    await tab.fill("[name=os_password]", user)
+    async with tab.expect_navigation():
+        await tab.press("[name=os_password]", "Enter")
+    assert "login.action" not in tab.url, tab.url
+    return context, tab
+
+
+async def _editor_frame(tab: Page) -> Frame:
+    """The simulator's editor inside the doceditor page, once it has opened the document."""
+    await tab.wait_for_selector("#onlyoffice-editor iframe, iframe[name=frameEditor]", state="attached")
+    for _ in range(100):
+        for frame in tab.frames:
+            if frame != tab.main_frame and await frame.query_selector("#oo-mode"):
+                mode = await frame.text_content("#oo-mode")
+                if mode:
+                    return frame
+        await tab.wait_for_timeout(100)
+    raise AssertionError("the Document Server simulator's editor did not load")
+
+
+async def _config(tab: Page) -> dict[str, Any]:
+    text = await tab.text_content("#onlyoffice-config")
+    assert text
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+async def _open_by_link(context: BrowserContext, tab: Page, stack: Stack, name: str, label: str) -> Page:
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    link = tab.locator(
+        f'a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action]', has_text=label
+    ).first
+    await link.wait_for()
+    async with context.expect_page() as popup:
+        await link.click()
+    editor = await popup.value
+    editor.errors = []  # type: ignore[attr-defined]
+    editor.on("pageerror", lambda error: editor.errors.append(str(error)))  # type: ignore[attr-defined]
+    await editor.wait_for_load_state()
+    return editor
+
+
+async def test_alice_logs_in_and_sees_welcome_and_attachments(browser: Browser, stack: Stack) -> None:
+    """Issue 3's first browser check: the proxied Confluence works for a logged-in user."""
+    context, tab = await _logged_in(browser, stack, "alice")
+    await tab.goto(f"{stack.public_url}/display/DEMO/Welcome")
+    assert "Welcome" in await tab.title()
+    await tab.locator(".onlyoffice-links").first.wait_for()
+    await _screenshot(tab, "alice-welcome")
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    await tab.locator('.onlyoffice-links a[data-onlyoffice-action="edit"]').first.wait_for()
+    assert await tab.locator("tr.attachment-row").count() >= 8
+    await _screenshot(tab, "alice-attachments")
+    assert tab.errors == []  # type: ignore[attr-defined]
+    await context.close()
+
+
+async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack: Stack) -> None:
+    alice_context, alice_tab = await _logged_in(browser, stack, "alice")
+    editor = await _open_by_link(alice_context, alice_tab, stack, "report.docx", "Edit in ONLYOFFICE")
+    frame = await _editor_frame(editor)
+    assert await frame.text_content("#oo-mode") == "edit"
+    assert await frame.text_content("#oo-title") == "report.docx"
+    alice_name = stack.store.users["alice"].display_name
+    await frame.wait_for_function(
+        "name => document.getElementById('oo-users').textContent.includes(name)", arg=alice_name
+    )
+    await _screenshot(editor, "alice-editor")
+    alice_key = (await _config(editor))["document"]["key"]
+
+    admin_context, admin_tab = await _logged_in(browser, stack, "admin")
+    admin_editor = await _open_by_link(admin_context, admin_tab, stack, "report.docx", "Edit in ONLYOFFICE")
+    admin_frame = await _editor_frame(admin_editor)
+    assert await admin_frame.text_content("#oo-mode") == "edit"
+    assert (await _config(admin_editor))["document"]["key"] == alice_key
+    admin_name = stack.store.users["admin"].display_name
+    # Co-editing: both see each other in the simulator's session.
+    await admin_frame.wait_for_function(
+        "names => names.every(n => document.getElementById('oo-users').textContent.includes(n))",
+        arg=[alice_name, admin_name],
+    )
+    session = stack.docserver.sessions[alice_key]
+    assert {p.user_name for p in session.participants.values()} >= {alice_name, admin_name}
+
+    bob_context, bob_tab = await _logged_in(browser, stack, "bob")
+    assert await bob_tab.locator("text=Edit in ONLYOFFICE").count() == 0
+    bob_editor = await _open_by_link(bob_context, bob_tab, stack, "report.docx", "View in ONLYOFFICE")
+    bob_frame = await _editor_frame(bob_editor)
+    assert await bob_frame.text_content("#oo-mode") == "view"
+    assert (await _config(bob_editor))["editorConfig"]["mode"] == "view"
+    await _screenshot(bob_editor, "bob-viewer")
+    for page in (editor, admin_editor, bob_editor):
+        assert page.errors == []  # type: ignore[attr-defined]
+        assert await page.evaluate("window.__docsapi_errors || []") == []
+    for context in (alice_context, admin_context, bob_context):
+        await context.close()
+
+
+async def test_hostile_filename_stays_text_in_browser(browser: Browser, stack: Stack) -> None:
+    report = stack.store.attachment_by_name(_welcome_id(stack), "report.docx")
+    assert report is not None
+    evil = stack.store.add_attachment(
+        _welcome_id(stack), EVIL, stack.store.data(report), "application/octet-stream", by="admin"
+    )
+    context, tab = await _logged_in(browser, stack, "alice")
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    link = tab.locator(f'a[data-attachment-id="{evil.id}"][data-onlyoffice-action="edit"]')
+    await link.wait_for()
+    assert await link.get_attribute("title") == f"Edit {EVIL} in ONLYOFFICE"
+    async with context.expect_page() as popup:
+        await link.click()
+    editor = await popup.value
+    editor.errors = []  # type: ignore[attr-defined]
+    editor.on("pageerror", lambda error: editor.errors.append(str(error)))  # type: ignore[attr-defined]
+    frame = await _editor_frame(editor)
+    assert await frame.text_content("#oo-title") == EVIL
+    assert await editor.title() == f"{EVIL} - ONLYOFFICE"
+    assert await frame.query_selector("img[onerror]") is None
+    assert await editor.query_selector("img[onerror]") is None
+    await _screenshot(editor, "evil-title")
+    assert tab.errors == []  # type: ignore[attr-defined]  # includes any alert() dialog
+    assert editor.errors == []  # type: ignore[attr-defined]
+    await context.close()
+
+
+async def test_unreachable_document_server_shows_a_message(browser: Browser, stack: Stack) -> None:
+    context, tab = await _logged_in(browser, stack, "alice")
+    await context.route("**/web-apps/apps/api/documents/api.js*", lambda route: route.abort())
+    await tab.goto(
+        f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={_attachment_id(stack, 'report.docx')}"
+    )
+    message = tab.locator("#onlyoffice-message")
+    await message.wait_for(state="visible")
+    assert "cannot be reached" in (await message.text_content() or "")
+    await _screenshot(tab, "docserver-unreachable")
+    await context.close()
