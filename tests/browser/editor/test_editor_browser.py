@@ -207,3 +207,49 @@ async def test_unreachable_document_server_shows_a_message(browser: Browser, sta
     assert "cannot be reached" in (await message.text_content() or "")
     await _screenshot(tab, "docserver-unreachable")
     await context.close()
+
+
+# What Confluence's attachments-macro script does after an upload: fetch `rendermacro.action` with
+# the fieldset's parameters and replace the table container with the answer (confluence.md 3.1).
+_REFRESH_MACRO = """async (strip) => {
+    const container = document.querySelector('.plugin_attachments_container');
+    const params = new URLSearchParams();
+    container.querySelectorAll('input.plugin_attachments_macro_render_param')
+        .forEach((input) => params.append(input.name, input.value));
+    const ctx = document.querySelector('meta[name=ajs-context-path]').content;
+    const response = await fetch(ctx + '/pages/plugins/attachments/rendermacro.action?' + params);
+    let html = await response.text();
+    if (strip) {  // as if the server had not injected anything: the browser script must add the links
+        const holder = document.createElement('div');
+        holder.innerHTML = html;
+        holder.querySelectorAll('.onlyoffice-links').forEach((span) => span.remove());
+        html = holder.innerHTML;
+    }
+    container.outerHTML = html;
+    return response.status;
+}"""
+
+
+@pytest.mark.parametrize("strip", [False, True], ids=["server-injected", "script-injected"])
+async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, strip: bool) -> None:
+    context, tab = await _logged_in(browser, stack, "alice")
+    await tab.goto(f"{stack.public_url}/display/DEMO/Welcome")
+    await tab.locator(".plugin_attachments_container .onlyoffice-links").first.wait_for()
+    report = stack.store.attachment_by_name(_welcome_id(stack), "report.docx")
+    assert report is not None
+    added = stack.store.add_attachment(
+        _welcome_id(stack), "uploaded.docx", stack.store.data(report), "application/octet-stream", by="alice"
+    )
+    assert await tab.evaluate(_REFRESH_MACRO, strip) == 200
+    table = tab.locator(".plugin_attachments_container")
+    await table.locator(f'a[data-attachment-id="{added.id}"][data-onlyoffice-action="edit"]').wait_for()
+    for name in ("report.docx", "budget.xlsx"):
+        edit = table.locator(
+            f'a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action="edit"]'
+        )
+        assert await edit.count() == 1, name
+    legacy = table.locator(f'.onlyoffice-links[data-attachment-id="{_attachment_id(stack, "legacy.doc")}"] a')
+    assert sorted(await legacy.all_text_contents()) == ["Convert using ONLYOFFICE", "View in ONLYOFFICE"]
+    await _screenshot(tab, f"macro-re-render-{'script' if strip else 'server'}")
+    assert tab.errors == []  # type: ignore[attr-defined]
+    await context.close()
