@@ -13,7 +13,7 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import ConfluenceError
+from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor_config import EditorRequest, build_editor_config, pick_language
@@ -57,7 +57,7 @@ async def _session_key(context: OnlyOfficeContext, attachment_id: str, version: 
 async def doceditor(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
-    if not attachment_id.isdigit():
+    if not is_content_id(attachment_id):
         return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
     try:
         access = await access_for(context, request.headers, attachment_id)

@@ -153,6 +153,8 @@ async def test_access_route_batches_and_hides(stack: Stack) -> None:
         "?attachmentId=abc",
         "?attachmentId=1&attachmentId=x",
         "?attachmentId=-1",
+        f"?attachmentId={report}%D9%A0",
+        "?attachmentId=" + "9" * 20,
     ):
         status, headers, body = await get(route + bad, "alice")
         assert status == 400, bad
