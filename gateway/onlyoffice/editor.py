@@ -28,11 +28,16 @@ log = logging.getLogger(__name__)
 
 
 def _login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTPFound:
-    """Anonymous users go to Confluence's login and come back, as the plugin does."""
+    """Anonymous users go to Confluence's login and come back to the editor.
+
+    The plugin sends `os_destination` without its leading slash; Confluence's own links carry it
+    (`/pages/...`, relative to the context path), and a login form that only accepts same-site
+    paths starting with "/" would otherwise drop the user on the dashboard.
+    """
     context_path = context.public_url.path.rstrip("/")
     destination = request.rel_url.path_qs
-    if destination.startswith(context_path + "/"):
-        destination = destination[len(context_path) + 1 :]
+    if context_path and destination.startswith(context_path + "/"):
+        destination = destination[len(context_path) :]
     login = URL(str(context.public_url).rstrip("/") + "/login.action")
     return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
 

@@ -253,3 +253,19 @@ async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, s
     await _screenshot(tab, f"macro-re-render-{'script' if strip else 'server'}")
     assert tab.errors == []  # type: ignore[attr-defined]
     await context.close()
+
+
+async def test_anonymous_editor_link_goes_through_login_and_back(browser: Browser, stack: Stack) -> None:
+    context = await browser.new_context()
+    tab = await context.new_page()
+    report = _attachment_id(stack, "report.docx")
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report}")
+    assert "/login.action" in tab.url
+    await tab.fill("[name=os_username]", "alice")
+    await tab.fill("[name=os_password]", "alice")
+    async with tab.expect_navigation():
+        await tab.press("[name=os_password]", "Enter")
+    assert "/plugins/servlet/onlyoffice/doceditor" in tab.url, tab.url
+    frame = await _editor_frame(tab)
+    assert await frame.text_content("#oo-mode") == "edit"
+    await context.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from oo_stack_helpers import attachment_id, editor_config, editor_url, get, welcome
 from yarl import URL
@@ -65,7 +66,23 @@ async def test_anonymous_is_sent_to_login_and_back(stack: Stack) -> None:
     location = URL(headers["Location"])
     assert location.path == "/confluence/login.action"
     assert location.origin() == URL(stack.public_url).origin()
-    assert location.query["os_destination"] == f"plugins/servlet/onlyoffice/doceditor?attachmentId={report}"
+    destination = f"/plugins/servlet/onlyoffice/doceditor?attachmentId={report}"
+    assert location.query["os_destination"] == destination
+    # Logging in there brings the user back to the editor.
+    async with aiohttp.ClientSession() as session:
+        async with session.get(headers["Location"]) as login_page:
+            assert login_page.status == 200
+        form = {
+            "os_username": "alice",
+            "os_password": "alice",
+            "os_destination": destination,
+            "login": "Log in",
+        }
+        async with session.post(
+            f"{stack.public_url}/dologin.action", data=form, allow_redirects=False
+        ) as answer:
+            assert answer.status == 302
+            assert answer.headers["Location"].endswith("/confluence" + destination)
 
 
 async def test_unsupported_format_is_415(stack: Stack) -> None:
