@@ -269,3 +269,25 @@ async def test_anonymous_editor_link_goes_through_login_and_back(browser: Browse
     frame = await _editor_frame(tab)
     assert await frame.text_content("#oo-mode") == "edit"
     await context.close()
+
+
+@pytest.mark.parametrize(("user", "mode"), [("alice", "edit"), ("bob", "view")])
+async def test_file_preview_gets_an_onlyoffice_button(
+    browser: Browser, stack: Stack, user: str, mode: str
+) -> None:
+    context, tab = await _logged_in(browser, stack, user)
+    page_id, report = _welcome_id(stack), _attachment_id(stack, "report.docx")
+    await tab.goto(
+        f"{stack.public_url}/pages/viewpageattachments.action?pageId={page_id}&preview=/{page_id}/{report}/report.docx"
+    )
+    button = tab.locator("#cp-control-panel-onlyoffice")
+    await button.wait_for()
+    assert await button.get_attribute("data-onlyoffice-action") == mode
+    assert await button.get_attribute("data-attachment-id") == str(report)
+    async with context.expect_page() as popup:
+        await button.click()
+    frame = await _editor_frame(await popup.value)
+    assert await frame.text_content("#oo-mode") == mode
+    await _screenshot(tab, f"preview-{user}")
+    assert tab.errors == []  # type: ignore[attr-defined]
+    await context.close()
