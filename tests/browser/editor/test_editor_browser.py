@@ -160,7 +160,9 @@ async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack:
     bob_editor = await _open_by_link(bob_context, bob_tab, stack, "report.docx", "View in ONLYOFFICE")
     bob_frame = await _editor_frame(bob_editor)
     assert await bob_frame.text_content("#oo-mode") == "view"
-    assert (await _config(bob_editor))["editorConfig"]["mode"] == "view"
+    bob_config = await _config(bob_editor)
+    assert bob_config["editorConfig"]["mode"] == "view"
+    assert bob_config["editorConfig"]["lang"] == "de-DE"  # his Confluence locale, not the browser's
     await _screenshot(bob_editor, "bob-viewer")
     for page in (editor, admin_editor, bob_editor):
         assert page.errors == []  # type: ignore[attr-defined]

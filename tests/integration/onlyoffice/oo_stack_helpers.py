@@ -21,7 +21,9 @@ __all__ = [
 ]
 
 LOGINS = {"admin": "admin", "alice": "alice", "bob": "bob"}
-_LINK = re.compile(r'<a class="[^"]*" href="[^"]*\?attachmentId=(\d+)"[^>]*data-onlyoffice-action="(\w+)"')
+_LINK = re.compile(
+    r'<a class="[^"]*" href="[^"]*\?attachmentId=(\d+)(?:&amp;lang=[\w-]+)?"[^>]*data-onlyoffice-action="(\w+)"'
+)
 _CONFIG = re.compile(r'<script type="application/json" id="onlyoffice-config">(.*?)</script>', re.S)
 
 

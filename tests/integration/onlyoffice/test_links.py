@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from oo_stack_helpers import attachment_id, get, link_actions, welcome
+import re
+
+from oo_stack_helpers import attachment_id, editor_config, get, link_actions, welcome
 
 from gateway.testing.stack import Stack
 
@@ -68,3 +70,14 @@ async def test_embedded_file_and_macro_both_get_links_on_the_page_view(stack: St
     # report.docx is embedded and listed by the macro: a link group at each place.
     assert body.decode().count(f'data-attachment-id="{report}" data-onlyoffice-action="edit"') >= 2
     assert b"/plugins/servlet/onlyoffice/static/inject.js" in body
+
+
+async def test_editor_links_carry_the_users_confluence_locale(stack: Stack) -> None:
+    """Bob's Confluence speaks German (de_DE): his links open the editor in German, whatever the browser."""
+    _, _, body = await get(_pages(stack)["attachments"], "bob", headers={"Accept-Language": "en-US"})
+    report = attachment_id(stack, "report.docx")
+    hrefs = re.findall(rb'href="([^"]*doceditor\?attachmentId=%d[^"]*)"' % report, body)
+    assert hrefs and all(h.endswith(b"&amp;lang=de_DE") for h in hrefs)
+    url = stack.gateway_origin + hrefs[0].decode().replace("&amp;", "&")
+    _, _, page = await get(url, "bob", headers={"Accept-Language": "en-US"})
+    assert editor_config(page)["editorConfig"]["lang"] == "de-DE"
