@@ -16,7 +16,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.editor_config import EditorRequest, build_editor_config, pick_language
+from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page
@@ -134,6 +134,8 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
             lang=pick_language(request.query.get("lang"), request.headers.get("Accept-Language")),
             avatar_url=(str(context.public_url).rstrip("/") + avatar) if avatar else None,
             user_agent=request.headers.get("User-Agent", ""),
+            action_link=action_link(request.query.get("actionData")),
+            forms_only=request.query.get("mode") == "fillForms",
         ),
         context.jwt_secret,
     )

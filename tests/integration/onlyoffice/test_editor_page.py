@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -10,6 +12,7 @@ from oo_stack_helpers import attachment_id, editor_config, editor_url, get, welc
 from yarl import URL
 
 from gateway.docserver.jwt import JwtError, verify
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.testing.stack import Stack, running_stack
 
 
@@ -219,3 +222,37 @@ async def test_unreachable_docserver_page_still_renders_with_the_message(no_docs
     assert b"cannot be reached" in body
     assert b"http://127.0.0.1:1/web-apps/apps/api/documents/api.js" in body
     _no_traceback(body)
+
+
+async def test_action_data_and_fill_forms_mode_as_the_plugin(stack: Stack) -> None:
+    report = _report(stack)
+    secret = stack.settings.documentserver.jwt.secret.get_secret_value()
+    action = '{"action":{"type":"bookmark","data":"</script><script>alert(1)</script>"}}'
+    status, _, body = await get(editor_url(stack, report.id, actionData=action), "alice")
+    assert status == 200
+    assert b"</script><script>alert(1)" not in body
+    config = editor_config(body)
+    assert config["editorConfig"]["actionLink"] == json.loads(action)
+    assert verify(config["token"], secret)["editorConfig"]["actionLink"] == json.loads(action)
+    for junk in ("not json", "[1,2]", "{" * 10000):
+        _, _, body = await get(editor_url(stack, report.id, actionData=junk), "alice")
+        assert "actionLink" not in editor_config(body)["editorConfig"]
+
+    form = stack.store.attachment_by_name(welcome(stack).id, "form.pdf")
+    assert form is not None
+    context = stack.gateway_app[ONLYOFFICE_CONTEXT]
+    for _ in range(100):  # PDF forms open as forms once the Document Server's version is known
+        if context.server_version is not None:
+            break
+        await asyncio.sleep(0.05)
+    _, _, body = await get(editor_url(stack, form.id), "alice")
+    plain = editor_config(body)
+    _, _, body = await get(editor_url(stack, form.id, mode="fillForms"), "alice")
+    filling = editor_config(body)
+    assert plain["document"]["permissions"]["fillForms"] is True
+    assert filling["document"]["permissions"] == {**plain["document"]["permissions"], "edit": False}
+    assert filling["editorConfig"]["mode"] == "edit"
+    assert "callbackUrl" in filling["editorConfig"]
+    # For a document that is no form, fillForms changes nothing.
+    _, _, body = await get(editor_url(stack, report.id, mode="fillForms"), "alice")
+    assert editor_config(body)["document"]["permissions"]["edit"] is True
