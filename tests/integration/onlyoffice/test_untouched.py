@@ -37,9 +37,16 @@ async def test_injected_page_differs_only_by_the_links(stack: Stack) -> None:
     assert stripped == direct
 
 
-@pytest.fixture
-async def disabled_stack() -> AsyncIterator[Stack]:
-    async with running_stack(settings={"rules": [{"spaces": ["DEMO"], "enabled": False}]}) as running:
+@pytest.fixture(
+    params=[
+        [{"spaces": ["DEMO"], "enabled": False}, {}],
+        [{"spaces": ["OTHER"]}],  # no rule names DEMO: nothing is offered there
+        [{"pages": ["1"], "enabled": True}, {"extensions": ["docx"], "enabled": False}, {"enabled": False}],
+    ],
+    ids=["disabled", "not-named", "disabled-after-conditional"],
+)
+async def disabled_stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    async with running_stack(settings={"rules": request.param}) as running:
         yield running
 
 
