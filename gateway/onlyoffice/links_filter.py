@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class AttachmentLinksFilter:
     name = "onlyoffice-links"
     # The links depend on who asks: a shared cache must not hand Alice's page to Bob.
-    vary = ("Cookie", "Authorization")
+    vary: tuple[str, ...] = ("Cookie", "Authorization")
 
     def __init__(self, settings: Settings, context_path: str, script_url: str) -> None:
         self._enabled = settings.injection.enabled

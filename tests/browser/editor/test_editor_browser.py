@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Frame, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Dialog, Error, Frame, Page, async_playwright
 
 from gateway.testing.stack import Stack, running_stack
 
@@ -57,6 +57,22 @@ def _attachment_id(stack: Stack, name: str) -> int:
     return found.id
 
 
+def _record_errors(tab: Page) -> None:
+    """Script errors and any dialog (an alert() would mean injected markup ran) end up in tab.errors."""
+    errors: list[str] = []
+    tab.errors = errors  # type: ignore[attr-defined]
+
+    def on_error(error: Error) -> None:
+        errors.append(str(error))
+
+    async def on_dialog(dialog: Dialog) -> None:
+        errors.append("dialog: " + dialog.message)
+        await dialog.dismiss()  # a listener must answer it, or the page waits forever
+
+    tab.on("pageerror", on_error)
+    tab.on("dialog", on_dialog)
+
+
 async def _screenshot(tab: Page, name: str) -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     await tab.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
@@ -66,9 +82,7 @@ async def _logged_in(browser: Browser, stack: Stack, user: str) -> tuple[Browser
     """A fresh browser profile, logged in through the gateway's (proxied) login form."""
     context = await browser.new_context()
     tab = await context.new_page()
-    tab.errors = []  # type: ignore[attr-defined]
-    tab.on("pageerror", lambda error: tab.errors.append(str(error)))  # type: ignore[attr-defined]
-    tab.on("dialog", lambda dialog: tab.errors.append("dialog: " + dialog.message))  # type: ignore[attr-defined]
+    _record_errors(tab)
     await tab.goto(f"{stack.public_url}/login.action")
     await tab.fill("[name=os_username]", user)
     await tab.fill("[name=os_password]", user)
@@ -107,8 +121,7 @@ async def _open_by_link(context: BrowserContext, tab: Page, stack: Stack, name: 
     async with context.expect_page() as popup:
         await link.click()
     editor = await popup.value
-    editor.errors = []  # type: ignore[attr-defined]
-    editor.on("pageerror", lambda error: editor.errors.append(str(error)))  # type: ignore[attr-defined]
+    _record_errors(editor)
     await editor.wait_for_load_state()
     return editor
 
@@ -185,8 +198,7 @@ async def test_hostile_filename_stays_text_in_browser(browser: Browser, stack: S
     async with context.expect_page() as popup:
         await link.click()
     editor = await popup.value
-    editor.errors = []  # type: ignore[attr-defined]
-    editor.on("pageerror", lambda error: editor.errors.append(str(error)))  # type: ignore[attr-defined]
+    _record_errors(editor)
     frame = await _editor_frame(editor)
     assert await frame.text_content("#oo-title") == EVIL
     assert await editor.title() == f"{EVIL} - ONLYOFFICE"
