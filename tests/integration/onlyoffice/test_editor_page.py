@@ -256,3 +256,27 @@ async def test_action_data_and_fill_forms_mode_as_the_plugin(stack: Stack) -> No
     # For a document that is no form, fillForms changes nothing.
     _, _, body = await get(editor_url(stack, report.id, mode="fillForms"), "alice")
     assert editor_config(body)["document"]["permissions"]["edit"] is True
+
+
+async def test_odd_attachments(stack: Stack) -> None:
+    page = welcome(stack)
+    # A page id is no attachment id.
+    status, _, body = await get(editor_url(stack, page.id), "alice")
+    assert status == 404
+    _no_traceback(body)
+    data = stack.store.data(_report(stack))
+    shout = stack.store.add_attachment(page.id, "SHOUT.DOCX", data, "application/octet-stream", by="admin")
+    status, _, body = await get(editor_url(stack, shout.id), "alice")
+    assert status == 200
+    config = editor_config(body)
+    assert config["document"]["fileType"] == "docx"
+    assert config["document"]["title"] == "SHOUT.DOCX"
+    bare = stack.store.add_attachment(page.id, "README", b"text", "text/plain", by="admin")
+    status, _, _ = await get(editor_url(stack, bare.id), "alice")
+    assert status == 415
+    dotted = stack.store.add_attachment(
+        page.id, "archive.tar.docx", data, "application/octet-stream", by="admin"
+    )
+    status, _, body = await get(editor_url(stack, dotted.id), "alice")
+    assert status == 200
+    assert editor_config(body)["document"]["fileType"] == "docx"
