@@ -6,7 +6,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Attachment", "ConfluenceError", "Identity", "parse_attachment", "parse_identity"]
+__all__ = [
+    "Attachment",
+    "ConfluenceError",
+    "Identity",
+    "is_content_id",
+    "parse_attachment",
+    "parse_identity",
+]
+
+_MAX_CONTENT_ID = 2**63 - 1  # Confluence ids are Java longs
+
+
+def is_content_id(value: str) -> bool:
+    """A Confluence content id as it may go into a REST path: ASCII digits within a Java long.
+
+    `str.isdigit` is not enough: it accepts other scripts' digits ("١٢٣") and superscripts, which
+    Confluence rejects (400) or, worse, a lenient parser reads as another number.
+    """
+    return 0 < len(value) <= 19 and value.isascii() and value.isdigit() and int(value) <= _MAX_CONTENT_ID
 
 
 class ConfluenceError(Exception):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import Attachment, Identity
+from gateway.confluence.models import Attachment, Identity, is_content_id
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide
 
@@ -59,7 +59,7 @@ async def access_for_many(
     context: OnlyOfficeContext, headers: Mapping[str, str], attachment_ids: Iterable[str]
 ) -> dict[str, UserAccess]:
     """Access to several attachments with one identity lookup and concurrent REST calls."""
-    wanted = list(dict.fromkeys(i for i in attachment_ids if i.isdigit()))[:MAX_BATCH]
+    wanted = list(dict.fromkeys(i for i in attachment_ids if is_content_id(i)))[:MAX_BATCH]
     credentials = UserCredentials.from_headers(headers)
     identity = await context.identities.get(credentials)
     groups_task = asyncio.ensure_future(_groups(context, identity))

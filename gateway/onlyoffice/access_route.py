@@ -12,7 +12,7 @@ import logging
 
 from aiohttp import web
 
-from gateway.confluence.models import ConfluenceError
+from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import MAX_BATCH, access_for_many
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 
@@ -29,7 +29,7 @@ _HEADERS = {
 async def access(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     ids = request.query.getall("attachmentId", [])
-    if not ids or len(ids) > MAX_BATCH or not all(i.isdigit() for i in ids):
+    if not ids or len(ids) > MAX_BATCH or not all(is_content_id(i) for i in ids):
         return web.json_response(
             {"error": f"give 1 to {MAX_BATCH} numeric attachmentId parameters"}, status=400, headers=_HEADERS
         )

@@ -13,10 +13,10 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import ConfluenceError
+from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.editor_config import EditorRequest, build_editor_config, pick_language
+from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page
@@ -28,11 +28,16 @@ log = logging.getLogger(__name__)
 
 
 def _login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTPFound:
-    """Anonymous users go to Confluence's login and come back, as the plugin does."""
+    """Anonymous users go to Confluence's login and come back to the editor.
+
+    The plugin sends `os_destination` without its leading slash; Confluence's own links carry it
+    (`/pages/...`, relative to the context path), and a login form that only accepts same-site
+    paths starting with "/" would otherwise drop the user on the dashboard.
+    """
     context_path = context.public_url.path.rstrip("/")
     destination = request.rel_url.path_qs
-    if destination.startswith(context_path + "/"):
-        destination = destination[len(context_path) + 1 :]
+    if context_path and destination.startswith(context_path + "/"):
+        destination = destination[len(context_path) :]
     login = URL(str(context.public_url).rstrip("/") + "/login.action")
     return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
 
@@ -57,7 +62,7 @@ async def _session_key(context: OnlyOfficeContext, attachment_id: str, version: 
 async def doceditor(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
-    if not attachment_id.isdigit():
+    if not is_content_id(attachment_id):
         return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
     try:
         access = await access_for(context, request.headers, attachment_id)
@@ -129,6 +134,8 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
             lang=pick_language(request.query.get("lang"), request.headers.get("Accept-Language")),
             avatar_url=(str(context.public_url).rstrip("/") + avatar) if avatar else None,
             user_agent=request.headers.get("User-Agent", ""),
+            action_link=action_link(request.query.get("actionData")),
+            forms_only=request.query.get("mode") == "fillForms",
         ),
         context.jwt_secret,
     )

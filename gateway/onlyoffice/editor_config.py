@@ -7,6 +7,7 @@ token since 7.1 (key, url, permissions, callbackUrl, mode) and keeps permissions
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,7 +16,9 @@ from gateway.confluence.models import Attachment, Identity
 from gateway.docserver.jwt import sign_config
 from gateway.onlyoffice.formats import Format
 
-__all__ = ["EditorRequest", "build_editor_config", "language_tag", "pick_language"]
+__all__ = ["EditorRequest", "action_link", "build_editor_config", "language_tag", "pick_language"]
+
+_MAX_ACTION_DATA = 8 * 1024
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _MOBILE = re.compile(r"android|iphone|ipad|ipod|mobile|blackberry|opera mini|iemobile", re.IGNORECASE)
@@ -40,6 +43,17 @@ def pick_language(explicit: str | None, accept_language: str | None, default: st
     return default
 
 
+def action_link(raw: str | None) -> dict[str, Any] | None:
+    """`actionData` (a JSON object the editor made for "link to this place") or None if unusable."""
+    if not raw or len(raw) > _MAX_ACTION_DATA:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 @dataclass(frozen=True, slots=True)
 class EditorRequest:
     attachment: Attachment
@@ -56,13 +70,15 @@ class EditorRequest:
     avatar_url: str | None
     user_agent: str = ""
     forcesave: bool = True
+    action_link: dict[str, Any] | None = None  # `actionData` of a bookmark link, passed through as is
+    forms_only: bool = False  # `mode=fillForms`: fill the form, do not edit it
 
 
 def build_editor_config(request: EditorRequest, secret: str) -> dict[str, Any]:
     """The config as `new DocsAPI.DocEditor(id, config)` takes it, with its `token`."""
     editing = request.mode == "edit"
     permissions: dict[str, Any] = {
-        "edit": editing,
+        "edit": editing and not (request.forms_only and request.fill_forms),
         "fillForms": request.fill_forms,
         "comment": editing,
         "review": editing,
@@ -79,6 +95,8 @@ def build_editor_config(request: EditorRequest, secret: str) -> dict[str, Any]:
     }
     if editing and request.callback_url:
         editor["callbackUrl"] = request.callback_url
+    if request.action_link is not None:
+        editor["actionLink"] = request.action_link
     if not request.identity.anonymous and request.identity.user_key:
         user: dict[str, Any] = {"id": request.identity.user_key, "name": request.identity.display_name}
         if request.avatar_url:

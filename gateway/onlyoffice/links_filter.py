@@ -21,6 +21,7 @@ from gateway.onlyoffice.access import access_for_many
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.inject import AttachmentLinks, PageScan
 from gateway.onlyoffice.inject.transform import PageInjector
+from gateway.onlyoffice.rules import switched_off
 from gateway.settings import Settings
 
 __all__ = ["AttachmentLinksFilter"]
@@ -35,6 +36,7 @@ class AttachmentLinksFilter:
 
     def __init__(self, settings: Settings, context_path: str, script_url: str) -> None:
         self._enabled = settings.injection.enabled
+        self._rules = settings.rules
         self._paths = (
             re.compile("|".join(f"(?:{p})" for p in settings.injection.paths))
             if settings.injection.paths
@@ -60,7 +62,9 @@ class AttachmentLinksFilter:
         if status != 200 or not self._wanted(request, headers):
             return None
 
-        async def links(scan: PageScan) -> Mapping[str, AttachmentLinks]:
+        async def links(scan: PageScan) -> Mapping[str, AttachmentLinks] | None:
+            if switched_off(self._rules, scan.meta.space_key, scan.meta.page_id):
+                return None  # the rules turn the gateway off here: the page stays as it came
             if not scan.attachment_ids:
                 return {}
             context = request.config_dict[ONLYOFFICE_CONTEXT]

@@ -22,6 +22,7 @@ __all__ = [
     "UserFacts",
     "decide",
     "matching_rule",
+    "switched_off",
 ]
 
 # The Document Server downloads at most 100 MiB by default (FileConverter maxDownloadBytes), and
@@ -89,6 +90,28 @@ def matching_rule(
     return None
 
 
+def switched_off(rules: Sequence[RuleSettings], space_key: str | None, page_id: str | None) -> bool:
+    """Whether the rules leave nothing to offer anywhere on this page, whatever file or user.
+
+    Such pages pass the proxy byte for byte (no links, no script), as if the gateway were not
+    there. Only the space and page conditions are known here: a rule that also depends on the file
+    or the user's groups could still offer something, unless it turns the gateway off.
+    """
+    if not rules or space_key is None:
+        return False
+    for rule in rules:
+        if rule.spaces and space_key not in rule.spaces:
+            continue
+        if rule.pages and (page_id is None or page_id not in rule.pages):
+            continue
+        if rule.extensions or rule.groups:
+            if rule.enabled:
+                return False
+            continue
+        return not rule.enabled
+    return True
+
+
 def decide(
     rules: Sequence[RuleSettings],
     formats: FormatTable,
@@ -103,12 +126,14 @@ def decide(
     found = formats.get(extension_of(attachment.filename), server_version)
     if found is None:
         return NOTHING
+    # From here on the format is known: nothing offered is "not allowed here", not "unsupported".
+    refused = Offer(mode=None, convert_to=None, fill_forms=False, format=found)
     rule = matching_rule(rules, attachment, user)
     if rule is None or not rule.enabled:
-        return NOTHING
+        return refused
     limit = rule.max_size if rule.max_size is not None else DEFAULT_MAX_SIZE
     if attachment.size is not None and attachment.size > limit:
-        return NOTHING
+        return refused
     may_change = user.can_edit and not user.anonymous and attachment.is_latest
     editable = (
         found.editable or found.fillable or (found.lossy_editable and found.extension in rule.lossy_edit)

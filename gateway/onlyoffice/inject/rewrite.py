@@ -12,6 +12,7 @@ pass, or the browser script, leaves it alone). `static/inject.js` builds the sam
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from html import escape
 from typing import Literal, TypeVar
@@ -28,7 +29,10 @@ __all__ = [
     "inject_links",
     "links_markup",
     "script_markup",
+    "user_locale",
 ]
+
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
 
 EDITOR_PATH = "/plugins/servlet/onlyoffice/doceditor"
 CONVERT_PATH = "/plugins/servlet/onlyoffice/convert"
@@ -54,9 +58,17 @@ ScriptPolicy = Literal["relevant", "always", "never"]
 Doc = TypeVar("Doc", bytes, str)
 
 
-def _link(action: str, path: str, attachment_id: str, title: str | None) -> str:
+def user_locale(meta_locale: str | None) -> str | None:
+    """The page's `ajs-user-locale` when well formed: editor links carry it as `lang`."""
+    if meta_locale and _LOCALE.fullmatch(meta_locale):
+        return meta_locale
+    return None
+
+
+def _link(action: str, path: str, attachment_id: str, title: str | None, lang: str | None = None) -> str:
+    query = f"?attachmentId={attachment_id}" + (f"&amp;lang={quote(lang, safe='')}" if lang else "")
     parts = [
-        f'<a class="{_CLASSES[action]}" href="{escape(path)}?attachmentId={attachment_id}"',
+        f'<a class="{_CLASSES[action]}" href="{escape(path)}{query}"',
         ' target="_blank" rel="noopener"',
         f' data-attachment-id="{attachment_id}" data-onlyoffice-action="{action}"',
     ]
@@ -68,7 +80,9 @@ def _link(action: str, path: str, attachment_id: str, title: str | None) -> str:
     return "".join(parts)
 
 
-def links_markup(context_path: str, ref: AttachmentReference, links: AttachmentLinks) -> str:
+def links_markup(
+    context_path: str, ref: AttachmentReference, links: AttachmentLinks, lang: str | None = None
+) -> str:
     """The span inserted for one reference; empty when there is nothing to offer."""
     if not links.anything or not ref.attachment_id.isdigit():
         return ""
@@ -77,7 +91,7 @@ def links_markup(context_path: str, ref: AttachmentReference, links: AttachmentL
     if links.mode is not None:
         verb = "Edit" if links.mode == "edit" else "View"
         title = f"{verb} {ref.filename} in ONLYOFFICE" if ref.filename else None
-        anchors.append(_link(links.mode, base + EDITOR_PATH, ref.attachment_id, title))
+        anchors.append(_link(links.mode, base + EDITOR_PATH, ref.attachment_id, title, lang))
     if links.convert is not None:
         title = f"Convert {ref.filename} to {links.convert.upper()}" if ref.filename else None
         anchors.append(_link("convert", base + CONVERT_PATH, ref.attachment_id, title))
@@ -111,13 +125,14 @@ def inject_links(
     if scan is None or scan.length != len(document):
         scan = scan_page(document)
     inserts: list[tuple[int, str]] = []
+    lang = user_locale(scan.meta.user_locale)
     for ref in scan.references:
         if ref.insert_at is None or ref.attachment_id in scan.injected_ids:
             continue
         decision = links.get(ref.attachment_id)
         if decision is None:
             continue
-        markup = links_markup(context_path, ref, decision)
+        markup = links_markup(context_path, ref, decision, lang)
         if markup:
             inserts.append((ref.insert_at, markup))
     if (

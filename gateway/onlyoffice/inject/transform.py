@@ -8,7 +8,7 @@ are hundreds of KiB), answers `b""` until `finish`, then scans and splices. A pa
 the page as it came: a page is never broken by the injector.
 
 `links` is awaited with the scan and returns the decisions (the plugin asks Confluence, as the
-page's user, what each attachment allows). Without it the page gets only the script, which asks
+page's user, what each attachment allows), or None to leave the page as it came. Without it the page gets only the script, which asks
 the gateway's `/access` route from the browser (see static/inject.js).
 """
 
@@ -27,7 +27,8 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
-LinksFor = Callable[[PageScan], Awaitable[Mapping[str, AttachmentLinks]]]
+# None: leave the page exactly as it came (no links, no script).
+LinksFor = Callable[[PageScan], Awaitable[Mapping[str, AttachmentLinks] | None]]
 
 
 class PageInjector:
@@ -69,6 +70,8 @@ class PageInjector:
         try:
             scan = scan_page(page)
             links = await self._links(scan) if self._links is not None else {}
+            if links is None:
+                return page
             return inject_links(
                 page,
                 links,

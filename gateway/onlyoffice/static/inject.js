@@ -172,10 +172,20 @@
 
   /* -- markup (same as gateway/onlyoffice/inject/rewrite.py links_markup) ----------------------- */
 
+  /* The user's Confluence locale (`ajs-user-locale`, e.g. en_GB): the editor opens in that
+   * language, as with the plugin, rather than the browser's. */
+  function userLocale() {
+    var meta = document.querySelector('meta[name="ajs-user-locale"]');
+    var value = meta ? meta.getAttribute("content") || "" : "";
+    return /^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}$/.test(value) ? value : null;
+  }
+
   function anchor(action, path, id, title) {
     var a = document.createElement("a");
+    var locale = path === EDITOR_PATH ? userLocale() : null;
     a.setAttribute("class", CLASSES[action]);
-    a.setAttribute("href", contextPath() + path + "?attachmentId=" + id);
+    a.setAttribute("href", contextPath() + path + "?attachmentId=" + id +
+      (locale ? "&lang=" + encodeURIComponent(locale) : ""));
     a.setAttribute("target", "_blank");
     a.setAttribute("rel", "noopener");
     a.setAttribute("data-attachment-id", id);

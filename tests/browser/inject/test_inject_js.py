@@ -195,7 +195,7 @@ async def test_adds_links_to_rows_with_one_batched_call(browser: Browser, server
     href = await tab.get_attribute(
         '.onlyoffice-links[data-attachment-id="100002"] a.onlyoffice-doceditor', "href"
     )
-    assert href == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId=100002"
+    assert href == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId=100002&lang=en_GB"
     assert tab.errors == []  # type: ignore[attr-defined]
     OUTPUT.mkdir(parents=True, exist_ok=True)
     await tab.set_viewport_size({"width": 1100, "height": 900})
@@ -303,7 +303,7 @@ async def test_preview_header_gets_a_button(browser: Browser, server: TestServer
     await button.wait_for()
     assert (
         await button.get_attribute("href")
-        == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId=200001"
+        == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId=200001&lang=en_GB"
     )
     assert await button.text_content() == "View in ONLYOFFICE"
     # It sits before Confluence's own download control.

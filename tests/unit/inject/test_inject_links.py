@@ -75,7 +75,8 @@ def test_attachments_page_gets_plugin_markup(backend: Any) -> None:
         "Convert using ONLYOFFICE",
     ]
     first = found.anchors[0]
-    assert first["href"] == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId={ids[0]}"
+    # Editor links carry the page's user locale (ajs-user-locale), so the editor opens in it.
+    assert first["href"] == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId={ids[0]}&lang=en_GB"
     assert found.anchors[1]["href"] == f"{CTX}/plugins/servlet/onlyoffice/convert?attachmentId={ids[0]}"
     assert first["target"] == "_blank" and first["rel"] == "noopener"
     assert first["title"] == "Edit Document 000 quarterly report.docx in ONLYOFFICE"
@@ -180,10 +181,10 @@ def test_context_path_and_script_url_are_escaped(backend: Any) -> None:
     page = fixture_page("page-view.html")
     scan = scan_page(page, backend=backend)
     out = inject_links(page, {"200001": EDIT}, context_path='/c"x', script_url='/s"<x>.js', scan=scan)
-    assert b'href="/c%22x/plugins/servlet/onlyoffice/doceditor?attachmentId=200001"' in out
+    assert b'href="/c%22x/plugins/servlet/onlyoffice/doceditor?attachmentId=200001&amp;lang=en_GB"' in out
     assert b'<script src="/s&quot;&lt;x&gt;.js" defer' in out
     root = inject_links(page, {"200001": EDIT}, context_path="", script_url=None, scan=scan)
-    assert b'href="/plugins/servlet/onlyoffice/doceditor?attachmentId=200001"' in root
+    assert b'href="/plugins/servlet/onlyoffice/doceditor?attachmentId=200001&amp;lang=en_GB"' in root
 
 
 def test_a_scan_of_another_document_is_not_trusted(backend: Any) -> None:

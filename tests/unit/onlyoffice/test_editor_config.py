@@ -2,7 +2,7 @@
 
 from gateway.confluence.models import Attachment, Identity
 from gateway.docserver.jwt import verify
-from gateway.onlyoffice.editor_config import EditorRequest, build_editor_config, pick_language
+from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.formats import default_format_table
 
 SECRET = "k" * 32
@@ -74,3 +74,11 @@ def test_language_choice() -> None:
     assert pick_language("de_DE", "fr-FR,fr;q=0.9") == "de-DE"
     assert pick_language(None, "fr-FR,fr;q=0.9") == "fr-FR"
     assert pick_language("bad value<script>", None) == "en"
+
+
+def test_action_link_takes_json_objects_only() -> None:
+    assert action_link('{"action": {"type": "bookmark", "data": "x"}}') == {
+        "action": {"type": "bookmark", "data": "x"}
+    }
+    for junk in (None, "", "nope", "[1]", "1", '"s"', "{" + " " * 9000 + "}"):
+        assert action_link(junk) is None

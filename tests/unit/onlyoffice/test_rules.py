@@ -1,7 +1,7 @@
 """Rules x formats x permissions -> the one offer a user sees."""
 
 from gateway.onlyoffice.formats import default_format_table
-from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, decide, matching_rule
+from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, decide, matching_rule, switched_off
 from gateway.settings import RuleSettings
 
 TABLE = default_format_table()
@@ -85,3 +85,22 @@ def test_rule_without_edit_offers_view_to_editors() -> None:
     rules = (RuleSettings(actions=("view", "convert")),)
     offer = decide(rules, TABLE, attachment("legacy.doc"), EDITOR)
     assert offer.mode == "view" and offer.convert_to == "docx"
+
+
+def test_switched_off_only_where_no_file_or_user_could_get_anything() -> None:
+    off = (RuleSettings(spaces=("HR",), enabled=False), RuleSettings(spaces=("DEMO",)))
+    assert switched_off(off, "HR", "1")
+    assert not switched_off(off, "DEMO", "1")
+    assert switched_off(off, "OTHER", "1")  # no rule matches: nothing is offered
+    assert not switched_off((), "HR", "1")  # no rules: everything allowed
+    assert not switched_off(off, None, None)  # unknown space: cannot tell
+    conditional = (RuleSettings(spaces=("HR",), extensions=("docx",)), RuleSettings(enabled=False))
+    assert not switched_off(conditional, "HR", "1")
+    partly = (RuleSettings(extensions=("docx",), enabled=False), RuleSettings(pages=("7",), enabled=False))
+    assert switched_off(partly, "HR", "7")
+
+
+def test_disabled_rule_keeps_the_format_known() -> None:
+    offer = decide((RuleSettings(enabled=False),), TABLE, attachment("report.docx"), EDITOR)
+    assert not offer.anything
+    assert offer.format is not None

@@ -1,0 +1,307 @@
+"""The whole product in headless Chromium: log in through the gateway, click the link, edit.
+
+The stack (Confluence simulator, Document Server simulator, gateway) runs in the test's own event
+loop on loopback; Playwright's async API shares it. Screenshots go to test-output/browser-editor/.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Dialog, Error, Frame, Page, async_playwright
+
+from gateway.testing.stack import Stack, running_stack
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+OUTPUT = ROOT / "test-output" / "browser-editor"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EVIL = "<img src=x onerror=alert(1)>.docx"
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    async with running_stack() as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+def _welcome_id(stack: Stack) -> int:
+    page = stack.store.page_by_title("DEMO", "Welcome")
+    assert page is not None
+    return page.id
+
+
+def _attachment_id(stack: Stack, name: str) -> int:
+    found = stack.store.attachment_by_name(_welcome_id(stack), name)
+    assert found is not None
+    return found.id
+
+
+def _record_errors(tab: Page) -> None:
+    """Script errors and any dialog (an alert() would mean injected markup ran) end up in tab.errors."""
+    errors: list[str] = []
+    tab.errors = errors  # type: ignore[attr-defined]
+
+    def on_error(error: Error) -> None:
+        errors.append(str(error))
+
+    async def on_dialog(dialog: Dialog) -> None:
+        errors.append("dialog: " + dialog.message)
+        await dialog.dismiss()  # a listener must answer it, or the page waits forever
+
+    tab.on("pageerror", on_error)
+    tab.on("dialog", on_dialog)
+
+
+async def _screenshot(tab: Page, name: str) -> None:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    await tab.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
+
+
+async def _logged_in(browser: Browser, stack: Stack, user: str) -> tuple[BrowserContext, Page]:
+    """A fresh browser profile, logged in through the gateway's (proxied) login form."""
+    context = await browser.new_context()
+    tab = await context.new_page()
+    _record_errors(tab)
+    await tab.goto(f"{stack.public_url}/login.action")
+    await tab.fill("[name=os_username]", user)
+    await tab.fill("[name=os_password]", user)
+    async with tab.expect_navigation():
+        await tab.press("[name=os_password]", "Enter")
+    assert "login.action" not in tab.url, tab.url
+    return context, tab
+
+
+async def _editor_frame(tab: Page) -> Frame:
+    """The simulator's editor inside the doceditor page, once it has opened the document."""
+    await tab.wait_for_selector("#onlyoffice-editor iframe, iframe[name=frameEditor]", state="attached")
+    for _ in range(100):
+        for frame in tab.frames:
+            if frame != tab.main_frame and await frame.query_selector("#oo-mode"):
+                mode = await frame.text_content("#oo-mode")
+                if mode:
+                    return frame
+        await tab.wait_for_timeout(100)
+    raise AssertionError("the Document Server simulator's editor did not load")
+
+
+async def _config(tab: Page) -> dict[str, Any]:
+    text = await tab.text_content("#onlyoffice-config")
+    assert text
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+async def _open_by_link(context: BrowserContext, tab: Page, stack: Stack, name: str, label: str) -> Page:
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    link = tab.locator(
+        f'a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action]', has_text=label
+    ).first
+    await link.wait_for()
+    async with context.expect_page() as popup:
+        await link.click()
+    editor = await popup.value
+    _record_errors(editor)
+    await editor.wait_for_load_state()
+    return editor
+
+
+async def test_alice_logs_in_and_sees_welcome_and_attachments(browser: Browser, stack: Stack) -> None:
+    """Issue 3's first browser check: the proxied Confluence works for a logged-in user."""
+    context, tab = await _logged_in(browser, stack, "alice")
+    await tab.goto(f"{stack.public_url}/display/DEMO/Welcome")
+    assert "Welcome" in await tab.title()
+    await tab.locator(".onlyoffice-links").first.wait_for()
+    await _screenshot(tab, "alice-welcome")
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    await tab.locator('.onlyoffice-links a[data-onlyoffice-action="edit"]').first.wait_for()
+    assert await tab.locator("tr.attachment-row").count() >= 8
+    await _screenshot(tab, "alice-attachments")
+    assert tab.errors == []  # type: ignore[attr-defined]
+    await context.close()
+
+
+async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack: Stack) -> None:
+    alice_context, alice_tab = await _logged_in(browser, stack, "alice")
+    editor = await _open_by_link(alice_context, alice_tab, stack, "report.docx", "Edit in ONLYOFFICE")
+    frame = await _editor_frame(editor)
+    assert await frame.text_content("#oo-mode") == "edit"
+    assert await frame.text_content("#oo-title") == "report.docx"
+    alice_name = stack.store.users["alice"].display_name
+    await frame.wait_for_function(
+        "name => document.getElementById('oo-users').textContent.includes(name)", arg=alice_name
+    )
+    await _screenshot(editor, "alice-editor")
+    alice_key = (await _config(editor))["document"]["key"]
+
+    admin_context, admin_tab = await _logged_in(browser, stack, "admin")
+    admin_editor = await _open_by_link(admin_context, admin_tab, stack, "report.docx", "Edit in ONLYOFFICE")
+    admin_frame = await _editor_frame(admin_editor)
+    assert await admin_frame.text_content("#oo-mode") == "edit"
+    assert (await _config(admin_editor))["document"]["key"] == alice_key
+    admin_name = stack.store.users["admin"].display_name
+    # Co-editing: both see each other in the simulator's session.
+    await admin_frame.wait_for_function(
+        "names => names.every(n => document.getElementById('oo-users').textContent.includes(n))",
+        arg=[alice_name, admin_name],
+    )
+    session = stack.docserver.sessions[alice_key]
+    assert {p.user_name for p in session.participants.values()} >= {alice_name, admin_name}
+
+    bob_context, bob_tab = await _logged_in(browser, stack, "bob")
+    assert await bob_tab.locator("text=Edit in ONLYOFFICE").count() == 0
+    bob_editor = await _open_by_link(bob_context, bob_tab, stack, "report.docx", "View in ONLYOFFICE")
+    bob_frame = await _editor_frame(bob_editor)
+    assert await bob_frame.text_content("#oo-mode") == "view"
+    bob_config = await _config(bob_editor)
+    assert bob_config["editorConfig"]["mode"] == "view"
+    assert bob_config["editorConfig"]["lang"] == "de-DE"  # his Confluence locale, not the browser's
+    await _screenshot(bob_editor, "bob-viewer")
+    for page in (editor, admin_editor, bob_editor):
+        assert page.errors == []  # type: ignore[attr-defined]
+        assert await page.evaluate("window.__docsapi_errors || []") == []
+    for context in (alice_context, admin_context, bob_context):
+        await context.close()
+
+
+async def test_hostile_filename_stays_text_in_browser(browser: Browser, stack: Stack) -> None:
+    report = stack.store.attachment_by_name(_welcome_id(stack), "report.docx")
+    assert report is not None
+    evil = stack.store.add_attachment(
+        _welcome_id(stack), EVIL, stack.store.data(report), "application/octet-stream", by="admin"
+    )
+    context, tab = await _logged_in(browser, stack, "alice")
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    link = tab.locator(f'a[data-attachment-id="{evil.id}"][data-onlyoffice-action="edit"]')
+    await link.wait_for()
+    assert await link.get_attribute("title") == f"Edit {EVIL} in ONLYOFFICE"
+    async with context.expect_page() as popup:
+        await link.click()
+    editor = await popup.value
+    _record_errors(editor)
+    frame = await _editor_frame(editor)
+    assert await frame.text_content("#oo-title") == EVIL
+    assert await editor.title() == f"{EVIL} - ONLYOFFICE"
+    assert await frame.query_selector("img[onerror]") is None
+    assert await editor.query_selector("img[onerror]") is None
+    await _screenshot(editor, "evil-title")
+    assert tab.errors == []  # type: ignore[attr-defined]  # includes any alert() dialog
+    assert editor.errors == []  # type: ignore[attr-defined]
+    await context.close()
+
+
+async def test_unreachable_document_server_shows_a_message(browser: Browser, stack: Stack) -> None:
+    context, tab = await _logged_in(browser, stack, "alice")
+    await context.route("**/web-apps/apps/api/documents/api.js*", lambda route: route.abort())
+    await tab.goto(
+        f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={_attachment_id(stack, 'report.docx')}"
+    )
+    message = tab.locator("#onlyoffice-message")
+    await message.wait_for(state="visible")
+    assert "cannot be reached" in (await message.text_content() or "")
+    await _screenshot(tab, "docserver-unreachable")
+    await context.close()
+
+
+# What Confluence's attachments-macro script does after an upload: fetch `rendermacro.action` with
+# the fieldset's parameters and replace the table container with the answer (confluence.md 3.1).
+_REFRESH_MACRO = """async (strip) => {
+    const container = document.querySelector('.plugin_attachments_container');
+    const params = new URLSearchParams();
+    container.querySelectorAll('input.plugin_attachments_macro_render_param')
+        .forEach((input) => params.append(input.name, input.value));
+    const ctx = document.querySelector('meta[name=ajs-context-path]').content;
+    const response = await fetch(ctx + '/pages/plugins/attachments/rendermacro.action?' + params);
+    let html = await response.text();
+    if (strip) {  // as if the server had not injected anything: the browser script must add the links
+        const holder = document.createElement('div');
+        holder.innerHTML = html;
+        holder.querySelectorAll('.onlyoffice-links').forEach((span) => span.remove());
+        html = holder.innerHTML;
+    }
+    container.outerHTML = html;
+    return response.status;
+}"""
+
+
+@pytest.mark.parametrize("strip", [False, True], ids=["server-injected", "script-injected"])
+async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, strip: bool) -> None:
+    context, tab = await _logged_in(browser, stack, "alice")
+    await tab.goto(f"{stack.public_url}/display/DEMO/Welcome")
+    await tab.locator(".plugin_attachments_container .onlyoffice-links").first.wait_for()
+    report = stack.store.attachment_by_name(_welcome_id(stack), "report.docx")
+    assert report is not None
+    added = stack.store.add_attachment(
+        _welcome_id(stack), "uploaded.docx", stack.store.data(report), "application/octet-stream", by="alice"
+    )
+    assert await tab.evaluate(_REFRESH_MACRO, strip) == 200
+    table = tab.locator(".plugin_attachments_container")
+    await table.locator(f'a[data-attachment-id="{added.id}"][data-onlyoffice-action="edit"]').wait_for()
+    for name in ("report.docx", "budget.xlsx"):
+        edit = table.locator(
+            f'a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action="edit"]'
+        )
+        assert await edit.count() == 1, name
+    legacy = table.locator(f'.onlyoffice-links[data-attachment-id="{_attachment_id(stack, "legacy.doc")}"] a')
+    assert sorted(await legacy.all_text_contents()) == ["Convert using ONLYOFFICE", "View in ONLYOFFICE"]
+    await _screenshot(tab, f"macro-re-render-{'script' if strip else 'server'}")
+    assert tab.errors == []  # type: ignore[attr-defined]
+    await context.close()
+
+
+async def test_anonymous_editor_link_goes_through_login_and_back(browser: Browser, stack: Stack) -> None:
+    context = await browser.new_context()
+    tab = await context.new_page()
+    report = _attachment_id(stack, "report.docx")
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report}")
+    assert "/login.action" in tab.url
+    await tab.fill("[name=os_username]", "alice")
+    await tab.fill("[name=os_password]", "alice")
+    async with tab.expect_navigation():
+        await tab.press("[name=os_password]", "Enter")
+    assert "/plugins/servlet/onlyoffice/doceditor" in tab.url, tab.url
+    frame = await _editor_frame(tab)
+    assert await frame.text_content("#oo-mode") == "edit"
+    await context.close()
+
+
+@pytest.mark.parametrize(("user", "mode"), [("alice", "edit"), ("bob", "view")])
+async def test_file_preview_gets_an_onlyoffice_button(
+    browser: Browser, stack: Stack, user: str, mode: str
+) -> None:
+    context, tab = await _logged_in(browser, stack, user)
+    page_id, report = _welcome_id(stack), _attachment_id(stack, "report.docx")
+    await tab.goto(
+        f"{stack.public_url}/pages/viewpageattachments.action?pageId={page_id}&preview=/{page_id}/{report}/report.docx"
+    )
+    button = tab.locator("#cp-control-panel-onlyoffice")
+    await button.wait_for()
+    assert await button.get_attribute("data-onlyoffice-action") == mode
+    assert await button.get_attribute("data-attachment-id") == str(report)
+    async with context.expect_page() as popup:
+        await button.click()
+    frame = await _editor_frame(await popup.value)
+    assert await frame.text_content("#oo-mode") == mode
+    await _screenshot(tab, f"preview-{user}")
+    assert tab.errors == []  # type: ignore[attr-defined]
+    await context.close()

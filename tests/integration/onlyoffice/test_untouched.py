@@ -1,0 +1,86 @@
+"""Pages the gateway must not rewrite arrive byte for byte as Confluence sent them; rules narrow links."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from oo_stack_helpers import attachment_id, editor_config, editor_url, get, link_actions, welcome
+
+from gateway.testing.stack import Stack, running_stack
+
+
+async def _both(stack: Stack, path: str, user: str | None) -> tuple[bytes, bytes]:
+    direct_status, _, direct = await get(stack.confluence_url + path, user)
+    proxied_status, _, proxied = await get(stack.public_url + path, user)
+    assert direct_status == proxied_status, path
+    return direct, proxied
+
+
+async def test_page_outside_injection_paths_is_byte_identical(stack: Stack) -> None:
+    for user in ("alice", "bob", "admin"):
+        direct, proxied = await _both(stack, "/index.action", user)
+        assert b"Welcome" in direct
+        assert proxied == direct
+    direct, proxied = await _both(stack, "/login.action", None)
+    assert proxied == direct
+
+
+async def test_injected_page_differs_only_by_the_links(stack: Stack) -> None:
+    """Remove the inserted spans and the script: what is left is Confluence's page, unchanged."""
+    page_id = welcome(stack).id
+    direct, proxied = await _both(stack, f"/pages/viewpageattachments.action?pageId={page_id}", "alice")
+    assert proxied != direct
+    stripped = re.sub(rb' <span class="onlyoffice-links".*?</span>', b"", proxied)
+    stripped = re.sub(rb"<script[^>]*onlyoffice/static/inject\.js[^>]*></script>\n?", b"", stripped)
+    assert stripped == direct
+
+
+@pytest.fixture(
+    params=[
+        [{"spaces": ["DEMO"], "enabled": False}, {}],
+        [{"spaces": ["OTHER"]}],  # no rule names DEMO: nothing is offered there
+        [{"pages": ["1"], "enabled": True}, {"extensions": ["docx"], "enabled": False}, {"enabled": False}],
+    ],
+    ids=["disabled", "not-named", "disabled-after-conditional"],
+)
+async def disabled_stack(request: pytest.FixtureRequest) -> AsyncIterator[Stack]:
+    async with running_stack(settings={"rules": request.param}) as running:
+        yield running
+
+
+async def test_disabled_rule_leaves_pages_untouched_and_editor_refuses(disabled_stack: Stack) -> None:
+    stack = disabled_stack
+    page_id = welcome(stack).id
+    for path in (
+        f"/pages/viewpageattachments.action?pageId={page_id}",
+        "/display/DEMO/Welcome",
+        f"/pages/plugins/attachments/rendermacro.action?pageId={page_id}&sortBy=date",
+    ):
+        direct, proxied = await _both(stack, path, "alice")
+        assert proxied == direct, path
+    status, _, body = await get(editor_url(stack, attachment_id(stack, "report.docx")), "alice")
+    assert status == 403
+    assert b"Traceback" not in body
+
+
+@pytest.fixture
+async def view_only_stack() -> AsyncIterator[Stack]:
+    async with running_stack(settings={"rules": [{"spaces": ["DEMO"], "actions": ["view"]}]}) as running:
+        yield running
+
+
+async def test_view_only_rule_gives_alice_view_links_and_view_mode(view_only_stack: Stack) -> None:
+    stack = view_only_stack
+    page_id = welcome(stack).id
+    _, _, body = await get(f"{stack.public_url}/pages/viewpageattachments.action?pageId={page_id}", "alice")
+    links = link_actions(body)
+    report = str(attachment_id(stack, "report.docx"))
+    assert links[report] == {"view"}
+    assert not any(actions & {"edit", "convert"} for actions in links.values())
+    status, _, body = await get(editor_url(stack, report), "alice")
+    assert status == 200
+    config = editor_config(body)
+    assert config["editorConfig"]["mode"] == "view"
+    assert "callbackUrl" not in config["editorConfig"]
