@@ -261,7 +261,12 @@ class ConfluenceClient:
             writer.append("true" if minor_edit else "false").set_content_disposition(
                 "form-data", name="minorEdit"
             )
-        headers = {**self._service_headers, "X-Atlassian-Token": "no-check"}
+        # Explicit: the shared upstream session skips automatic Content-Type (it is a proxy's session).
+        headers = {
+            **self._service_headers,
+            "X-Atlassian-Token": "no-check",
+            "Content-Type": writer.content_type,
+        }
         try:
             async with self._session.post(
                 self.url(path), data=writer, headers=headers, allow_redirects=False
