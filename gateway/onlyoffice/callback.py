@@ -139,6 +139,7 @@ async def _save(
                 "editors": list(job.editors),
                 "since": time.time(),
                 "refused": str(error),
+                "attempted": time.time(),
             },
             ttl=_PENDING_TTL,
         )
@@ -203,7 +204,21 @@ async def callback(request: web.Request) -> web.Response:
         )
     if status in (2, 3, 6, 7):
         if not isinstance(payload.get("url"), str):
-            return _answer(0)  # a save error without a file: nothing can be kept
+            if status == 3:
+                # No file to save, but refusing keeps the edits on the Document Server as a
+                # forgotten file (reopened by the same key, or finished by recovery); `0` drops them.
+                await context.state.put(
+                    pending_record_key(claims.key),
+                    {
+                        "attachment": claims.attachment_id,
+                        "base": claims.version or 0,
+                        "editors": list(await _names(context, payload)),
+                        "since": time.time(),
+                    },
+                    ttl=_PENDING_TTL,
+                )
+                return _answer(1)
+            return _answer(0)  # a failed force save: the session and its final save go on
         return await _save(context, claims, payload, status)
     log.warning("callback for attachment %s with unknown status %r", claims.attachment_id, status)
     return _answer(1, status=400)

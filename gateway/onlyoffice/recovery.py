@@ -57,10 +57,6 @@ async def _recover(context: OnlyOfficeContext, key: str, record: dict[str, Any],
     base = record.get("base") or (parts.version if parts else None)
     if not isinstance(attachment_id, str) or not isinstance(base, int):
         return False
-    if await context.state.get(f"saved:{key}:final") is not None:
-        # A retried callback made it after all: nothing is missing.
-        await _forget(context, key, forgotten)
-        return True
     try:
         found = await context.docserver.command("getForgotten", key=key)
     except DocumentServerError as error:

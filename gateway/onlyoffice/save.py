@@ -28,7 +28,7 @@ from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
 
-__all__ = ["SaveFailed", "SaveJob", "SaveResult", "save_edit", "session_record_key"]
+__all__ = ["SaveFailed", "SaveJob", "SaveResult", "made_record_key", "save_edit", "session_record_key"]
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +59,20 @@ class SaveJob:
 
     @property
     def record_key(self) -> str:
+        """What makes two callbacks the same save: retries and replays share it, new saves do not.
+
+        The Document Server repeats `lastsave` on every retry of one save (its links change), and a
+        key is reused after a failed save (the session reopens from the forgotten file), so the
+        final save is told apart by `lastsave` too; a recovered forgotten file has one per key.
+        """
+        if self.recovered:
+            return f"saved:{self.key}:recovered"
+        stamp = hashlib.sha256((self.lastsave or "").encode()).hexdigest()[:16] if self.lastsave else "-"
         if self.force:
-            stamp = hashlib.sha256((self.lastsave or self.url).encode()).hexdigest()[:16]
+            if not self.lastsave:
+                stamp = hashlib.sha256(self.url.encode()).hexdigest()[:16]
             return f"saved:{self.key}:force:{stamp}"
-        return f"saved:{self.key}:final"
+        return f"saved:{self.key}:final:{stamp}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +117,9 @@ async def _source_url(context: OnlyOfficeContext, job: SaveJob, extension: str) 
     return result.file_url
 
 
-async def _upload(context: OnlyOfficeContext, job: SaveJob, attachment: Attachment, comment: str) -> Attachment:
+async def _upload(
+    context: OnlyOfficeContext, job: SaveJob, attachment: Attachment, comment: str
+) -> Attachment:
     extension = extension_of(attachment.title)
     found = context.formats.get(extension)
     media_type = found.mime if found is not None else attachment.media_type
@@ -133,7 +145,9 @@ async def _upload(context: OnlyOfficeContext, job: SaveJob, attachment: Attachme
         raise SaveFailed(str(error), transient=error.transient) from error
 
 
-async def _collapse(context: OnlyOfficeContext, attachment: Attachment, versions: list[int]) -> tuple[int, ...]:
+async def _collapse(
+    context: OnlyOfficeContext, attachment: Attachment, versions: list[int]
+) -> tuple[int, ...]:
     """Remove intermediate force-save versions once the final one exists (best effort)."""
     removed: list[int] = []
     for number in sorted(versions, reverse=True):
@@ -157,6 +171,15 @@ def _forcesave_policy(context: OnlyOfficeContext, attachment: Attachment) -> str
     return rule.forcesave_versions if rule is not None else "keep"
 
 
+def made_record_key(key: str) -> str:
+    """Every version this document key produced (force, final, recovered saves)."""
+    return f"made:{key}"
+
+
+async def _note_made(context: OnlyOfficeContext, key: str, made: list[int], version: int) -> None:
+    await context.state.put(made_record_key(key), {"versions": [*made, version]}, ttl=_RECORD_TTL)
+
+
 async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
     """Save `job` as one new version (or recognise it as already saved)."""
     state = context.state
@@ -171,14 +194,19 @@ async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
         if attachment is None:
             raise SaveFailed(f"attachment {job.attachment_id} no longer exists", transient=False)
         session: dict[str, Any] = await state.get(session_record_key(attachment.id)) or {}
-        own = [job.base_version]
+        made = [int(v) for v in (await state.get(made_record_key(job.key)) or {}).get("versions", [])]
+        own = [job.base_version, *made]
         forced: list[int] = []
         if session.get("key") == job.key:
             forced = [int(v) for v in session.get("forced", [])]
-            own += forced
         if not job.force and job.not_modified and forced and attachment.version in forced:
             # The last force save already holds everything: that version is the final one.
             result = SaveResult(version=attachment.version)
+            earlier = [v for v in forced if v != attachment.version]
+            if earlier and _forcesave_policy(context, attachment) == "collapse":
+                result = SaveResult(
+                    version=attachment.version, collapsed=await _collapse(context, attachment, earlier)
+                )
         else:
             conflict = attachment.version if attachment.version not in own else None
             if conflict is not None:
@@ -189,11 +217,17 @@ async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
                     attachment.version,
                 )
             saved = await _upload(context, job, attachment, _comment(job, job.base_version, conflict))
+            await _note_made(context, job.key, made, saved.version)
             result = SaveResult(version=saved.version, conflict_with=conflict)
             if job.force:
                 await state.put(
                     session_record_key(attachment.id),
-                    {"key": job.key, "base": job.base_version, "forced": [*forced, saved.version]},
+                    {
+                        **session,
+                        "key": job.key,
+                        "base": job.base_version,
+                        "forced": [*forced, saved.version],
+                    },
                     ttl=_SESSION_TTL,
                 )
             elif forced and _forcesave_policy(context, attachment) == "collapse":
