@@ -158,6 +158,18 @@ async def _save(
     return _answer(0)
 
 
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body, or None past the cap (`content.read(n)` returns only what has arrived)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > _MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def callback(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
@@ -168,8 +180,8 @@ async def callback(request: web.Request) -> web.Response:
         return _answer(1, status=403)
     if request.content_length is not None and request.content_length > _MAX_BODY:
         return _answer(1, status=413)
-    raw = await request.content.read(_MAX_BODY + 1)
-    if len(raw) > _MAX_BODY:
+    raw = await _read_body(request)
+    if raw is None:
         return _answer(1, status=413)
     try:
         body = json.loads(raw) if raw else {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -144,7 +145,7 @@ async def test_two_saves_of_one_document_never_interleave(
         assert all(r == (200, {"error": 0}) for r in results)
         assert len(att.versions) == 4
         spans.sort()
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert start >= end, spans
         texts = {text_of(stack, att, n) for n in (2, 3, 4)}
         assert texts == {"Save 1", "Save 2", "Save 3"}

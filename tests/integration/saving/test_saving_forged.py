@@ -230,3 +230,19 @@ async def test_bad_json_is_a_clear_400(stack: Stack) -> None:
     url, _ = await _callback_url(stack)
     status, answer = await _post(url, b"{not json")
     assert status == 400 and answer == {"error": 1}
+
+
+async def test_a_large_but_allowed_body_is_read_whole(stack: Stack, servers: FileServers) -> None:
+    """Many co-authors make long histories; the body (sent twice: plain and in the token) is read whole."""
+    url, key = await _callback_url(stack)
+    changes = [
+        {"created": "2026-01-01 00:00:00", "user": {"id": f"u{n}", "name": "Alice Example"}}
+        for n in range(12000)
+    ]
+    body = _signed(
+        _save_body(key, servers.url(), history={"serverVersion": "9.3.0", "changes": changes}), _secret(stack)
+    )
+    assert len(json.dumps(body)) > 2 * 1024 * 1024
+    status, answer = await _post(url, body)
+    assert (status, answer) == (200, {"error": 0})
+    assert attachment(stack).current.comment == "Edited in ONLYOFFICE by Alice Example"
