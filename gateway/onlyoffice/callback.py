@@ -25,12 +25,12 @@ from gateway.onlyoffice.links import LinkClaims, read_link_token
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit, session_record_key
 from gateway.state import LockTimeout
 
-__all__ = ["callback", "editor_names", "pending_record_key"]
+__all__ = ["PENDING_TTL", "callback", "editor_names", "pending_record_key"]
 
 log = logging.getLogger(__name__)
 _MAX_BODY = 8 * 1024 * 1024  # the body repeats everything in its token; long histories stay well below
 _SESSION_TTL = 7 * 24 * 3600.0
-_PENDING_TTL = 30 * 24 * 3600.0
+PENDING_TTL = 30 * 24 * 3600.0  # how long an unfinished save is kept for recovery and admins
 
 
 def pending_record_key(key: str) -> str:
@@ -71,7 +71,14 @@ async def _track(context: OnlyOfficeContext, claims: LinkClaims, payload: dict[s
     """Status 1: the session exists; remember its key so later openers join it after force saves."""
     record_key = session_record_key(claims.attachment_id)
     record = await context.state.get(record_key)
-    if record is None or record.get("key") != claims.key:
+    if record is not None and record.get("key") != claims.key:
+        forced = [v for v in record.get("forced") or () if isinstance(v, int)]
+        if forced and (claims.version or 0) < max(forced):
+            # An editor still open on an older version: the session with force saves stays the one
+            # newcomers join (its key still holds their edits).
+            return
+        record = None
+    if record is None:
         record = {"key": claims.key, "base": claims.version, "forced": []}
     record["users"] = [u for u in payload.get("users") or () if isinstance(u, str)]
     await context.state.put(record_key, record, ttl=_SESSION_TTL)
@@ -111,7 +118,7 @@ async def _save(
                 "editors": list(job.editors),
                 "since": time.time(),
             },
-            ttl=_PENDING_TTL,
+            ttl=PENDING_TTL,
         )
     try:
         result = await save_edit(context, job)
@@ -141,7 +148,7 @@ async def _save(
                 "refused": str(error),
                 "attempted": time.time(),
             },
-            ttl=_PENDING_TTL,
+            ttl=PENDING_TTL,
         )
         return _answer(1)
     if not force:
@@ -227,7 +234,7 @@ async def callback(request: web.Request) -> web.Response:
                         "editors": list(await _names(context, payload)),
                         "since": time.time(),
                     },
-                    ttl=_PENDING_TTL,
+                    ttl=PENDING_TTL,
                 )
                 return _answer(1)
             return _answer(0)  # a failed force save: the session and its final save go on

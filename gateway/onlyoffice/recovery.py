@@ -19,6 +19,7 @@ from typing import Any
 from yarl import URL
 
 from gateway.docserver.client import DocumentServerError
+from gateway.onlyoffice.callback import PENDING_TTL as _PENDING_TTL
 from gateway.onlyoffice.callback import pending_record_key
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
@@ -91,6 +92,7 @@ async def _recover(context: OnlyOfficeContext, key: str, record: dict[str, Any],
                     "refused": str(error),
                     "attempted": time.time(),
                 },
+                ttl=_PENDING_TTL,
             )
         return False
     log.info("recovered the edit of attachment %s as version %s (key %s)", attachment_id, result.version, key)
