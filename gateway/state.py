@@ -140,11 +140,11 @@ class RedisState:
         try:
             yield
         finally:
-            await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call]
+            await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]
 
     async def ping(self) -> bool:
         try:
-            return bool(await self._redis.ping())  # type: ignore[misc]
+            return bool(await self._redis.ping())  # type: ignore[misc,unused-ignore]
         except Exception:
             return False
 

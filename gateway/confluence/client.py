@@ -297,7 +297,7 @@ def _message(body: bytes) -> str:
     try:
         parsed = json.loads(body)
         if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
-            return parsed["message"][:300]
+            return str(parsed["message"])[:300]
     except ValueError:
         pass
     return body[:200].decode("utf-8", "replace").splitlines()[0] if body.strip() else "(empty)"
