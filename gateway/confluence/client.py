@@ -181,7 +181,22 @@ class ConfluenceClient:
                         response.status,
                     )
         except aiohttp.ClientError as error:
-            raise ConfluenceError(f"deleting a version: Confluence unreachable ({type(error).__name__})") from error
+            raise ConfluenceError(
+                f"deleting a version: Confluence unreachable ({type(error).__name__})"
+            ) from error
+
+    async def version_message(self, attachment_id: str, number: int) -> str | None:
+        """The comment of one attachment version (service account); None when there is no such version."""
+        try:
+            data = await self._get_json(
+                f"rest/experimental/content/{attachment_id}/version/{number}", self._service_headers
+            )
+        except ConfluenceError as error:
+            if error.status in (403, 404):
+                return None
+            raise
+        message = data.get("message") if isinstance(data, dict) else None
+        return message if isinstance(message, str) else None
 
     async def display_name(self, user_key: str) -> str | None:
         """A user's full name by user key (service account), for version comments."""

@@ -171,6 +171,28 @@ def _forcesave_policy(context: OnlyOfficeContext, attachment: Attachment) -> str
     return rule.forcesave_versions if rule is not None else "keep"
 
 
+def _intent_key(job: SaveJob) -> str:
+    return f"uploading:{job.record_key}"
+
+
+async def _landed_earlier(context: OnlyOfficeContext, job: SaveJob, attachment: Attachment) -> int | None:
+    """The version an earlier attempt of this very save created, though its answer never came."""
+    intent = await context.state.get(_intent_key(job))
+    if intent is None or not isinstance(intent.get("from"), int) or attachment.version <= intent["from"]:
+        return None
+    number = int(intent["from"]) + 1
+    try:
+        message = await context.confluence.version_message(attachment.id, number)
+    except ConfluenceError as error:
+        raise SaveFailed(f"Confluence: {error}", transient=error.transient) from error
+    if message != intent.get("comment"):
+        return None
+    log.info(
+        "attachment %s: version %s is this save's, stored before its answer was lost", attachment.id, number
+    )
+    return number
+
+
 def made_record_key(key: str) -> str:
     """Every version this document key produced (force, final, recovered saves)."""
     return f"made:{key}"
@@ -208,17 +230,27 @@ async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
                     version=attachment.version, collapsed=await _collapse(context, attachment, earlier)
                 )
         else:
-            conflict = attachment.version if attachment.version not in own else None
-            if conflict is not None:
-                log.warning(
-                    "attachment %s changed in Confluence during editing (base %s, now %s): saving on top",
-                    attachment.id,
-                    job.base_version,
-                    attachment.version,
+            conflict: int | None = None
+            version = await _landed_earlier(context, job, attachment)
+            if version is None:
+                conflict = attachment.version if attachment.version not in own else None
+                if conflict is not None:
+                    log.warning(
+                        "attachment %s changed in Confluence during editing (base %s, now %s): saving on top",
+                        attachment.id,
+                        job.base_version,
+                        attachment.version,
+                    )
+                comment = _comment(job, job.base_version, conflict)
+                # Remembered before uploading: if Confluence stores the version but its answer is
+                # lost (timeout, dropped connection), the retry finds it instead of adding another.
+                await state.put(
+                    _intent_key(job), {"from": attachment.version, "comment": comment}, ttl=_LOCK_TTL * 4
                 )
-            saved = await _upload(context, job, attachment, _comment(job, job.base_version, conflict))
-            await _note_made(context, job.key, made, saved.version)
-            result = SaveResult(version=saved.version, conflict_with=conflict)
+                version = (await _upload(context, job, attachment, comment)).version
+            await state.delete(_intent_key(job))
+            await _note_made(context, job.key, made, version)
+            result = SaveResult(version=version, conflict_with=conflict)
             if job.force:
                 await state.put(
                     session_record_key(attachment.id),
@@ -226,13 +258,13 @@ async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
                         **session,
                         "key": job.key,
                         "base": job.base_version,
-                        "forced": [*forced, saved.version],
+                        "forced": [*forced, version],
                     },
                     ttl=_SESSION_TTL,
                 )
             elif forced and _forcesave_policy(context, attachment) == "collapse":
                 result = SaveResult(
-                    version=saved.version,
+                    version=version,
                     conflict_with=conflict,
                     collapsed=await _collapse(context, attachment, forced),
                 )
