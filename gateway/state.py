@@ -13,14 +13,18 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
-__all__ = ["LockTimeout", "MemoryState", "RedisState", "SharedState", "create_state"]
+__all__ = ["LockTimeout", "MemoryState", "RedisState", "SharedState", "StateUnavailable", "create_state"]
 
 
 class LockTimeout(Exception):
     """Another holder kept the lock longer than we were willing to wait."""
+
+
+class StateUnavailable(Exception):
+    """The shared state cannot be reached right now (Redis down): worth a retry later."""
 
 
 class SharedState(Protocol):
@@ -100,32 +104,50 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 
 class RedisState:
-    """Shared by every replica through one Redis; keys are namespaced by `prefix`."""
+    """Shared by every replica through one Redis; keys are namespaced by `prefix`.
+
+    Redis failures surface as `StateUnavailable`, so callers can answer "try again" (a callback
+    gets 503 and the Document Server retries) instead of failing with an unexpected error.
+    """
 
     def __init__(self, url: str, prefix: str = "onlyoffice-gateway:") -> None:
         import redis.asyncio as redis  # optional dependency: only needed with several replicas
+        from redis.exceptions import RedisError
 
         self._redis = redis.from_url(url, decode_responses=True)
         self._prefix = prefix
+        self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except self._errors as error:
+            raise StateUnavailable(f"shared state (Redis) unavailable: {type(error).__name__}") from error
 
     async def get(self, key: str) -> dict[str, Any] | None:
-        value = await self._redis.get(self._prefix + key)
+        with self._guard():
+            value = await self._redis.get(self._prefix + key)
         return json.loads(value) if value is not None else None
 
     async def put(self, key: str, value: dict[str, Any], ttl: float | None = None) -> None:
-        await self._redis.set(self._prefix + key, json.dumps(value), px=int(ttl * 1000) if ttl else None)
+        with self._guard():
+            await self._redis.set(self._prefix + key, json.dumps(value), px=int(ttl * 1000) if ttl else None)
 
     async def put_if_absent(self, key: str, value: dict[str, Any], ttl: float | None = None) -> bool:
-        done = await self._redis.set(
-            self._prefix + key, json.dumps(value), nx=True, px=int(ttl * 1000) if ttl else None
-        )
+        with self._guard():
+            done = await self._redis.set(
+                self._prefix + key, json.dumps(value), nx=True, px=int(ttl * 1000) if ttl else None
+            )
         return bool(done)
 
     async def delete(self, key: str) -> None:
-        await self._redis.delete(self._prefix + key)
+        with self._guard():
+            await self._redis.delete(self._prefix + key)
 
     async def keys(self, prefix: str) -> list[str]:
-        found = [key async for key in self._redis.scan_iter(match=self._prefix + prefix + "*", count=500)]
+        with self._guard():
+            found = [key async for key in self._redis.scan_iter(match=self._prefix + prefix + "*", count=500)]
         return [key[len(self._prefix) :] for key in found]
 
     @contextlib.asynccontextmanager
@@ -133,14 +155,17 @@ class RedisState:
         key = self._prefix + "lock:" + name
         token = secrets.token_hex(16)
         deadline = time.monotonic() + wait
-        while not await self._redis.set(key, token, nx=True, px=int(ttl * 1000)):
-            if time.monotonic() >= deadline:
-                raise LockTimeout(name)
-            await asyncio.sleep(0.05)
+        with self._guard():
+            while not await self._redis.set(key, token, nx=True, px=int(ttl * 1000)):
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(name)
+                await asyncio.sleep(0.05)
         try:
             yield
         finally:
-            await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]
+            # On failure the lock expires after `ttl`; masking the body's own outcome would be worse.
+            with contextlib.suppress(*self._errors):
+                await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]
 
     async def ping(self) -> bool:
         try:

@@ -12,6 +12,7 @@ that may pass, so the Document Server retries (status 2 and 3 only); `{"error":1
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -23,7 +24,7 @@ from gateway.docserver.jwt import JwtError, read_signed_request
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.links import LinkClaims, read_link_token
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit, session_record_key
-from gateway.state import LockTimeout
+from gateway.state import LockTimeout, StateUnavailable
 
 __all__ = ["PENDING_TTL", "callback", "editor_names", "pending_record_key"]
 
@@ -108,22 +109,21 @@ async def _save(
         not_modified=payload.get("notmodified") is True,
     )
     kind = "force" if force else "final"
-    if not force:
-        # Written before anything can fail: if this replica dies mid-save, recovery finds it.
-        await context.state.put(
-            pending_record_key(claims.key),
-            {
-                "attachment": claims.attachment_id,
-                "base": job.base_version,
-                "editors": list(job.editors),
-                "since": time.time(),
-            },
-            ttl=PENDING_TTL,
-        )
+    pending = {
+        "attachment": claims.attachment_id,
+        "base": job.base_version,
+        "editors": list(job.editors),
+        "since": time.time(),
+    }
     try:
+        if not force:
+            # Written before anything can fail: if this replica dies mid-save, recovery finds it.
+            await context.state.put(pending_record_key(claims.key), pending, ttl=PENDING_TTL)
         result = await save_edit(context, job)
-    except (SaveFailed, LockTimeout) as error:
-        transient = isinstance(error, LockTimeout) or error.transient
+        if not force:
+            await context.state.delete(pending_record_key(claims.key))
+    except (SaveFailed, LockTimeout, StateUnavailable) as error:
+        transient = not isinstance(error, SaveFailed) or error.transient
         log.warning(
             "save of attachment %s (key %s, status %s) failed%s: %s",
             claims.attachment_id,
@@ -138,21 +138,10 @@ async def _save(
         if transient:
             return _answer(1, status=503)
         # Refused for good: the Document Server keeps the file as "forgotten"; recovery and admins see it.
-        await context.state.put(
-            pending_record_key(claims.key),
-            {
-                "attachment": claims.attachment_id,
-                "base": job.base_version,
-                "editors": list(job.editors),
-                "since": time.time(),
-                "refused": str(error),
-                "attempted": time.time(),
-            },
-            ttl=PENDING_TTL,
-        )
+        refused = {**pending, "refused": str(error), "attempted": time.time()}
+        with contextlib.suppress(StateUnavailable):
+            await context.state.put(pending_record_key(claims.key), refused, ttl=PENDING_TTL)
         return _answer(1)
-    if not force:
-        await context.state.delete(pending_record_key(claims.key))
     context.metrics.saves.labels(kind, "already" if result.already_saved else "ok").inc()
     log.info(
         "saved attachment %s as version %s (key %s, status %s%s)",
@@ -210,11 +199,18 @@ async def callback(request: web.Request) -> web.Response:
         context.metrics.callbacks.labels(str(status), "refused").inc()
         return _answer(1, status=403)
     context.metrics.callbacks.labels(str(status), "received").inc()
-    if status == 1:
-        await _track(context, claims, payload)
-        return _answer(0)
-    if status == 4:
-        await _closed(context, claims)
+    try:
+        if status == 1:
+            await _track(context, claims, payload)
+            return _answer(0)
+        if status == 4:
+            await _closed(context, claims)
+            return _answer(0)
+    except StateUnavailable as error:
+        # Bookkeeping only: an error answer would show editors a "could not be saved" warning.
+        log.warning(
+            "callback status %s for attachment %s not recorded: %s", status, claims.attachment_id, error
+        )
         return _answer(0)
     if status in (3, 7):
         context.metrics.document_errors.labels(str(status)).inc()
@@ -226,16 +222,17 @@ async def callback(request: web.Request) -> web.Response:
             if status == 3:
                 # No file to save, but refusing keeps the edits on the Document Server as a
                 # forgotten file (reopened by the same key, or finished by recovery); `0` drops them.
-                await context.state.put(
-                    pending_record_key(claims.key),
-                    {
-                        "attachment": claims.attachment_id,
-                        "base": claims.version or 0,
-                        "editors": list(await _names(context, payload)),
-                        "since": time.time(),
-                    },
-                    ttl=PENDING_TTL,
-                )
+                with contextlib.suppress(StateUnavailable):  # the key alone leads recovery back
+                    await context.state.put(
+                        pending_record_key(claims.key),
+                        {
+                            "attachment": claims.attachment_id,
+                            "base": claims.version or 0,
+                            "editors": list(await _names(context, payload)),
+                            "since": time.time(),
+                        },
+                        ttl=PENDING_TTL,
+                    )
                 return _answer(1)
             return _answer(0)  # a failed force save: the session and its final save go on
         return await _save(context, claims, payload, status)

@@ -25,7 +25,7 @@ from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import parse_key
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit
-from gateway.state import LockTimeout
+from gateway.state import LockTimeout, StateUnavailable
 
 __all__ = ["recover_once", "run_recovery"]
 
@@ -134,6 +134,9 @@ async def recover_once(context: OnlyOfficeContext) -> int:
             return done
     except LockTimeout:
         return 0  # another replica is on it
+    except StateUnavailable as error:
+        log.warning("recovery pass skipped: %s", error)
+        return 0
 
 
 async def run_recovery(context: OnlyOfficeContext, interval: float) -> None:
