@@ -1,8 +1,10 @@
 """Turning an edited file on the Document Server into exactly one new attachment version.
 
 Guarantees, and how:
-- exactly once: an idempotency record per (key, save) is written after the upload and checked
-  under a per-attachment lock, so replayed or retried callbacks, on any replica, add nothing;
+- exactly once: an idempotency record per save (document key + the server's `lastsave`) is
+  written after the upload and checked under a per-attachment lock, so replayed or retried
+  callbacks, on any replica, add nothing; an upload intent written before uploading lets a retry
+  recognise a version Confluence stored although its answer was lost (by the version's comment);
 - never interleaved: the same lock serialises every save of one attachment;
 - nothing lost: a failure that may pass raises `SaveFailed(transient=True)`, the caller answers
   5xx (the Document Server retries) and leaves a pending record that `recovery` finishes later;
@@ -10,8 +12,14 @@ Guarantees, and how:
   this editing session produced, the edit still becomes the newest version (nothing is lost and
   the conflicting upload stays in the history), and its comment says which versions it was based
   on and which one it follows.
-Authorship: uploads go through the service account (Confluence DC has no REST way to act as
-another user without keeping their credentials); the version comment names the editors.
+Authorship: uploads go through the service account, with a version comment naming the editors
+(from the signed `history`, else the signed `users` resolved to names). Confluence DC has no REST
+way to act as another user: the gateway would have to keep every editor's password or token, or
+replay their browser session hours later (callbacks come after the editor closed, retries and
+recovery later still) — a store of live user credentials is a worse risk than versions by a
+service account. The trade-offs: the service account needs "Add attachments" (and, for
+`forcesave_versions: collapse`, "Delete attachments") wherever documents are edited; edit rights
+are checked when the editor opens (only editors get a callback link), not again at save time.
 """
 
 from __future__ import annotations
