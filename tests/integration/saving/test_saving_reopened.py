@@ -6,29 +6,32 @@ import asyncio
 
 from saving_helpers import FAST, attachment, callbacks, editor_config, open_editor, text_of, wait_for
 
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.testing.confluence import FAULTS
 from gateway.testing.stack import running_stack
 
 
 async def test_a_session_reopened_from_the_forgotten_file_saves_again_after_recovery() -> None:
     """Recovery saves the forgotten file while someone edits it again under the same key: both land."""
-    async with running_stack(**FAST, settings={"documentserver": {"recovery_interval": 1.5}}) as stack:
+    async with running_stack(**FAST, settings={"documentserver": {"recovery_interval": 0.3}}) as stack:
         att = attachment(stack)
+        state = stack.gateway_app[ONLYOFFICE_CONTEXT].state
         config, alice = await open_editor(stack, att.id)
         key = config["document"]["key"]
         stack.docserver.type_text(alice, "First session")
-        stack.confluence_app[FAULTS].unavailable = True
-        stack.docserver.leave(alice)
-        await stack.docserver.drain()
-        assert key in stack.docserver.forgotten
-        stack.confluence_app[FAULTS].unavailable = False
-
-        # Before recovery runs, alice opens again: same version, same key, opened from the forgotten file.
-        again = await editor_config(stack, att.id)
-        assert again["document"]["key"] == key
-        opened = await stack.docserver.open(again, base_url=stack.docserver_url)
-        assert opened.warning and "forgotten" in opened.warning
-        assert "First session" in opened.session.text
+        async with state.lock("recovery", ttl=60.0, wait=5.0):  # recovery waits until alice is back in
+            stack.confluence_app[FAULTS].unavailable = True
+            stack.docserver.leave(alice)
+            await stack.docserver.drain()
+            assert key in stack.docserver.forgotten
+            stack.confluence_app[FAULTS].unavailable = False
+            # Before recovery runs, alice opens again: same version, same key, from the forgotten file.
+            again = await editor_config(stack, att.id)
+            assert again["document"]["key"] == key
+            opened = await stack.docserver.open(again, base_url=stack.docserver_url)
+            assert opened.warning and "forgotten" in opened.warning
+            assert "First session" in opened.session.text
+            assert len(att.versions) == 1
 
         await wait_for(lambda: len(att.versions) == 2, what="recovery of the first session")
         assert "recovered" in att.current.comment
@@ -39,7 +42,7 @@ async def test_a_session_reopened_from_the_forgotten_file_saves_again_after_reco
         assert "First session" in text_of(stack, att) and "Second session" in text_of(stack, att)
         # Reopened from the forgotten file, the callback has no history; the editor is named from `users`.
         assert att.current.comment == "Edited in ONLYOFFICE by Alice Example"
-        await asyncio.sleep(2.0)  # another recovery pass adds nothing
+        await asyncio.sleep(1.0)  # later recovery passes add nothing
         assert len(att.versions) == 3
 
 
