@@ -136,3 +136,41 @@ async def test_save_error_status_3_is_counted_and_the_edits_are_kept_and_recover
         assert "Kept despite the error" in text_of(stack, att)
         assert att.current.comment == "Edited in ONLYOFFICE by Alice Example (recovered after a failed save)"
         await wait_for(lambda: key not in stack.docserver.forgotten, what="deleteForgotten")
+
+
+async def test_a_configured_jwt_header_and_the_servers_clock_leeway() -> None:
+    """`documentserver.jwt.header: AuthorizationJwt`: the whole flow, then header-only callbacks."""
+    import json
+    import time
+
+    import jwt
+
+    secret = "configured-secret-" + "x" * 32
+    settings = {"documentserver": {"jwt": {"secret": secret, "header": "AuthorizationJwt"}}}
+    async with running_stack(**FAST, settings=settings) as stack:
+        att = attachment(stack)
+        config, alice = await open_editor(stack, att.id)
+        stack.docserver.type_text(alice, "Through AuthorizationJwt")
+        stack.docserver.leave(alice)
+        await stack.docserver.drain()
+        assert len(att.versions) == 2
+        assert "AuthorizationJwt" in callbacks(stack, status=2)[0].headers
+
+        config = await editor_config(stack, att.id)
+        url, key = config["editorConfig"]["callbackUrl"], config["document"]["key"]
+        body = {"key": key, "status": 4, "actions": [{"type": 0, "userid": "u"}]}
+        now = int(time.time())
+
+        def header_token(exp: int) -> str:
+            return "Bearer " + jwt.encode({"payload": body, "iat": now - 400, "exp": exp}, secret)
+
+        async with aiohttp.ClientSession() as client:
+
+            async def post(headers: dict[str, str]) -> int:
+                async with client.post(url, data=json.dumps(body), headers=headers) as response:
+                    return response.status
+
+            assert await post({"AuthorizationJwt": header_token(now + 300)}) == 200
+            assert await post({"AuthorizationJwt": header_token(now - 30)}) == 200  # within 60 s leeway
+            assert await post({"AuthorizationJwt": header_token(now - 120)}) == 403
+            assert await post({"Authorization": header_token(now + 300)}) == 403  # not the configured header
