@@ -124,7 +124,8 @@ async def _save(
             await context.state.delete(pending_record_key(claims.key))
     except (SaveFailed, LockTimeout, StateUnavailable) as error:
         transient = not isinstance(error, SaveFailed) or error.transient
-        log.warning(
+        log.log(
+            logging.WARNING if transient or force else logging.ERROR,
             "save of attachment %s (key %s, status %s) failed%s: %s",
             claims.attachment_id,
             claims.key,

@@ -19,7 +19,13 @@ from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.settings import Settings
 from gateway.state import SharedState
 
-__all__ = ["ONLYOFFICE_CONTEXT", "SERVLET_PATH", "OnlyOfficeContext", "derive_link_secret", "template_environment"]
+__all__ = [
+    "ONLYOFFICE_CONTEXT",
+    "SERVLET_PATH",
+    "OnlyOfficeContext",
+    "derive_link_secret",
+    "template_environment",
+]
 
 SERVLET_PATH = "plugins/servlet/onlyoffice"
 

@@ -96,8 +96,9 @@ def session_record_key(attachment_id: str) -> str:
 
 
 def _comment(job: SaveJob, base: int, conflict_with: int | None) -> str:
-    names = ", ".join(job.editors) if job.editors else "ONLYOFFICE"
-    text = f"Edited in ONLYOFFICE by {names}"
+    text = "Edited in ONLYOFFICE"
+    if job.editors:
+        text += " by " + ", ".join(job.editors)
     if job.force:
         text += " (intermediate save)"
     if job.recovered:
