@@ -89,3 +89,37 @@ async def test_replayed_force_save_adds_nothing() -> None:
         ):
             assert await response.json() == {"error": 0}
         assert len(att.versions) == 2
+
+
+async def test_an_old_editors_status_1_does_not_split_a_session_with_force_saves() -> None:
+    """A tab still open on an older key reports in; newcomers must still join the live session."""
+    import time
+
+    import aiohttp
+    import jwt
+
+    from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
+    from gateway.onlyoffice.links import LinkClaims, make_link_token
+
+    async with running_stack(**FAST) as stack:
+        att = attachment(stack)
+        config, alice = await open_editor(stack, att.id)
+        key = config["document"]["key"]
+        stack.docserver.type_text(alice, "Draft")
+        assert await stack.docserver.force_save(alice)
+        await stack.docserver.drain()
+        assert len(att.versions) == 2
+
+        context = stack.gateway_app[ONLYOFFICE_CONTEXT]
+        old_key = "oldsessionkey_" + str(att.id)
+        link = make_link_token(
+            LinkClaims(action="callback", attachment_id=str(att.id), key=old_key, version=1, user="u"),
+            context.link_secret,
+        )
+        url = config["editorConfig"]["callbackUrl"].split("?", 1)[0] + f"?token={link}"
+        body = {"key": old_key, "status": 1, "users": ["u"], "actions": [{"type": 1, "userid": "u"}]}
+        now = int(time.time())
+        body["token"] = jwt.encode({**body, "iat": now, "exp": now + 300}, context.jwt_secret)
+        async with aiohttp.ClientSession() as client, client.post(url, json=body) as response:
+            assert await response.json() == {"error": 0}
+        assert (await editor_config(stack, att.id, "admin"))["document"]["key"] == key
