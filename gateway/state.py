@@ -2,8 +2,9 @@
 
 Replicas are stateless; what must be shared lives here. In memory by default (one replica), in
 Redis when `state.redis_url` is set (several replicas: a callback can land on any of them). Values
-are small JSON objects with optional expiry; locks expire too, so a replica that dies while holding
-one cannot block a document forever.
+are small JSON objects with optional expiry. Locks expire after `ttl`; with `renew` they are kept
+alive while their holder works, so a long save is never overtaken and a replica that dies while
+holding one blocks a document for `ttl` only.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class SharedState(Protocol):
     async def put_if_absent(self, key: str, value: dict[str, Any], ttl: float | None = None) -> bool: ...
     async def delete(self, key: str) -> None: ...
     async def keys(self, prefix: str) -> list[str]: ...
-    def lock(self, name: str, *, ttl: float, wait: float) -> contextlib.AbstractAsyncContextManager[None]: ...
+    def lock(
+        self, name: str, *, ttl: float, wait: float, renew: bool = False
+    ) -> contextlib.AbstractAsyncContextManager[None]: ...
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
 
@@ -75,7 +78,8 @@ class MemoryState:
         return [key for key in list(self._values) if key.startswith(prefix) and self._live(key) is not None]
 
     @contextlib.asynccontextmanager
-    async def lock(self, name: str, *, ttl: float, wait: float) -> AsyncIterator[None]:
+    async def lock(self, name: str, *, ttl: float, wait: float, renew: bool = False) -> AsyncIterator[None]:
+        """Hold `name`; with `renew`, kept alive while held (a dead holder frees it after `ttl`)."""
         token = secrets.token_hex(8)
         deadline = time.monotonic() + wait
         while True:
@@ -87,11 +91,21 @@ class MemoryState:
             if now >= deadline:
                 raise LockTimeout(name)
             await asyncio.sleep(0.05)
+        keeper = asyncio.get_running_loop().create_task(self._keep(name, token, ttl)) if renew else None
         try:
             yield
         finally:
+            await _stop(keeper)
             if self._locks.get(name, (0.0, ""))[1] == token:
                 del self._locks[name]
+
+    async def _keep(self, name: str, token: str, ttl: float) -> None:
+        """Renew the lock while its holder works, so a long save is never overtaken."""
+        while True:
+            await asyncio.sleep(ttl / 3)
+            if self._locks.get(name, (0.0, ""))[1] != token:
+                return
+            self._locks[name] = (time.monotonic() + ttl, token)
 
     async def ping(self) -> bool:
         return True
@@ -101,6 +115,15 @@ class MemoryState:
 
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+_EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+
+
+async def _stop(task: asyncio.Task[None] | None) -> None:
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 class RedisState:
@@ -151,7 +174,8 @@ class RedisState:
         return [key[len(self._prefix) :] for key in found]
 
     @contextlib.asynccontextmanager
-    async def lock(self, name: str, *, ttl: float, wait: float) -> AsyncIterator[None]:
+    async def lock(self, name: str, *, ttl: float, wait: float, renew: bool = False) -> AsyncIterator[None]:
+        """Hold `name`; with `renew`, kept alive while held (a dead holder frees it after `ttl`)."""
         key = self._prefix + "lock:" + name
         token = secrets.token_hex(16)
         deadline = time.monotonic() + wait
@@ -160,12 +184,23 @@ class RedisState:
                 if time.monotonic() >= deadline:
                     raise LockTimeout(name)
                 await asyncio.sleep(0.05)
+        keeper = asyncio.get_running_loop().create_task(self._keep(key, token, ttl)) if renew else None
         try:
             yield
         finally:
+            await _stop(keeper)
             # On failure the lock expires after `ttl`; masking the body's own outcome would be worse.
             with contextlib.suppress(*self._errors):
                 await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]
+
+    async def _keep(self, key: str, token: str, ttl: float) -> None:
+        """Renew the lock while its holder lives: a replica that dies lets it go after `ttl`."""
+        while True:
+            await asyncio.sleep(ttl / 3)
+            with contextlib.suppress(*self._errors):
+                kept = await self._redis.eval(_EXTEND, 1, key, token, int(ttl * 1000))  # type: ignore[no-untyped-call,unused-ignore]
+                if not kept:
+                    return
 
     async def ping(self) -> bool:
         try:

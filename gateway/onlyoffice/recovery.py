@@ -113,7 +113,7 @@ async def _forget(context: OnlyOfficeContext, key: str, forgotten: bool) -> None
 async def recover_once(context: OnlyOfficeContext) -> int:
     """One pass over pending and forgotten saves; returns how many were completed."""
     try:
-        async with context.state.lock("recovery", ttl=600.0, wait=0.0):
+        async with context.state.lock("recovery", ttl=60.0, wait=0.0, renew=True):
             now = time.time()
             pending = {k.removeprefix("pending:") for k in await context.state.keys("pending:")}
             forgotten = {k for k in await _forgotten_keys(context) if parse_key(k, str(context.public_url))}

@@ -40,7 +40,7 @@ __all__ = ["SaveFailed", "SaveJob", "SaveResult", "made_record_key", "save_edit"
 
 log = logging.getLogger(__name__)
 
-_LOCK_TTL = 15 * 60.0  # longer than any single save; expires if a replica dies holding it
+_LOCK_TTL = 30.0  # renewed while the save runs; a replica that dies frees it within the DS retries
 _LOCK_WAIT = 120.0
 _RECORD_TTL = 45 * 24 * 3600.0  # idempotency: longer than callback links live
 _SESSION_TTL = 7 * 24 * 3600.0
@@ -214,7 +214,7 @@ async def _note_made(context: OnlyOfficeContext, key: str, made: list[int], vers
 async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
     """Save `job` as one new version (or recognise it as already saved)."""
     state = context.state
-    async with state.lock(f"attachment:{job.attachment_id}", ttl=_LOCK_TTL, wait=_LOCK_WAIT):
+    async with state.lock(f"attachment:{job.attachment_id}", ttl=_LOCK_TTL, wait=_LOCK_WAIT, renew=True):
         done = await state.get(job.record_key)
         if done is not None:
             return SaveResult(version=done.get("version"), already_saved=True)
@@ -254,7 +254,7 @@ async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
                 # Remembered before uploading: if Confluence stores the version but its answer is
                 # lost (timeout, dropped connection), the retry finds it instead of adding another.
                 await state.put(
-                    _intent_key(job), {"from": attachment.version, "comment": comment}, ttl=_LOCK_TTL * 4
+                    _intent_key(job), {"from": attachment.version, "comment": comment}, ttl=_RECORD_TTL
                 )
                 version = (await _upload(context, job, attachment, comment)).version
             await state.delete(_intent_key(job))
