@@ -276,11 +276,11 @@ class ConfluenceClient:
             writer.append("true" if minor_edit else "false").set_content_disposition(
                 "form-data", name="minorEdit"
             )
-        # Explicit: the shared upstream session skips automatic Content-Type (it is a proxy's session).
+        # Explicit: the proxy's upstream session does not add Content-Type on its own.
         headers = {
             **self._service_headers,
             "X-Atlassian-Token": "no-check",
-            "Content-Type": writer.content_type,
+            "Content-Type": writer.headers["Content-Type"],
         }
         try:
             async with self._session.post(
@@ -311,8 +311,9 @@ def _message(body: bytes) -> str:
     """Confluence's error `message` (JSON) or the first line of a plain-text answer, kept short."""
     try:
         parsed = json.loads(body)
-        if isinstance(parsed, dict) and isinstance(parsed.get("message"), str):
-            return str(parsed["message"])[:300]
+        message = parsed.get("message") if isinstance(parsed, dict) else None
+        if isinstance(message, str):
+            return message[:300]
     except ValueError:
         pass
     return body[:200].decode("utf-8", "replace").splitlines()[0] if body.strip() else "(empty)"
