@@ -185,6 +185,15 @@ class ConfluenceClient:
                 f"deleting a version: Confluence unreachable ({type(error).__name__})"
             ) from error
 
+    async def display_name(self, user_key: str) -> str | None:
+        """A user's full name by user key (service account), for version comments."""
+        try:
+            data = await self._get_json("rest/api/user", self._service_headers, {"key": user_key})
+        except ConfluenceError:
+            return None
+        name = data.get("displayName") if isinstance(data, dict) else None
+        return str(name) if name else None
+
     async def version_message(self, attachment_id: str, number: int) -> str | None:
         """The comment of one attachment version (service account); None when there is no such version."""
         try:
@@ -197,15 +206,6 @@ class ConfluenceClient:
             raise
         message = data.get("message") if isinstance(data, dict) else None
         return message if isinstance(message, str) else None
-
-    async def display_name(self, user_key: str) -> str | None:
-        """A user's full name by user key (service account), for version comments."""
-        try:
-            data = await self._get_json("rest/api/user", self._service_headers, {"key": user_key})
-        except ConfluenceError:
-            return None
-        name = data.get("displayName") if isinstance(data, dict) else None
-        return str(name) if name else None
 
     async def open_download(
         self, attachment: Attachment, version: int | None = None
