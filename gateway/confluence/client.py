@@ -210,6 +210,19 @@ class ConfluenceClient:
         name = data.get("displayName") if isinstance(data, dict) else None
         return str(name) if name else None
 
+    async def version_message(self, attachment_id: str, number: int) -> str | None:
+        """The comment of one attachment version (service account); None when there is no such version."""
+        try:
+            data = await self._get_json(
+                f"rest/experimental/content/{attachment_id}/version/{number}", self._service_headers
+            )
+        except ConfluenceError as error:
+            if error.status in (403, 404):
+                return None
+            raise
+        message = data.get("message") if isinstance(data, dict) else None
+        return message if isinstance(message, str) else None
+
     async def open_download(
         self, attachment: Attachment, version: int | None = None
     ) -> aiohttp.ClientResponse:

@@ -155,7 +155,10 @@ class DocumentServerClient:
             request["region"] = region
         data = await self._post_signed("converter", request)
         if "error" in data and data["error"] not in (0, None):
-            code = int(data["error"])
+            try:
+                code = int(data["error"])
+            except (TypeError, ValueError):
+                code = -1
             raise DocumentServerError(
                 f"conversion failed: {CONVERSION_ERRORS.get(code, f'error {code}')}",
                 transient=code in (-1, -2, -4, -6),

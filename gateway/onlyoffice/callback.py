@@ -12,6 +12,7 @@ that may pass, so the Document Server retries (status 2 and 3 only); `{"error":1
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -23,14 +24,14 @@ from gateway.docserver.jwt import JwtError, read_signed_request
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.links import LinkClaims, read_link_token
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit, session_record_key
-from gateway.state import LockTimeout
+from gateway.state import LockTimeout, StateUnavailable
 
-__all__ = ["callback", "editor_names", "pending_record_key"]
+__all__ = ["PENDING_TTL", "callback", "editor_names", "pending_record_key"]
 
 log = logging.getLogger(__name__)
 _MAX_BODY = 8 * 1024 * 1024  # the body repeats everything in its token; long histories stay well below
 _SESSION_TTL = 7 * 24 * 3600.0
-_PENDING_TTL = 30 * 24 * 3600.0
+PENDING_TTL = 30 * 24 * 3600.0  # how long an unfinished save is kept for recovery and admins
 
 
 def pending_record_key(key: str) -> str:
@@ -71,7 +72,14 @@ async def _track(context: OnlyOfficeContext, claims: LinkClaims, payload: dict[s
     """Status 1: the session exists; remember its key so later openers join it after force saves."""
     record_key = session_record_key(claims.attachment_id)
     record = await context.state.get(record_key)
-    if record is None or record.get("key") != claims.key:
+    if record is not None and record.get("key") != claims.key:
+        forced = [v for v in record.get("forced") or () if isinstance(v, int)]
+        if forced and (claims.version or 0) < max(forced):
+            # An editor still open on an older version: the session with force saves stays the one
+            # newcomers join (its key still holds their edits).
+            return
+        record = None
+    if record is None:
         record = {"key": claims.key, "base": claims.version, "forced": []}
     record["users"] = [u for u in payload.get("users") or () if isinstance(u, str)]
     await context.state.put(record_key, record, ttl=_SESSION_TTL)
@@ -101,23 +109,23 @@ async def _save(
         not_modified=payload.get("notmodified") is True,
     )
     kind = "force" if force else "final"
-    if not force:
-        # Written before anything can fail: if this replica dies mid-save, recovery finds it.
-        await context.state.put(
-            pending_record_key(claims.key),
-            {
-                "attachment": claims.attachment_id,
-                "base": job.base_version,
-                "editors": list(job.editors),
-                "since": time.time(),
-            },
-            ttl=_PENDING_TTL,
-        )
+    pending = {
+        "attachment": claims.attachment_id,
+        "base": job.base_version,
+        "editors": list(job.editors),
+        "since": time.time(),
+    }
     try:
+        if not force:
+            # Written before anything can fail: if this replica dies mid-save, recovery finds it.
+            await context.state.put(pending_record_key(claims.key), pending, ttl=PENDING_TTL)
         result = await save_edit(context, job)
-    except (SaveFailed, LockTimeout) as error:
-        transient = isinstance(error, LockTimeout) or error.transient
-        log.warning(
+        if not force:
+            await context.state.delete(pending_record_key(claims.key))
+    except (SaveFailed, LockTimeout, StateUnavailable) as error:
+        transient = not isinstance(error, SaveFailed) or error.transient
+        log.log(
+            logging.WARNING if transient or force else logging.ERROR,
             "save of attachment %s (key %s, status %s) failed%s: %s",
             claims.attachment_id,
             claims.key,
@@ -131,20 +139,10 @@ async def _save(
         if transient:
             return _answer(1, status=503)
         # Refused for good: the Document Server keeps the file as "forgotten"; recovery and admins see it.
-        await context.state.put(
-            pending_record_key(claims.key),
-            {
-                "attachment": claims.attachment_id,
-                "base": job.base_version,
-                "editors": list(job.editors),
-                "since": time.time(),
-                "refused": str(error),
-            },
-            ttl=_PENDING_TTL,
-        )
+        refused = {**pending, "refused": str(error), "attempted": time.time()}
+        with contextlib.suppress(StateUnavailable):
+            await context.state.put(pending_record_key(claims.key), refused, ttl=PENDING_TTL)
         return _answer(1)
-    if not force:
-        await context.state.delete(pending_record_key(claims.key))
     context.metrics.saves.labels(kind, "already" if result.already_saved else "ok").inc()
     log.info(
         "saved attachment %s as version %s (key %s, status %s%s)",
@@ -157,6 +155,18 @@ async def _save(
     return _answer(0)
 
 
+async def _read_body(request: web.Request) -> bytes | None:
+    """The whole body, or None past the cap (`content.read(n)` returns only what has arrived)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > _MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def callback(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
@@ -167,8 +177,8 @@ async def callback(request: web.Request) -> web.Response:
         return _answer(1, status=403)
     if request.content_length is not None and request.content_length > _MAX_BODY:
         return _answer(1, status=413)
-    raw = await request.content.read(_MAX_BODY + 1)
-    if len(raw) > _MAX_BODY:
+    raw = await _read_body(request)
+    if raw is None:
         return _answer(1, status=413)
     try:
         body = json.loads(raw) if raw else {}
@@ -190,11 +200,18 @@ async def callback(request: web.Request) -> web.Response:
         context.metrics.callbacks.labels(str(status), "refused").inc()
         return _answer(1, status=403)
     context.metrics.callbacks.labels(str(status), "received").inc()
-    if status == 1:
-        await _track(context, claims, payload)
-        return _answer(0)
-    if status == 4:
-        await _closed(context, claims)
+    try:
+        if status == 1:
+            await _track(context, claims, payload)
+            return _answer(0)
+        if status == 4:
+            await _closed(context, claims)
+            return _answer(0)
+    except StateUnavailable as error:
+        # Bookkeeping only: an error answer would show editors a "could not be saved" warning.
+        log.warning(
+            "callback status %s for attachment %s not recorded: %s", status, claims.attachment_id, error
+        )
         return _answer(0)
     if status in (3, 7):
         context.metrics.document_errors.labels(str(status)).inc()
@@ -203,7 +220,22 @@ async def callback(request: web.Request) -> web.Response:
         )
     if status in (2, 3, 6, 7):
         if not isinstance(payload.get("url"), str):
-            return _answer(0)  # a save error without a file: nothing can be kept
+            if status == 3:
+                # No file to save, but refusing keeps the edits on the Document Server as a
+                # forgotten file (reopened by the same key, or finished by recovery); `0` drops them.
+                with contextlib.suppress(StateUnavailable):  # the key alone leads recovery back
+                    await context.state.put(
+                        pending_record_key(claims.key),
+                        {
+                            "attachment": claims.attachment_id,
+                            "base": claims.version or 0,
+                            "editors": list(await _names(context, payload)),
+                            "since": time.time(),
+                        },
+                        ttl=PENDING_TTL,
+                    )
+                return _answer(1)
+            return _answer(0)  # a failed force save: the session and its final save go on
         return await _save(context, claims, payload, status)
     log.warning("callback for attachment %s with unknown status %r", claims.attachment_id, status)
     return _answer(1, status=400)

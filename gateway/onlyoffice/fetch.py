@@ -45,9 +45,11 @@ def pinned_url(url: str, public: URL, internal: URL) -> URL:
             parsed.path == _prefix(base) or parsed.path.startswith(_prefix(base) + "/")
         ):
             relative = parsed.raw_path[len(base.raw_path.rstrip("/")) :]
+            # The query exactly as signed (re-encoding it would be a different link to some servers).
+            query = f"?{parsed.raw_query_string}" if parsed.raw_query_string else ""
             return URL(
-                str(internal.origin()) + internal.raw_path.rstrip("/") + relative, encoded=True
-            ).with_query(parsed.query)
+                str(internal.origin()) + internal.raw_path.rstrip("/") + relative + query, encoded=True
+            )
     raise FetchError(f"the file URL points outside the Document Server ({parsed.origin()})", transient=False)
 
 

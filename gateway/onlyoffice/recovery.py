@@ -19,12 +19,13 @@ from typing import Any
 from yarl import URL
 
 from gateway.docserver.client import DocumentServerError
+from gateway.onlyoffice.callback import PENDING_TTL as _PENDING_TTL
 from gateway.onlyoffice.callback import pending_record_key
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import parse_key
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit
-from gateway.state import LockTimeout
+from gateway.state import LockTimeout, StateUnavailable
 
 __all__ = ["recover_once", "run_recovery"]
 
@@ -57,10 +58,6 @@ async def _recover(context: OnlyOfficeContext, key: str, record: dict[str, Any],
     base = record.get("base") or (parts.version if parts else None)
     if not isinstance(attachment_id, str) or not isinstance(base, int):
         return False
-    if await context.state.get(f"saved:{key}:final") is not None:
-        # A retried callback made it after all: nothing is missing.
-        await _forget(context, key, forgotten)
-        return True
     try:
         found = await context.docserver.command("getForgotten", key=key)
     except DocumentServerError as error:
@@ -95,6 +92,7 @@ async def _recover(context: OnlyOfficeContext, key: str, record: dict[str, Any],
                     "refused": str(error),
                     "attempted": time.time(),
                 },
+                ttl=_PENDING_TTL,
             )
         return False
     log.info("recovered the edit of attachment %s as version %s (key %s)", attachment_id, result.version, key)
@@ -115,7 +113,7 @@ async def _forget(context: OnlyOfficeContext, key: str, forgotten: bool) -> None
 async def recover_once(context: OnlyOfficeContext) -> int:
     """One pass over pending and forgotten saves; returns how many were completed."""
     try:
-        async with context.state.lock("recovery", ttl=600.0, wait=0.0):
+        async with context.state.lock("recovery", ttl=60.0, wait=0.0, renew=True):
             now = time.time()
             pending = {k.removeprefix("pending:") for k in await context.state.keys("pending:")}
             forgotten = {k for k in await _forgotten_keys(context) if parse_key(k, str(context.public_url))}
@@ -136,6 +134,9 @@ async def recover_once(context: OnlyOfficeContext) -> int:
             return done
     except LockTimeout:
         return 0  # another replica is on it
+    except StateUnavailable as error:
+        log.warning("recovery pass skipped: %s", error)
+        return 0
 
 
 async def run_recovery(context: OnlyOfficeContext, interval: float) -> None:

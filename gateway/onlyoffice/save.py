@@ -1,8 +1,10 @@
 """Turning an edited file on the Document Server into exactly one new attachment version.
 
 Guarantees, and how:
-- exactly once: an idempotency record per (key, save) is written after the upload and checked
-  under a per-attachment lock, so replayed or retried callbacks, on any replica, add nothing;
+- exactly once: an idempotency record per save (document key + the server's `lastsave`) is
+  written after the upload and checked under a per-attachment lock, so replayed or retried
+  callbacks, on any replica, add nothing; an upload intent written before uploading lets a retry
+  recognise a version Confluence stored although its answer was lost (by the version's comment);
 - never interleaved: the same lock serialises every save of one attachment;
 - nothing lost: a failure that may pass raises `SaveFailed(transient=True)`, the caller answers
   5xx (the Document Server retries) and leaves a pending record that `recovery` finishes later;
@@ -10,8 +12,14 @@ Guarantees, and how:
   this editing session produced, the edit still becomes the newest version (nothing is lost and
   the conflicting upload stays in the history), and its comment says which versions it was based
   on and which one it follows.
-Authorship: uploads go through the service account (Confluence DC has no REST way to act as
-another user without keeping their credentials); the version comment names the editors.
+Authorship: uploads go through the service account, with a version comment naming the editors
+(from the signed `history`, else the signed `users` resolved to names). Confluence DC has no REST
+way to act as another user: the gateway would have to keep every editor's password or token, or
+replay their browser session hours later (callbacks come after the editor closed, retries and
+recovery later still) — a store of live user credentials is a worse risk than versions by a
+service account. The trade-offs: the service account needs "Add attachments" (and, for
+`forcesave_versions: collapse`, "Delete attachments") wherever documents are edited; edit rights
+are checked when the editor opens (only editors get a callback link), not again at save time.
 """
 
 from __future__ import annotations
@@ -28,11 +36,11 @@ from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
 
-__all__ = ["SaveFailed", "SaveJob", "SaveResult", "save_edit", "session_record_key"]
+__all__ = ["SaveFailed", "SaveJob", "SaveResult", "made_record_key", "save_edit", "session_record_key"]
 
 log = logging.getLogger(__name__)
 
-_LOCK_TTL = 15 * 60.0  # longer than any single save; expires if a replica dies holding it
+_LOCK_TTL = 30.0  # renewed while the save runs; a replica that dies frees it within the DS retries
 _LOCK_WAIT = 120.0
 _RECORD_TTL = 45 * 24 * 3600.0  # idempotency: longer than callback links live
 _SESSION_TTL = 7 * 24 * 3600.0
@@ -59,10 +67,20 @@ class SaveJob:
 
     @property
     def record_key(self) -> str:
+        """What makes two callbacks the same save: retries and replays share it, new saves do not.
+
+        The Document Server repeats `lastsave` on every retry of one save (its links change), and a
+        key is reused after a failed save (the session reopens from the forgotten file), so the
+        final save is told apart by `lastsave` too; a recovered forgotten file has one per key.
+        """
+        if self.recovered:
+            return f"saved:{self.key}:recovered"
+        stamp = hashlib.sha256((self.lastsave or "").encode()).hexdigest()[:16] if self.lastsave else "-"
         if self.force:
-            stamp = hashlib.sha256((self.lastsave or self.url).encode()).hexdigest()[:16]
+            if not self.lastsave:
+                stamp = hashlib.sha256(self.url.encode()).hexdigest()[:16]
             return f"saved:{self.key}:force:{stamp}"
-        return f"saved:{self.key}:final"
+        return f"saved:{self.key}:final:{stamp}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +96,9 @@ def session_record_key(attachment_id: str) -> str:
 
 
 def _comment(job: SaveJob, base: int, conflict_with: int | None) -> str:
-    names = ", ".join(job.editors) if job.editors else "ONLYOFFICE"
-    text = f"Edited in ONLYOFFICE by {names}"
+    text = "Edited in ONLYOFFICE"
+    if job.editors:
+        text += " by " + ", ".join(job.editors)
     if job.force:
         text += " (intermediate save)"
     if job.recovered:
@@ -161,10 +180,41 @@ def _forcesave_policy(context: OnlyOfficeContext, attachment: Attachment) -> str
     return rule.forcesave_versions if rule is not None else "keep"
 
 
+def _intent_key(job: SaveJob) -> str:
+    return f"uploading:{job.record_key}"
+
+
+async def _landed_earlier(context: OnlyOfficeContext, job: SaveJob, attachment: Attachment) -> int | None:
+    """The version an earlier attempt of this very save created, though its answer never came."""
+    intent = await context.state.get(_intent_key(job))
+    if intent is None or not isinstance(intent.get("from"), int) or attachment.version <= intent["from"]:
+        return None
+    number = int(intent["from"]) + 1
+    try:
+        message = await context.confluence.version_message(attachment.id, number)
+    except ConfluenceError as error:
+        raise SaveFailed(f"Confluence: {error}", transient=error.transient) from error
+    if message != intent.get("comment"):
+        return None
+    log.info(
+        "attachment %s: version %s is this save's, stored before its answer was lost", attachment.id, number
+    )
+    return number
+
+
+def made_record_key(key: str) -> str:
+    """Every version this document key produced (force, final, recovered saves)."""
+    return f"made:{key}"
+
+
+async def _note_made(context: OnlyOfficeContext, key: str, made: list[int], version: int) -> None:
+    await context.state.put(made_record_key(key), {"versions": [*made, version]}, ttl=_RECORD_TTL)
+
+
 async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
     """Save `job` as one new version (or recognise it as already saved)."""
     state = context.state
-    async with state.lock(f"attachment:{job.attachment_id}", ttl=_LOCK_TTL, wait=_LOCK_WAIT):
+    async with state.lock(f"attachment:{job.attachment_id}", ttl=_LOCK_TTL, wait=_LOCK_WAIT, renew=True):
         done = await state.get(job.record_key)
         if done is not None:
             return SaveResult(version=done.get("version"), already_saved=True)
@@ -175,34 +225,55 @@ async def save_edit(context: OnlyOfficeContext, job: SaveJob) -> SaveResult:
         if attachment is None:
             raise SaveFailed(f"attachment {job.attachment_id} no longer exists", transient=False)
         session: dict[str, Any] = await state.get(session_record_key(attachment.id)) or {}
-        own = [job.base_version]
+        made = [int(v) for v in (await state.get(made_record_key(job.key)) or {}).get("versions", [])]
+        own = [job.base_version, *made]
         forced: list[int] = []
         if session.get("key") == job.key:
             forced = [int(v) for v in session.get("forced", [])]
-            own += forced
         if not job.force and job.not_modified and forced and attachment.version in forced:
             # The last force save already holds everything: that version is the final one.
             result = SaveResult(version=attachment.version)
-        else:
-            conflict = attachment.version if attachment.version not in own else None
-            if conflict is not None:
-                log.warning(
-                    "attachment %s changed in Confluence during editing (base %s, now %s): saving on top",
-                    attachment.id,
-                    job.base_version,
-                    attachment.version,
+            earlier = [v for v in forced if v != attachment.version]
+            if earlier and _forcesave_policy(context, attachment) == "collapse":
+                result = SaveResult(
+                    version=attachment.version, collapsed=await _collapse(context, attachment, earlier)
                 )
-            saved = await _upload(context, job, attachment, _comment(job, job.base_version, conflict))
-            result = SaveResult(version=saved.version, conflict_with=conflict)
+        else:
+            conflict: int | None = None
+            version = await _landed_earlier(context, job, attachment)
+            if version is None:
+                conflict = attachment.version if attachment.version not in own else None
+                if conflict is not None:
+                    log.warning(
+                        "attachment %s changed in Confluence during editing (base %s, now %s): saving on top",
+                        attachment.id,
+                        job.base_version,
+                        attachment.version,
+                    )
+                comment = _comment(job, job.base_version, conflict)
+                # Remembered before uploading: if Confluence stores the version but its answer is
+                # lost (timeout, dropped connection), the retry finds it instead of adding another.
+                await state.put(
+                    _intent_key(job), {"from": attachment.version, "comment": comment}, ttl=_RECORD_TTL
+                )
+                version = (await _upload(context, job, attachment, comment)).version
+            await state.delete(_intent_key(job))
+            await _note_made(context, job.key, made, version)
+            result = SaveResult(version=version, conflict_with=conflict)
             if job.force:
                 await state.put(
                     session_record_key(attachment.id),
-                    {"key": job.key, "base": job.base_version, "forced": [*forced, saved.version]},
+                    {
+                        **session,
+                        "key": job.key,
+                        "base": job.base_version,
+                        "forced": [*forced, version],
+                    },
                     ttl=_SESSION_TTL,
                 )
             elif forced and _forcesave_policy(context, attachment) == "collapse":
                 result = SaveResult(
-                    version=saved.version,
+                    version=version,
                     conflict_with=conflict,
                     collapsed=await _collapse(context, attachment, forced),
                 )
