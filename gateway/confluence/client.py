@@ -12,9 +12,10 @@ Nothing Confluence sets on these side calls (Set-Cookie from a remember-me login
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterable, Mapping
+from collections.abc import AsyncIterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,17 @@ def service_authorization(auth: ConfluenceAuth) -> str:
     return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
+@contextlib.contextmanager
+def _reaching(what: str) -> Iterator[None]:
+    """Turn transport failures (refused, reset, timed out) into a transient ConfluenceError."""
+    try:
+        yield
+    except aiohttp.ClientError as error:
+        raise ConfluenceError(f"{what}: Confluence unreachable ({type(error).__name__})") from error
+    except TimeoutError as error:
+        raise ConfluenceError(f"{what}: Confluence timed out") from error
+
+
 class ConfluenceClient:
     """REST client bound to one Confluence (its URL includes the context path)."""
 
@@ -97,7 +109,7 @@ class ConfluenceClient:
     async def _get_json(
         self, path: str, headers: Mapping[str, str], params: Mapping[str, str] | None = None
     ) -> Any:
-        try:
+        with _reaching(f"GET {path}"):
             async with self._session.get(
                 self.url(path), headers=headers, params=params, allow_redirects=False
             ) as response:
@@ -106,10 +118,6 @@ class ConfluenceClient:
                     raise ConfluenceError(
                         f"GET {path}: Confluence answered {response.status}", response.status
                     )
-        except aiohttp.ClientError as error:
-            raise ConfluenceError(f"GET {path}: Confluence unreachable ({type(error).__name__})") from error
-        except TimeoutError as error:
-            raise ConfluenceError(f"GET {path}: Confluence timed out") from error
         try:
             return json.loads(body)
         except ValueError as error:
@@ -188,7 +196,7 @@ class ConfluenceClient:
         """DELETE /rest/experimental/content/{id}/version/{n} (collapsing intermediate force saves)."""
         url = self.url(f"rest/experimental/content/{attachment_id}/version/{number}")
         headers = {**self._service_headers, "X-Atlassian-Token": "no-check"}
-        try:
+        with _reaching(f"deleting version {number} of attachment {attachment_id}"):
             async with self._session.delete(url, headers=headers, allow_redirects=False) as response:
                 await response.read()
                 if response.status not in (200, 204):
@@ -196,10 +204,6 @@ class ConfluenceClient:
                         f"deleting version {number} of attachment {attachment_id}: Confluence answered {response.status}",
                         response.status,
                     )
-        except aiohttp.ClientError as error:
-            raise ConfluenceError(
-                f"deleting a version: Confluence unreachable ({type(error).__name__})"
-            ) from error
 
     async def display_name(self, user_key: str) -> str | None:
         """A user's full name by user key (service account), for version comments."""
@@ -230,12 +234,8 @@ class ConfluenceClient:
         url = self.url(attachment.download_path)
         if version is not None:
             url = url.update_query(version=str(version))
-        try:
+        with _reaching(f"download of attachment {attachment.id}"):
             response = await self._session.get(url, headers=self._service_headers, allow_redirects=False)
-        except aiohttp.ClientError as error:
-            raise ConfluenceError(
-                f"download of attachment {attachment.id} failed ({type(error).__name__})"
-            ) from error
         if response.status != 200:
             response.release()
             raise ConfluenceError(
@@ -298,7 +298,7 @@ class ConfluenceClient:
             "X-Atlassian-Token": "no-check",
             "Content-Type": writer.headers["Content-Type"],
         }
-        try:
+        with _reaching(f"upload to {path}"):
             async with self._session.post(
                 self.url(path), data=writer, headers=headers, allow_redirects=False
             ) as response:
@@ -308,12 +308,6 @@ class ConfluenceClient:
                         f"upload to {path}: Confluence answered {response.status}: {_message(body)}",
                         response.status,
                     )
-        except aiohttp.ClientError as error:
-            raise ConfluenceError(
-                f"upload to {path}: Confluence unreachable ({type(error).__name__})"
-            ) from error
-        except TimeoutError as error:
-            raise ConfluenceError(f"upload to {path}: Confluence timed out") from error
         try:
             result = json.loads(body)
             if not single:
