@@ -31,10 +31,10 @@ SERVLET_PATH = "plugins/servlet/onlyoffice"
 
 
 def derive_link_secret(jwt_secret: str) -> str:
-    """A link-signing key separate from the Document Server secret, derived when none is configured.
+    """The link-signing key, derived from the Document Server secret.
 
-    Domain separation keeps link tokens and Document Server tokens from ever verifying as each
-    other; an admin who wants Document Server operators unable to mint links configures its own.
+    Every replica derives the same key without extra configuration, and domain separation keeps
+    link tokens and Document Server tokens from ever verifying as each other.
     """
     return hmac.new(jwt_secret.encode(), b"onlyoffice-gateway/link-tokens/v1", hashlib.sha256).hexdigest()
 

@@ -21,6 +21,7 @@ from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page
 from gateway.onlyoffice.save import session_record_key
+from gateway.state import StateUnavailable
 
 __all__ = ["doceditor"]
 
@@ -48,7 +49,12 @@ async def _session_key(context: OnlyOfficeContext, attachment_id: str, version: 
     Force saves create Confluence versions while the session (and its key) goes on; without this,
     someone opening the document after a force save would get a new key and a separate session.
     """
-    record = await context.state.get(session_record_key(attachment_id))
+    try:
+        record = await context.state.get(session_record_key(attachment_id))
+    except StateUnavailable as error:
+        # Opening still works; only a co-editor joining after a force save may get a new session.
+        log.warning("editor: shared state unavailable, using a fresh key: %s", error)
+        record = None
     if (
         record is not None
         and isinstance(record.get("key"), str)

@@ -3,8 +3,9 @@
 The Document Server stores these URLs and may use them hours later (a callback arrives when the
 last editor leaves; retries and forgotten files come later still), so their tokens are long-lived
 and bound to what they may do instead: one action, one attachment, one document key (and version
-for downloads). They are JWTs signed with the gateway's link secret, which is not the Document
-Server secret, so a Document Server admin cannot mint callback links for arbitrary attachments.
+for downloads). They are JWTs signed with the gateway's link secret, derived from the Document
+Server secret with domain separation, so a link token never verifies as a Document Server token
+or the other way round.
 """
 
 from __future__ import annotations
