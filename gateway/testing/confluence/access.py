@@ -9,7 +9,13 @@ from aiohttp import web
 from gateway.testing.confluence.common import STORE, current_user, error
 from gateway.testing.confluence.store import Attachment, Page, User
 
-__all__ = ["operations_for", "parse_content_id", "visible_attachment", "visible_page"]
+__all__ = [
+    "attachment_operations_for",
+    "operations_for",
+    "parse_content_id",
+    "visible_attachment",
+    "visible_page",
+]
 
 _ID = re.compile(r"(?:att)?(\d{1,18})")
 
@@ -52,3 +58,15 @@ def operations_for(request: web.Request, page: Page, user: User | None = None) -
     if store.can(who, page, "remove"):
         ops.append({"operation": "delete", "targetType": "page"})
     return ops
+
+
+def attachment_operations_for(request: web.Request, page: Page) -> list[dict[str, str]]:
+    """What `expand=operations` lists for the caller on an attachment of `page`, as a single
+    attachment (§1.2) and as an element of the page's attachment list (§1.3: `operations` is among the
+    element's `_expandable`, and Confluence expands list elements like single content).
+    """
+    return [
+        {"operation": o["operation"], "targetType": "attachment"}
+        for o in operations_for(request, page)
+        if o["operation"] != "create"
+    ]

@@ -9,7 +9,12 @@ from urllib.parse import urlencode
 
 from aiohttp import BodyPartReader, web
 
-from gateway.testing.confluence.access import parse_content_id, visible_attachment, visible_page
+from gateway.testing.confluence.access import (
+    attachment_operations_for,
+    parse_content_id,
+    visible_attachment,
+    visible_page,
+)
 from gateway.testing.confluence.auth import xsrf_failure
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
 from gateway.testing.confluence.serialize import Expand, attachment_json
@@ -112,7 +117,8 @@ async def list_attachments(request: web.Request) -> web.Response:
         links["next"] = f"{path}?{urlencode({**query, 'limit': limit, 'start': start + limit})}"
     if start > 0:
         links["prev"] = f"{path}?{urlencode({**query, 'limit': limit, 'start': max(0, start - limit)})}"
-    results = [attachment_json(store, a, base, context, expand) for a in window]
+    ops = attachment_operations_for(request, page)
+    results = [attachment_json(store, a, base, context, expand, operations=ops) for a in window]
     return json_ok(
         {"results": results, "start": start, "limit": limit, "size": len(results), "_links": links}
     )

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.testing.confluence.access import (
+    attachment_operations_for,
     operations_for,
     parse_content_id,
     visible_attachment,
@@ -51,11 +52,7 @@ async def get_content(request: web.Request) -> web.Response:
         if not raw.isdigit() or att.version(int(raw)) is None:
             return error(404, NOT_FOUND.format(content_id))
         number = int(raw)
-    ops = [
-        {"operation": o["operation"], "targetType": "attachment"}
-        for o in operations_for(request, store.pages[att.page_id])
-        if o["operation"] != "create"
-    ]
+    ops = attachment_operations_for(request, store.pages[att.page_id])
     return json_ok(
         attachment_json(store, att, base, context, expand, top=True, operations=ops, number=number)
     )
