@@ -1,12 +1,22 @@
 """A faithful Confluence DC simulator (reference/confluence.md §7) for tests and the demo.
 
 `create_confluence_app()` builds the aiohttp app; `app[STORE]` is the live data (users, spaces,
-pages, attachments with versions, permissions) and `app[FAULTS]` the failure switches.
+pages, attachments with versions, permissions) and `app[FAULTS]` the failure switches,
+`app[REST_CALLS]` counts the REST requests received.
 """
 
 from gateway.testing.confluence.app import create_confluence_app, run_confluence
 from gateway.testing.confluence.auth import open_session
-from gateway.testing.confluence.common import CONFIG, FAULTS, SESSIONS, STORE, Faults, SimConfig
+from gateway.testing.confluence.common import (
+    CONFIG,
+    FAULTS,
+    REST_CALLS,
+    SESSIONS,
+    STORE,
+    Faults,
+    RestCalls,
+    SimConfig,
+)
 from gateway.testing.confluence.seed import DEMO_USERS, DemoUser
 from gateway.testing.confluence.store import Attachment, AttachmentVersion, Page, Space, Store, User
 
@@ -14,6 +24,7 @@ __all__ = [
     "CONFIG",
     "DEMO_USERS",
     "FAULTS",
+    "REST_CALLS",
     "SESSIONS",
     "STORE",
     "Attachment",
@@ -21,6 +32,7 @@ __all__ = [
     "DemoUser",
     "Faults",
     "Page",
+    "RestCalls",
     "SimConfig",
     "Space",
     "Store",

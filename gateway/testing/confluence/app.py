@@ -15,9 +15,11 @@ from gateway.testing.confluence.auth import auth_middleware, rest_xsrf_middlewar
 from gateway.testing.confluence.common import (
     CONFIG,
     FAULTS,
+    REST_CALLS,
     SESSIONS,
     STORE,
     Faults,
+    RestCalls,
     Session,
     SimConfig,
     error,
@@ -36,6 +38,14 @@ SECURITY_HEADERS = {
     "X-XSS-Protection": "1; mode=block",
 }
 _COMPRESSIBLE = ("text/", "application/json", "application/javascript")
+
+
+@web.middleware
+async def rest_count_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count every REST request received (`app[REST_CALLS]`), whatever it is answered."""
+    if request.path.startswith(f"{request.app[CONFIG].context_path}/rest/"):
+        request.app[REST_CALLS].record(request.method, request.path_qs)
+    return await handler(request)
 
 
 @web.middleware
@@ -122,18 +132,25 @@ def create_confluence_app(
     base_url: str | None = None,
     data_dir: Path | None = None,
 ) -> web.Application:
-    """The simulator as an aiohttp app; `app[STORE]` and `app[FAULTS]` are for tests to steer it."""
+    """The simulator as an aiohttp app; `app[STORE]`, `app[FAULTS]`, `app[REST_CALLS]` are for tests."""
     ctx = _normalise_context(context_path)
     store = Store(data_dir)
     if not store.load():
         apply_seed(store, seed)
     app = web.Application(
-        middlewares=[headers_middleware, fault_middleware, auth_middleware, rest_xsrf_middleware],
+        middlewares=[
+            rest_count_middleware,
+            headers_middleware,
+            fault_middleware,
+            auth_middleware,
+            rest_xsrf_middleware,
+        ],
         client_max_size=1024**3,
     )
     app[STORE] = store
     app[CONFIG] = SimConfig(context_path=ctx, base_url=base_url)
     app[FAULTS] = Faults()
+    app[REST_CALLS] = RestCalls()
     app[SESSIONS] = dict[str, Session]()
     app.router.add_get(f"{ctx}/status", status)
     for table in (rest_content.routes, rest_attachments.routes, download.routes, login.routes, html.routes):

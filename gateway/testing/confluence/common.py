@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -16,11 +17,13 @@ __all__ = [
     "CONFIG",
     "FAULTS",
     "JSON_TYPE",
+    "REST_CALLS",
     "SESSION",
     "SESSIONS",
     "STORE",
     "USER",
     "Faults",
+    "RestCalls",
     "Session",
     "SimConfig",
     "base_url",
@@ -57,6 +60,19 @@ class Faults:
 
 
 @dataclass
+class RestCalls:
+    """REST requests the simulator received, so tests can count what a client costs Confluence."""
+
+    total: int = 0
+    #: the latest (method, path with query), bounded so a long-running simulator does not grow
+    recent: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=1000))
+
+    def record(self, method: str, path_qs: str) -> None:
+        self.total += 1
+        self.recent.append((method, path_qs))
+
+
+@dataclass
 class Session:
     """A Tomcat session: JSESSIONID -> user, plus the XSRF form token kept in it."""
 
@@ -70,6 +86,7 @@ STORE = web.AppKey("confluence_store", Store)
 CONFIG = web.AppKey("confluence_config", SimConfig)
 FAULTS = web.AppKey("confluence_faults", Faults)
 SESSIONS = web.AppKey("confluence_sessions", dict[str, Session])
+REST_CALLS = web.AppKey("confluence_rest_calls", RestCalls)
 #: the caller as auth resolved it (None = anonymous) and their Tomcat session, if any
 USER: web.RequestKey[User | None] = web.RequestKey("confluence_user")
 SESSION: web.RequestKey[Session | None] = web.RequestKey("confluence_session")

@@ -1,4 +1,5 @@
-"""`expand` on attachment list elements works as on single content (reference §1.2, §1.3, §1.10).
+"""`expand` on attachment list elements works as on single content (reference §1.2, §1.3, §1.10);
+the REST call counter tests use to measure what a client costs Confluence.
 
 Real DC expands every element of a RestList with the same `expand` a single GET takes (`operations`
 is among a list element's `_expandable` in §1.3) and computes `operations` for the calling user
@@ -63,3 +64,17 @@ async def test_list_without_operations_expand_has_none(client: Client, welcome: 
     listing = await client.get(f"{CTX}/rest/api/content/{welcome}/child/attachment", headers=basic("alice"))
     for element in (await listing.json())["results"]:
         assert "operations" not in element and "operations" in element["_expandable"]
+
+
+async def test_rest_calls_are_counted(client: Client, app: Any, welcome: int) -> None:
+    from gateway.testing.confluence import REST_CALLS
+
+    before = app[REST_CALLS].total
+    await client.get(f"{CTX}/rest/api/content/{welcome}", headers=basic("bob"))
+    await client.get(f"{CTX}/rest/api/nothing/here", headers=basic("bob"))
+    await client.get(f"{CTX}/pages/viewpage.action?pageId={welcome}", headers=basic("bob"))
+    assert app[REST_CALLS].total == before + 2
+    assert list(app[REST_CALLS].recent)[-2:] == [
+        ("GET", f"{CTX}/rest/api/content/{welcome}"),
+        ("GET", f"{CTX}/rest/api/nothing/here"),
+    ]
