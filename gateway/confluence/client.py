@@ -15,7 +15,7 @@ import base64
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,13 +23,22 @@ import aiohttp
 from yarl import URL
 
 from gateway import __version__
-from gateway.confluence.models import Attachment, ConfluenceError, Identity, parse_attachment, parse_identity
+from gateway.confluence.models import (
+    Attachment,
+    ConfluenceError,
+    Identity,
+    is_content_id,
+    parse_attachment,
+    parse_identity,
+)
 from gateway.settings import ConfluenceAuth
 
 __all__ = ["ConfluenceClient", "UserCredentials", "service_authorization"]
 
 USER_AGENT = f"onlyoffice-gateway/{__version__}"
 _ATTACHMENT_EXPAND = "version,container,container.space,space,operations"
+_LIST_LIMIT = 200  # per listing request; Confluence may cap it lower, `_links.next` covers the rest
+_MAX_LIST_REQUESTS = 25  # a page with more attachments than this covers is not worth listing further
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +165,53 @@ class ConfluenceClient:
         if data.get("type") != "attachment":
             return None
         return parse_attachment(data)
+
+    async def page_attachments(
+        self, page_id: str, credentials: UserCredentials
+    ) -> AsyncGenerator[list[Attachment], None]:
+        """The page's current attachments as the user sees them, one listing page at a time.
+
+        `GET .../child/attachment` with the same `expand` as `attachment()`, so each element is what
+        the single call returns (reference §1.3); `_links.next` is followed (§1.12) until the caller
+        stops iterating. A page the user may not see (404/403/401) lists nothing; elements that do
+        not parse are skipped (the caller asks for those one by one).
+        """
+        if not is_content_id(page_id):
+            return
+        path: str | None = f"rest/api/content/{page_id}/child/attachment"
+        params: dict[str, str] | None = {"expand": _ATTACHMENT_EXPAND, "limit": str(_LIST_LIMIT)}
+        headers = self._user_headers(credentials)
+        for _ in range(_MAX_LIST_REQUESTS):
+            if path is None:
+                return
+            try:
+                data = await self._get_json(path, headers, params)
+            except ConfluenceError as error:
+                if error.status in (401, 403, 404):
+                    return
+                raise
+            if not isinstance(data, dict):
+                raise ConfluenceError(f"listing attachments of {page_id}: unexpected JSON", 502)
+            found: list[Attachment] = []
+            for item in data.get("results") or ():
+                if isinstance(item, dict) and item.get("type") == "attachment":
+                    with contextlib.suppress(ConfluenceError):
+                        found.append(parse_attachment(item))
+            yield found
+            path, params = self._next_link(data), None
+
+    def _next_link(self, data: Mapping[str, Any]) -> str | None:
+        """`_links.next` as a path relative to the base (Confluence sends it relative; §1.1, §1.12)."""
+        links = data.get("_links")
+        link = links.get("next") if isinstance(links, dict) else None
+        if not isinstance(link, str) or not link:
+            return None
+        if "://" in link:
+            base = str(self._base).rstrip("/")
+            if not link.startswith(base + "/"):
+                raise ConfluenceError(f"refusing a next link outside Confluence: {link!r}", 502)
+            return link[len(base) :]
+        return link
 
     async def page_operations(self, page_id: str, credentials: UserCredentials) -> frozenset[tuple[str, str]]:
         """What the user may do on a page (`expand=operations`): ("update", "page"), ("create", "attachment")..."""

@@ -8,6 +8,7 @@ requires: a logged-in user who may update the attachment and add attachments to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide
 __all__ = ["UserAccess", "access_for", "access_for_many", "may_edit"]
 
 MAX_BATCH = 100
+# A listing costs at least one call, like one attachment asked alone: list only for two or more.
+_WORTH_LISTING = 2
+# Pages listed per batch at most (the viewed page, plus pages other attachments are embedded from).
+_MAX_LISTINGS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,46 +61,109 @@ async def access_for(
 
 
 async def access_for_many(
-    context: OnlyOfficeContext, headers: Mapping[str, str], attachment_ids: Iterable[str]
+    context: OnlyOfficeContext,
+    headers: Mapping[str, str],
+    attachment_ids: Iterable[str],
+    page_ids: Iterable[str | None] = (),
 ) -> dict[str, UserAccess]:
-    """Access to several attachments with one identity lookup and concurrent REST calls."""
+    """Access to several attachments with a small, constant number of Confluence calls.
+
+    `page_ids` are where the attachments probably live (the viewed page first): their listings, as
+    the user, answer for every attachment found there; ids found in no listing (embedded from other
+    pages, older versions) are asked one by one, as before. Without hints, the first attachment's
+    page is listed. Only what Confluence returns to this user is decided on.
+    """
     wanted = list(dict.fromkeys(i for i in attachment_ids if is_content_id(i)))[:MAX_BATCH]
     credentials = UserCredentials.from_headers(headers)
     identity = await context.identities.get(credentials)
     groups_task = asyncio.ensure_future(_groups(context, identity))
-    attachments = await asyncio.gather(*(context.confluence.attachment(i, credentials) for i in wanted))
-    pages = sorted({a.page_id for a in attachments if a is not None})
-    page_operations = dict(
-        zip(
-            pages,
-            await asyncio.gather(*(context.confluence.page_operations(p, credentials) for p in pages)),
-            strict=True,
+    try:
+        found = await _attachments(context, credentials, wanted, page_ids)
+        pages = sorted({a.page_id for a in found.values()})
+        page_operations = dict(
+            zip(
+                pages,
+                await asyncio.gather(*(context.confluence.page_operations(p, credentials) for p in pages)),
+                strict=True,
+            )
         )
-    )
-    groups = await groups_task
+        groups = await groups_task
+    finally:
+        groups_task.cancel()
     result: dict[str, UserAccess] = {}
-    for attachment_id, attachment in zip(wanted, attachments, strict=True):
+    for attachment_id in wanted:
+        attachment = found.get(attachment_id)
         if attachment is None:
             continue
-        user = UserFacts(
-            anonymous=identity.anonymous,
-            groups=groups,
-            can_view=True,
-            can_edit=may_edit(identity, attachment, page_operations[attachment.page_id]),
+        result[attachment_id] = _decide(
+            context, identity, groups, attachment, page_operations[attachment.page_id]
         )
-        facts = AttachmentFacts(
-            filename=attachment.title,
-            size=attachment.size,
-            page_id=attachment.page_id,
-            space_key=attachment.space_key,
-            is_latest=attachment.status == "current",
-        )
-        offer = decide(
-            context.settings.rules,
-            context.formats,
-            facts,
-            user,
-            server_version=context.server_version,
-        )
-        result[attachment_id] = UserAccess(identity=identity, attachment=attachment, user=user, offer=offer)
     return result
+
+
+async def _attachments(
+    context: OnlyOfficeContext,
+    credentials: UserCredentials,
+    wanted: list[str],
+    page_ids: Iterable[str | None],
+) -> dict[str, Attachment]:
+    """The wanted attachments as the user sees them (absent: not shown to them), listing first."""
+    found: dict[str, Attachment] = {}
+    missing = set(wanted)
+    hints = list(dict.fromkeys(p for p in page_ids if p and is_content_id(p)))
+    if not hints and len(wanted) >= _WORTH_LISTING:
+        first = await context.confluence.attachment(wanted[0], credentials)
+        missing.discard(wanted[0])
+        if first is not None:
+            found[wanted[0]] = first
+            hints.append(first.page_id)
+    for page_id in hints[:_MAX_LISTINGS]:
+        if len(missing) < _WORTH_LISTING:
+            break
+        async with contextlib.aclosing(context.confluence.page_attachments(page_id, credentials)) as pages:
+            async for attachments in pages:
+                for attachment in attachments:
+                    if attachment.id in missing:
+                        missing.discard(attachment.id)
+                        found[attachment.id] = attachment
+                if not missing:
+                    break
+    rest = [i for i in wanted if i in missing]
+    for attachment_id, alone in zip(
+        rest,
+        await asyncio.gather(*(context.confluence.attachment(i, credentials) for i in rest)),
+        strict=True,
+    ):
+        if alone is not None:
+            found[attachment_id] = alone
+    return found
+
+
+def _decide(
+    context: OnlyOfficeContext,
+    identity: Identity,
+    groups: frozenset[str],
+    attachment: Attachment,
+    page_operations: frozenset[tuple[str, str]],
+) -> UserAccess:
+    user = UserFacts(
+        anonymous=identity.anonymous,
+        groups=groups,
+        can_view=True,
+        can_edit=may_edit(identity, attachment, page_operations),
+    )
+    facts = AttachmentFacts(
+        filename=attachment.title,
+        size=attachment.size,
+        page_id=attachment.page_id,
+        space_key=attachment.space_key,
+        is_latest=attachment.status == "current",
+    )
+    offer = decide(
+        context.settings.rules,
+        context.formats,
+        facts,
+        user,
+        server_version=context.server_version,
+    )
+    return UserAccess(identity=identity, attachment=attachment, user=user, offer=offer)

@@ -4,6 +4,8 @@ The browser script (static/inject.js) asks once per batch of attachments it foun
 Confluence rendered client-side. The answer is the same decision the server-side injection makes:
 `{"<id>": {"mode": "edit" | "view" | null, "convert": "<ext>" | null}}`; ids the user cannot see
 are absent. Read-only, so no CSRF token; never cached by shared caches (it is per user).
+An optional `pageId` (the page the attachments are on) lets the gateway list them in one call; it is
+only a hint: attachments not on that page are still answered, one by one.
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ async def access(request: web.Request) -> web.Response:
         return web.json_response(
             {"error": f"give 1 to {MAX_BATCH} numeric attachmentId parameters"}, status=400, headers=_HEADERS
         )
+    page_id = request.query.get("pageId")
+    if page_id is not None and not is_content_id(page_id):
+        return web.json_response({"error": "pageId must be a numeric page id"}, status=400, headers=_HEADERS)
     try:
-        found = await access_for_many(context, request.headers, ids)
+        found = await access_for_many(context, request.headers, ids, [page_id])
     except ConfluenceError as error:
         log.warning("access: Confluence lookup failed: %s", error)
         return web.json_response({"error": "Confluence is not answering"}, status=503, headers=_HEADERS)
