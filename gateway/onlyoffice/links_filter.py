@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -69,7 +70,7 @@ class AttachmentLinksFilter:
                 return {}
             context = request.config_dict[ONLYOFFICE_CONTEXT]
             try:
-                found = await access_for_many(context, request.headers, scan.attachment_ids)
+                found = await access_for_many(context, request.headers, scan.attachment_ids, _pages(scan))
             except ConfluenceError as error:
                 # The page still works; the browser script asks again through /access.
                 log.warning("links: Confluence lookup failed, page sent with the script only: %s", error)
@@ -82,3 +83,10 @@ class AttachmentLinksFilter:
             links=links,
             max_bytes=self._max_bytes,
         )
+
+
+def _pages(scan: PageScan) -> list[str | None]:
+    """Where the page's attachments live: the viewed page, then the pages its references name, most
+    named first (the access lookup lists these instead of asking per attachment)."""
+    named = Counter(ref.page_id for ref in scan.references if ref.page_id)
+    return [scan.meta.page_id, *(page_id for page_id, _ in named.most_common())]
