@@ -23,6 +23,7 @@ from gateway.onlyoffice.inject.rewrite import (
     ScriptPolicy,
     inject_links,
     links_markup,
+    menu_markup,
     script_markup,
 )
 from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, Backend, find_references, scan_page
@@ -43,6 +44,7 @@ __all__ = [
     "find_references",
     "inject_links",
     "links_markup",
+    "menu_markup",
     "scan_page",
     "script_markup",
 ]
