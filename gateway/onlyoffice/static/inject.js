@@ -13,7 +13,9 @@
  * "More" menu (`#cp-more-menu`) get `li[data-onlyoffice="menu"] > a` items at the top of their
  * first `ul`, as the plugin's `system.attachment` web-items (weights 9-11) appear. Menus that AUI
  * or React create (or re-create) only when opened are filled when their `ul` appears, from the
- * answers already known: opening a menu never asks `/access` again. Menus the script does not
+ * answers already known: opening a menu never asks `/access` again. A row's menu built on open
+ * next to the links the server put in that row reuses the server's answer (its anchors say
+ * edit/view/convert), so it needs no request at all. Menus the script does not
  * recognise (e.g. the page tools menu `#action-menu`, or `aui-dropdown-menu` web components) are
  * left alone.
  *
@@ -47,6 +49,7 @@
 
   var ownScript = document.currentScript;
   var decisions = new Map(); // id -> {mode, convert} | null
+  var fromServer = new Map(); // id -> {mode, convert}, read from server-inserted links (row menus only)
   var inFlight = new Set();
   var timer = null;
 
@@ -330,6 +333,49 @@
 
   /* -- decisions ---------------------------------------------------------------------------------- */
 
+  /* What the server decided, read back from the links it inserted (`span[data-onlyoffice=links]`):
+   * a row's menu built later shows the same actions without asking (other places keep asking, as
+   * before: the preview button wants the current answer). Only our own vocabulary is read;
+   * a convert target must be legible in the convert link's title ("... to DOCX"), else the
+   * attachment is asked about as usual. */
+  function learnFromServerLinks() {
+    document.querySelectorAll("span[" + MARKER + '="links"][data-attachment-id]').forEach(function (span) {
+      var id = digits(span.getAttribute("data-attachment-id"));
+      if (!id || fromServer.has(id)) {
+        return;
+      }
+      var mode = null;
+      var convert = null;
+      var readable = true;
+      span.querySelectorAll("a[data-onlyoffice-action]").forEach(function (a) {
+        var action = a.getAttribute("data-onlyoffice-action");
+        if (action === "edit" || action === "view") {
+          mode = action;
+        } else if (action === "convert") {
+          var target = / to ([A-Za-z0-9]{1,10})$/.exec(a.getAttribute("title") || "");
+          if (target) {
+            convert = target[1].toLowerCase();
+          } else {
+            readable = false;
+          }
+        }
+      });
+      var decision = readable ? validDecision({ mode: mode, convert: convert }) : null;
+      if (decision) {
+        fromServer.set(id, decision);
+      }
+    });
+  }
+
+  /* The answer for one place: the browser's own (from /access) first, else for a row's menu the
+   * server's. Undefined while unknown. */
+  function decisionFor(ref) {
+    if (decisions.has(ref.id)) {
+      return decisions.get(ref.id);
+    }
+    return ref.menu && fromServer.has(ref.id) ? fromServer.get(ref.id) : undefined;
+  }
+
   function validDecision(value) {
     if (!value || typeof value !== "object") {
       return null;
@@ -378,7 +424,7 @@
 
   function apply(refs, preview) {
     refs.forEach(function (ref) {
-      var decision = decisions.get(ref.id);
+      var decision = decisionFor(ref);
       if (!decision) {
         return;
       }
@@ -397,11 +443,14 @@
 
   function run() {
     timer = null;
+    learnFromServerLinks();
     var refs = [];
     rowReferences(refs);
     embeddedReferences(refs);
     var preview = previewReference();
-    var wanted = refs.map(function (ref) {
+    var wanted = refs.filter(function (ref) {
+      return decisionFor(ref) === undefined;
+    }).map(function (ref) {
       return ref.id;
     });
     if (preview) {
@@ -426,8 +475,41 @@
     }
   }
 
+  /* Did a mutation add a list or list items (a menu being built)? Cheap: added nodes only. */
+  function addsListItems(records) {
+    return records.some(function (record) {
+      return Array.prototype.some.call(record.addedNodes, function (node) {
+        return node.nodeType === 1 && (node.matches("ul, li") || node.querySelector("ul") !== null);
+      });
+    });
+  }
+
+  /* Menus built on open get their items from known answers at once, in the observer's microtask:
+   * before the browser paints the open menu, so the menu does not jump when the items arrive. */
+  function fillMenus() {
+    var refs = [];
+    rowReferences(refs);
+    refs.forEach(function (ref) {
+      var decision = ref.menu ? decisionFor(ref) : null;
+      if (decision) {
+        insertMenuItems(ref.menu, ref, decision);
+      }
+    });
+    var preview = previewReference();
+    if (preview && preview.menu && decisions.has(preview.id)) {
+      insertPreviewMenuItems(preview, decisions.get(preview.id) || { mode: null, convert: null });
+    }
+  }
+
+  function observed(records) {
+    if (addsListItems(records)) {
+      fillMenus();
+    }
+    schedule();
+  }
+
   window.onlyofficeGatewayInject = { rescan: schedule };
-  new MutationObserver(schedule).observe(document.documentElement, {
+  new MutationObserver(observed).observe(document.documentElement, {
     childList: true,
     subtree: true,
     attributes: true,
