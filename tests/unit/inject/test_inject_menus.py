@@ -8,8 +8,9 @@ they were (the other inject tests hold that for the existing fixtures).
 
 from __future__ import annotations
 
+import json
 import re
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +23,7 @@ from gateway.onlyoffice.inject import AttachmentLinks, inject_links, menu_markup
 from gateway.onlyoffice.inject import lol as lol_module
 from gateway.onlyoffice.inject.model import AttachmentReference
 from gateway.testing.confluence import STORE, create_confluence_app
+from gateway.testing.confluence.common import CONFIG
 
 CTX = "/confluence"
 SCRIPT = "/confluence/plugins/servlet/onlyoffice/static/inject.js"
@@ -245,3 +247,41 @@ async def test_the_simulators_attachments_page(aiohttp_client: Any, backend: Any
         items = found[f"attachment-actions-{ref.attachment_id}"]
         assert items[0][2] == "View in ONLYOFFICE", ref
         assert sum(1 for _, a, _ in items if a.get("data-onlyoffice-action")) == 1
+
+
+async def test_the_simulators_menus_built_on_open_leave_nothing_to_fill(
+    aiohttp_client: Any, backend: Any
+) -> None:
+    """With `lazy_menus` (React/AJAX menus) the rows' dropdowns and the preview's More menu have no
+    list in the markup: the server adds nothing there (the script fills them when they open), and
+    the items the simulator's menus.js will build are JSON in an attribute, escaped."""
+    app = create_confluence_app(context_path=CTX)
+    app[CONFIG].lazy_menus = True
+    client: TestClient = await aiohttp_client(app)
+    store = app[STORE]
+    welcome = store.page_by_title("DEMO", "Welcome")
+    assert welcome is not None
+    report = store.attachment_by_name(welcome.id, "report.docx")
+    assert report is not None
+    evil = store.add_attachment(welcome.id, EVIL, store.data(report), "application/octet-stream", by="admin")
+    await client.post(f"{CTX}/dologin.action", data={"os_username": "alice", "os_password": "alice"})
+    preview = quote(f"/{welcome.id}/{report.id}/report.docx", safe="")
+    response = await client.get(
+        f"{CTX}/pages/viewpageattachments.action?pageId={welcome.id}&preview={preview}"
+    )
+    document = await response.read()
+    assert b'id="cp-more-menu"' in document and b"data-sim-sections=" in document
+    scan = scan_page(document, backend=backend)
+    assert scan.references and all(ref.menu_at is None for ref in scan.references)
+    out = inject(document, {ref.attachment_id: EDIT_CONVERT for ref in scan.references}, backend)
+    assert b'data-onlyoffice="menu"' not in out
+    assert b"<img" not in document
+    sections = re.search(
+        rb'id="attachment-actions-' + str(evil.id).encode() + rb"\"[^>]*data-sim-sections='([^']*)'", document
+    )
+    assert sections is not None
+    items = json.loads(unescape(sections.group(1).decode()))[0]["items"]
+    assert [item["text"] for item in items] == ["Preview", "Properties"]
+    assert quote(EVIL, safe="") in items[1]["href"]
+    menus_js = await client.get(f"{CTX}/s/8804/_/simulator/menus.js")
+    assert menus_js.status == 200 and menus_js.content_type == "application/javascript"
