@@ -227,7 +227,7 @@ def test_both_backends_place_items_identically(as_text: bool) -> None:
 async def test_the_simulators_attachments_page(aiohttp_client: Any, backend: Any) -> None:
     """The simulator's real markup (served over a loopback socket): every row's dropdown gets items."""
     app = create_confluence_app(context_path=CTX)
-    client: TestClient = await aiohttp_client(app)
+    client: TestClient[Any, Any] = await aiohttp_client(app)
     store = app[STORE]
     welcome = store.page_by_title("DEMO", "Welcome")
     assert welcome is not None
@@ -257,7 +257,7 @@ async def test_the_simulators_menus_built_on_open_leave_nothing_to_fill(
     the items the simulator's menus.js will build are JSON in an attribute, escaped."""
     app = create_confluence_app(context_path=CTX)
     app[CONFIG].lazy_menus = True
-    client: TestClient = await aiohttp_client(app)
+    client: TestClient[Any, Any] = await aiohttp_client(app)
     store = app[STORE]
     welcome = store.page_by_title("DEMO", "Welcome")
     assert welcome is not None
