@@ -11,8 +11,11 @@ lol-html (python-lolhtml) scans in ~3.5-6 ms, the pure-Python HTML5-rules tokeni
 binding is alpha with one maintainer, the pure-Python scanner takes over automatically when it is
 missing or raises, and the tests hold both to the same scan, so the output is identical.
 
-The browser script `gateway/onlyoffice/static/inject.js` covers what Confluence renders later
-(rendermacro.action re-renders, the file preview) with the same markup.
+Where links go: a `span.onlyoffice-links` after each row's `a.filename` and after embedded files,
+and `li[data-onlyoffice="menu"] > a` items at the top of each row's actions dropdown when its list
+is in the markup (`menu_markup`). The browser script `gateway/onlyoffice/static/inject.js` covers
+what Confluence renders later (rendermacro.action re-renders, the file preview and its "More" menu,
+dropdowns built on open) with the same markup.
 """
 
 from gateway.onlyoffice.inject.model import AttachmentLinks, AttachmentReference, PageMeta, PageScan
@@ -23,6 +26,7 @@ from gateway.onlyoffice.inject.rewrite import (
     ScriptPolicy,
     inject_links,
     links_markup,
+    menu_markup,
     script_markup,
 )
 from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, Backend, find_references, scan_page
@@ -43,6 +47,7 @@ __all__ = [
     "find_references",
     "inject_links",
     "links_markup",
+    "menu_markup",
     "scan_page",
     "script_markup",
 ]

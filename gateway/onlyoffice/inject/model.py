@@ -33,6 +33,9 @@ class AttachmentReference:
     differ from the viewed page; `data-linked-resource-container-id` for embedded ones), None if the
     markup does not say. `insert_at` is the offset (in the scanned document's units: bytes for bytes,
     characters for str) where links for this reference go, None when there is no safe place.
+    `menu_at` (rows only) is the offset just inside the row's actions dropdown list
+    (`div.aui-dropdown2 ul`, the plugin's `system.attachment` web-items live there), None when the
+    row's dropdown is not in the markup (AUI or React may create it later; the script covers that).
     """
 
     attachment_id: str
@@ -41,6 +44,7 @@ class AttachmentReference:
     page_id: str | None = None
     version: int | None = None
     insert_at: int | None = field(default=None, compare=False)
+    menu_at: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,16 +41,16 @@ _VOID = frozenset(
 )
 # Every tag the scanner acts on contains one of these (class names and attribute values compare
 # case-sensitively, as in lol-html's selectors; our marker is an attribute name, so any case).
-_KEYWORDS = r"attachment-row|attachments|filename|embedded|ajs-|pageId|(?i:onlyoffice)"
+_KEYWORDS = r"attachment-row|attachments|filename|embedded|ajs-|pageId|aui-dropdown2|(?i:onlyoffice)"
 _KEYWORDS_BYTES = re.compile(_KEYWORDS.encode())
 _KEYWORDS_STR = re.compile(_KEYWORDS)
-_VOCABULARY_TAGS = frozenset(["meta", "div", "table", "input", "tr", "a", "span", "img", "script"])
+_VOCABULARY_TAGS = frozenset(["meta", "div", "table", "input", "tr", "a", "span", "img", "script", "li"])
 
 
 class _Open:
     """An open element and what its end means to the scan."""
 
-    __slots__ = ("name", "pending", "row", "wrapper", "wrapper_class")
+    __slots__ = ("dropdown", "name", "pending", "row", "wrapper", "wrapper_class")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -58,6 +58,7 @@ class _Open:
         self.wrapper_class = False  # a span.confluence-embedded-file-wrapper (nested or not)
         self.wrapper: int | None = None  # the Scanner's wrapper number, for a non-nested one
         self.pending: int | None = None  # a reference whose links go after this element
+        self.dropdown = False  # a div.aui-dropdown2 inside an attachment row
 
 
 class _Walker:
@@ -67,6 +68,7 @@ class _Walker:
         self.rows = 0  # open tr.attachment-row elements
         self.wrappers = 0  # open wrapper spans
         self.fieldsets = 0
+        self.dropdowns = 0  # open div.aui-dropdown2 elements inside attachment rows
 
     def start(self, token: Token) -> None:
         name = token.name
@@ -79,6 +81,8 @@ class _Walker:
             found = _KEYWORDS_BYTES.search(text) if isinstance(text, bytes) else _KEYWORDS_STR.search(text)
             if found is not None:
                 self._vocabulary(token, element)
+        if name == "ul" and self.dropdowns > 0 and self.rows > 0:
+            self._menu_list(token)
         if name in _VOID or ((token.foreign or name in ("svg", "math")) and token.text[-2:] in ("/>", b"/>")):
             return
         if name == "fieldset":
@@ -98,8 +102,11 @@ class _Walker:
         if name == "span" and WRAPPER_CLASS in klass:
             element.wrapper_class = True
             self.wrappers += 1
+        if name == "div" and "aui-dropdown2" in klass and self.rows > 0:
+            element.dropdown = True
+            self.dropdowns += 1
         if marked:
-            if name in ("span", "script"):  # what the injector inserts
+            if name in ("span", "script", "li"):  # what the injector inserts
                 scanner.marker(name, attrs)
             return
         # Same order as the lol-html scanner's selectors.
@@ -123,6 +130,14 @@ class _Walker:
             index = scanner.embedded(attrs, "image", in_wrapper=in_wrapper)
             if index is not None:
                 scanner.place(index, token.end)  # a void element: links go right after the tag
+
+    def _menu_list(self, token: Token) -> None:
+        """A `ul` in a row's actions dropdown (lol-html: `tr.attachment-row div.aui-dropdown2 ul`)."""
+        if MARKER_ATTRIBUTE in parse_attributes(token.text):
+            return
+        index = self.scanner.menu_list()
+        if index is not None:
+            self.scanner.place_menu(index, token.end)
 
     def end(self, token: Token) -> None:
         name = token.name
@@ -149,6 +164,8 @@ class _Walker:
                 self.rows -= 1
             if element.wrapper_class:
                 self.wrappers -= 1
+            if element.dropdown:
+                self.dropdowns -= 1
             if element.name == "fieldset":
                 self.fieldsets -= 1
         if name == "head":

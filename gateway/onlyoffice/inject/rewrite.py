@@ -7,7 +7,8 @@ to insert comes back as the very same object.
 The markup is the plugin's (reference onlyoffice-confluence-plugin.md section 2): one `<a>` per
 action with the classes `onlyoffice-doceditor` / `onlyoffice-docviewer` / `onlyoffice-docconvert`,
 grouped in a `span.onlyoffice-links[data-onlyoffice]` that marks the attachment as done (a second
-pass, or the browser script, leaves it alone). `static/inject.js` builds the same markup.
+pass, or the browser script, leaves it alone). A row whose actions dropdown is in the markup also
+gets the same anchors as `li[data-onlyoffice="menu"] > a` items at the top of the dropdown's list. `static/inject.js` builds the same markup.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "ScriptPolicy",
     "inject_links",
     "links_markup",
+    "menu_markup",
     "script_markup",
     "user_locale",
 ]
@@ -80,12 +82,12 @@ def _link(action: str, path: str, attachment_id: str, title: str | None, lang: s
     return "".join(parts)
 
 
-def links_markup(
-    context_path: str, ref: AttachmentReference, links: AttachmentLinks, lang: str | None = None
-) -> str:
-    """The span inserted for one reference; empty when there is nothing to offer."""
+def _anchors(
+    context_path: str, ref: AttachmentReference, links: AttachmentLinks, lang: str | None
+) -> list[str]:
+    """One `<a>` per offered action (edit or view first, then convert), as the plugin's weights order them."""
     if not links.anything or not ref.attachment_id.isdigit():
-        return ""
+        return []
     base = quote(context_path.rstrip("/"), safe="/")
     anchors: list[str] = []
     if links.mode is not None:
@@ -95,9 +97,33 @@ def links_markup(
     if links.convert is not None:
         title = f"Convert {ref.filename} to {links.convert.upper()}" if ref.filename else None
         anchors.append(_link("convert", base + CONVERT_PATH, ref.attachment_id, title))
+    return anchors
+
+
+def links_markup(
+    context_path: str, ref: AttachmentReference, links: AttachmentLinks, lang: str | None = None
+) -> str:
+    """The span inserted for one reference; empty when there is nothing to offer."""
+    anchors = _anchors(context_path, ref, links, lang)
+    if not anchors:
+        return ""
     return (
         f' <span class="onlyoffice-links" {MARKER_ATTRIBUTE}="links"'
         f' data-attachment-id="{ref.attachment_id}">' + " ".join(anchors) + "</span>"
+    )
+
+
+def menu_markup(
+    context_path: str, ref: AttachmentReference, links: AttachmentLinks, lang: str | None = None
+) -> str:
+    """Items for a row's actions dropdown: `li > a` like Confluence's own `aui-dropdown2` items.
+
+    Each `li` carries the marker, so neither a second pass nor the browser script adds them again.
+    """
+    return "".join(
+        f'<li class="onlyoffice-menu-item" {MARKER_ATTRIBUTE}="menu"'
+        f' data-attachment-id="{ref.attachment_id}">{anchor}</li>'
+        for anchor in _anchors(context_path, ref, links, lang)
     )
 
 
@@ -127,14 +153,19 @@ def inject_links(
     inserts: list[tuple[int, str]] = []
     lang = user_locale(scan.meta.user_locale)
     for ref in scan.references:
-        if ref.insert_at is None or ref.attachment_id in scan.injected_ids:
+        if (ref.insert_at is None and ref.menu_at is None) or ref.attachment_id in scan.injected_ids:
             continue
         decision = links.get(ref.attachment_id)
         if decision is None:
             continue
-        markup = links_markup(context_path, ref, decision, lang)
-        if markup:
-            inserts.append((ref.insert_at, markup))
+        if ref.insert_at is not None:
+            markup = links_markup(context_path, ref, decision, lang)
+            if markup:
+                inserts.append((ref.insert_at, markup))
+        if ref.menu_at is not None:
+            markup = menu_markup(context_path, ref, decision, lang)
+            if markup:
+                inserts.append((ref.menu_at, markup))
     if (
         script_url
         and script != "never"

@@ -2,7 +2,9 @@
 
 Where links go: in a row, right after the row's first `a.filename` element; for an embedded file
 or image, right after its `span.confluence-embedded-file-wrapper` (else right after the `a`/`img`
-itself); the script before `</head>` (else `</body>`). The vocabulary is in `vocabulary.py`.
+itself); in a row's actions dropdown (`div.aui-dropdown2` inside the row), right after the start
+tag of its first `ul` (menu items, first as the plugin's low web-item weights put them); the script
+before `</head>` (else `</body>`). The vocabulary is in `vocabulary.py`.
 
 Two scanners produce the same `PageScan`: lol-html (`lol.py`, fast, the default) and a pure-Python
 one (`pyscan.py`), used when python-lolhtml is missing or raises.
@@ -30,6 +32,7 @@ def _to_characters(scan: PageScan, encoded: bytes) -> PageScan:
     """Turn a scan's byte offsets into character offsets of the decoded document."""
     offsets = sorted(
         {ref.insert_at for ref in scan.references if ref.insert_at is not None}
+        | {ref.menu_at for ref in scan.references if ref.menu_at is not None}
         | ({scan.script_at} if scan.script_at is not None else set())
     )
     mapping: dict[int, int] = {}
@@ -41,7 +44,11 @@ def _to_characters(scan: PageScan, encoded: bytes) -> PageScan:
     return replace(
         scan,
         references=tuple(
-            replace(ref, insert_at=None if ref.insert_at is None else mapping[ref.insert_at])
+            replace(
+                ref,
+                insert_at=None if ref.insert_at is None else mapping[ref.insert_at],
+                menu_at=None if ref.menu_at is None else mapping[ref.menu_at],
+            )
             for ref in scan.references
         ),
         script_at=None if scan.script_at is None else mapping[scan.script_at],

@@ -67,6 +67,8 @@ class Scanner:
         self.container_page_id: str | None = None
         self.row_index: int | None = None  # reference of the attachment row last started
         self.row_linked = False  # that row's a.filename was already seen
+        self.row_menu = False  # that row's actions dropdown list was already seen
+        self.menus: dict[int, int] = {}  # reference index -> offset inside its dropdown list
         # Wrapper spans in document order: [reference index or None, offset after its end or None].
         self.wrappers: list[list[int | None]] = []
         self.injected: set[str] = set()
@@ -78,6 +80,7 @@ class Scanner:
         """Any <tr> ends the previous row's chance of getting its a.filename."""
         self.row_index = None
         self.row_linked = False
+        self.row_menu = False
 
     def meta_tag(self, attrs: dict[str, str]) -> None:
         field = _META_FIELDS.get(attrs.get("name", ""))
@@ -125,6 +128,19 @@ class Scanner:
         if self.refs[self.row_index].filename is None:
             self.names[self.row_index] = _filename_from_href(attrs.get("href")) or attrs.get("title") or None
         return self.row_index
+
+    def menu_list(self) -> int | None:
+        """A `ul` inside a row's `div.aui-dropdown2`: the first one per row holds the row's actions.
+
+        Returns the row's reference, whose menu items go right after this start tag.
+        """
+        if self.row_index is None or self.row_menu:
+            return None
+        self.row_menu = True
+        return self.row_index
+
+    def place_menu(self, index: int, offset: int) -> None:
+        self.menus[index] = offset
 
     def _reference(self, attrs: dict[str, str], kind: ReferenceKind) -> AttachmentReference | None:
         attachment_id = digits(attrs.get("data-linked-resource-id"))
@@ -193,6 +209,7 @@ class Scanner:
                     ref.page_id,
                     ref.version,
                     self.offsets.get(index),
+                    self.menus.get(index),
                 )
                 for index, ref in enumerate(self.refs)
             ),

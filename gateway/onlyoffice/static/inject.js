@@ -8,6 +8,17 @@
  * the same markup as the server (gateway/onlyoffice/inject/rewrite.py) and skips every place that
  * already carries a `[data-onlyoffice]` marker, so server and script never duplicate a link.
  *
+ * Menus: each attachment row's actions dropdown (`.attachment-dropdown-actions`, an `aui-dropdown2`
+ * found in the row or through its trigger's `aria-owns`, since AUI may move it) and the preview's
+ * "More" menu (`#cp-more-menu`) get `li[data-onlyoffice="menu"] > a` items at the top of their
+ * first `ul`, as the plugin's `system.attachment` web-items (weights 9-11) appear. Menus that AUI
+ * or React create (or re-create) only when opened are filled when their `ul` appears, from the
+ * answers already known: opening a menu never asks `/access` again. A row's menu built on open
+ * next to the links the server put in that row reuses the server's answer (its anchors say
+ * edit/view/convert), so it needs no request at all. Menus the script does not
+ * recognise (e.g. the page tools menu `#action-menu`, or `aui-dropdown-menu` web components) are
+ * left alone.
+ *
  * Plain ES2017, no framework, no build step. CSP-friendly: loaded as a same-origin file, no inline
  * handlers, no eval, no innerHTML; text and attributes are set with textContent/setAttribute only.
  *
@@ -38,6 +49,7 @@
 
   var ownScript = document.currentScript;
   var decisions = new Map(); // id -> {mode, convert} | null
+  var fromServer = new Map(); // id -> {mode, convert}, read from server-inserted links (row menus only)
   var inFlight = new Set();
   var timer = null;
 
@@ -88,6 +100,23 @@
     return node !== null && node.nodeType === 1 && node.hasAttribute(MARKER);
   }
 
+  /* The first `ul` of an AUI dropdown2 menu: the element `trigger` owns (AUI may have moved it
+   * out of the row), else the one in `fallback`. Null when there is none (yet). */
+  function menuList(trigger, fallback) {
+    var menu = null;
+    var owned = trigger ? trigger.getAttribute("aria-owns") || trigger.getAttribute("aria-controls") : null;
+    if (owned) {
+      menu = document.getElementById(owned);
+    }
+    if (!menu && fallback) {
+      menu = fallback();
+    }
+    if (!menu || !menu.classList.contains("aui-dropdown2")) {
+      return null;
+    }
+    return menu.querySelector("ul");
+  }
+
   function rowReferences(found) {
     document.querySelectorAll("tr.attachment-row").forEach(function (row) {
       var id = digits(row.getAttribute("data-attachment-id"));
@@ -95,12 +124,24 @@
       if (!id && rowId.indexOf("attachment-") === 0) {
         id = digits(rowId.slice("attachment-".length));
       }
-      var link = row.querySelector("a.filename");
-      if (!id || !link || row.querySelector("[" + MARKER + "]")) {
+      if (!id) {
         return;
       }
-      var name = row.getAttribute("data-attachment-filename") || filenameFromHref(link.getAttribute("href")) || link.getAttribute("title");
-      found.push({ id: id, filename: name, after: link });
+      var link = row.querySelector("a.filename");
+      var name = row.getAttribute("data-attachment-filename") ||
+        (link ? filenameFromHref(link.getAttribute("href")) || link.getAttribute("title") : null);
+      if (link && !row.querySelector("[" + MARKER + '="links"]')) {
+        found.push({ id: id, filename: name, after: link });
+      }
+      var list = menuList(
+        row.querySelector(".attachment-dropdown-actions .aui-dropdown2-trigger"),
+        function () {
+          return row.querySelector(".attachment-dropdown-actions .aui-dropdown2");
+        }
+      );
+      if (list && !list.querySelector("[" + MARKER + "]")) {
+        found.push({ id: id, filename: name, menu: list });
+      }
     });
   }
 
@@ -167,7 +208,10 @@
         }
       });
     }
-    return id ? { id: id, filename: name, download: download } : null;
+    var more = menuList(document.getElementById("cp-control-panel-more"), function () {
+      return document.getElementById("cp-more-menu");
+    });
+    return id ? { id: id, filename: name, download: download, menu: more } : null;
   }
 
   /* -- markup (same as gateway/onlyoffice/inject/rewrite.py links_markup) ----------------------- */
@@ -197,23 +241,64 @@
     return a;
   }
 
+  /* Edit or View first, then Convert: the plugin's web-item order. */
+  function anchors(ref, decision) {
+    var found = [];
+    if (decision.mode === "edit" || decision.mode === "view") {
+      var verb = decision.mode === "edit" ? "Edit" : "View";
+      found.push(anchor(decision.mode, EDITOR_PATH, ref.id, ref.filename ? verb + " " + ref.filename + " in ONLYOFFICE" : null));
+    }
+    if (decision.convert) {
+      var title = ref.filename ? "Convert " + ref.filename + " to " + decision.convert.toUpperCase() : null;
+      found.push(anchor("convert", CONVERT_PATH, ref.id, title));
+    }
+    return found;
+  }
+
   function linksElement(ref, decision) {
     var span = document.createElement("span");
     span.setAttribute("class", "onlyoffice-links");
     span.setAttribute(MARKER, "links");
     span.setAttribute("data-attachment-id", ref.id);
-    if (decision.mode === "edit" || decision.mode === "view") {
-      var verb = decision.mode === "edit" ? "Edit" : "View";
-      span.appendChild(anchor(decision.mode, EDITOR_PATH, ref.id, ref.filename ? verb + " " + ref.filename + " in ONLYOFFICE" : null));
-    }
-    if (decision.convert) {
+    anchors(ref, decision).forEach(function (a) {
       if (span.firstChild) {
         span.appendChild(document.createTextNode(" "));
       }
-      var title = ref.filename ? "Convert " + ref.filename + " to " + decision.convert.toUpperCase() : null;
-      span.appendChild(anchor("convert", CONVERT_PATH, ref.id, title));
-    }
+      span.appendChild(a);
+    });
     return span;
+  }
+
+  /* `li > a` items at the top of a dropdown's list (same as rewrite.py menu_markup). */
+  function insertMenuItems(list, ref, decision) {
+    var first = list.firstChild;
+    anchors(ref, decision).forEach(function (a) {
+      var li = document.createElement("li");
+      li.setAttribute("class", "onlyoffice-menu-item");
+      li.setAttribute(MARKER, "menu");
+      li.setAttribute("data-attachment-id", ref.id);
+      li.appendChild(a);
+      list.insertBefore(li, first);
+    });
+  }
+
+  /* The preview's "More" menu holds items for the previewed file only. */
+  function insertPreviewMenuItems(ref, decision) {
+    var list = ref.menu;
+    if (!list) {
+      return;
+    }
+    var current = false;
+    list.querySelectorAll("[" + MARKER + "]").forEach(function (item) {
+      if (item.getAttribute("data-attachment-id") === ref.id) {
+        current = true;
+      } else {
+        item.remove(); // the preview moved to another file
+      }
+    });
+    if (!current) {
+      insertMenuItems(list, ref, decision);
+    }
   }
 
   function insertLinks(ref, decision) {
@@ -247,6 +332,49 @@
   }
 
   /* -- decisions ---------------------------------------------------------------------------------- */
+
+  /* What the server decided, read back from the links it inserted (`span[data-onlyoffice=links]`):
+   * a row's menu built later shows the same actions without asking (other places keep asking, as
+   * before: the preview button wants the current answer). Only our own vocabulary is read;
+   * a convert target must be legible in the convert link's title ("... to DOCX"), else the
+   * attachment is asked about as usual. */
+  function learnFromServerLinks() {
+    document.querySelectorAll("span[" + MARKER + '="links"][data-attachment-id]').forEach(function (span) {
+      var id = digits(span.getAttribute("data-attachment-id"));
+      if (!id || fromServer.has(id)) {
+        return;
+      }
+      var mode = null;
+      var convert = null;
+      var readable = true;
+      span.querySelectorAll("a[data-onlyoffice-action]").forEach(function (a) {
+        var action = a.getAttribute("data-onlyoffice-action");
+        if (action === "edit" || action === "view") {
+          mode = action;
+        } else if (action === "convert") {
+          var target = / to ([A-Za-z0-9]{1,10})$/.exec(a.getAttribute("title") || "");
+          if (target) {
+            convert = target[1].toLowerCase();
+          } else {
+            readable = false;
+          }
+        }
+      });
+      var decision = readable ? validDecision({ mode: mode, convert: convert }) : null;
+      if (decision) {
+        fromServer.set(id, decision);
+      }
+    });
+  }
+
+  /* The answer for one place: the browser's own (from /access) first, else for a row's menu the
+   * server's. Undefined while unknown. */
+  function decisionFor(ref) {
+    if (decisions.has(ref.id)) {
+      return decisions.get(ref.id);
+    }
+    return ref.menu && fromServer.has(ref.id) ? fromServer.get(ref.id) : undefined;
+  }
 
   function validDecision(value) {
     if (!value || typeof value !== "object") {
@@ -296,28 +424,33 @@
 
   function apply(refs, preview) {
     refs.forEach(function (ref) {
-      var decision = decisions.get(ref.id);
-      if (decision) {
+      var decision = decisionFor(ref);
+      if (!decision) {
+        return;
+      }
+      if (ref.menu) {
+        insertMenuItems(ref.menu, ref, decision);
+      } else {
         insertLinks(ref, decision);
       }
     });
-    if (preview) {
-      var decision = decisions.get(preview.id);
-      if (decision) {
-        insertPreviewButton(preview, decision);
-      } else if (decisions.has(preview.id)) {
-        insertPreviewButton(preview, { mode: null, convert: null });
-      }
+    if (preview && decisions.has(preview.id)) {
+      var shown = decisions.get(preview.id) || { mode: null, convert: null };
+      insertPreviewButton(preview, shown);
+      insertPreviewMenuItems(preview, shown);
     }
   }
 
   function run() {
     timer = null;
+    learnFromServerLinks();
     var refs = [];
     rowReferences(refs);
     embeddedReferences(refs);
     var preview = previewReference();
-    var wanted = refs.map(function (ref) {
+    var wanted = refs.filter(function (ref) {
+      return decisionFor(ref) === undefined;
+    }).map(function (ref) {
       return ref.id;
     });
     if (preview) {
@@ -342,8 +475,41 @@
     }
   }
 
+  /* Did a mutation add a list or list items (a menu being built)? Cheap: added nodes only. */
+  function addsListItems(records) {
+    return records.some(function (record) {
+      return Array.prototype.some.call(record.addedNodes, function (node) {
+        return node.nodeType === 1 && (node.matches("ul, li") || node.querySelector("ul") !== null);
+      });
+    });
+  }
+
+  /* Menus built on open get their items from known answers at once, in the observer's microtask:
+   * before the browser paints the open menu, so the menu does not jump when the items arrive. */
+  function fillMenus() {
+    var refs = [];
+    rowReferences(refs);
+    refs.forEach(function (ref) {
+      var decision = ref.menu ? decisionFor(ref) : null;
+      if (decision) {
+        insertMenuItems(ref.menu, ref, decision);
+      }
+    });
+    var preview = previewReference();
+    if (preview && preview.menu && decisions.has(preview.id)) {
+      insertPreviewMenuItems(preview, decisions.get(preview.id) || { mode: null, convert: null });
+    }
+  }
+
+  function observed(records) {
+    if (addsListItems(records)) {
+      fillMenus();
+    }
+    schedule();
+  }
+
   window.onlyofficeGatewayInject = { rescan: schedule };
-  new MutationObserver(schedule).observe(document.documentElement, {
+  new MutationObserver(observed).observe(document.documentElement, {
     childList: true,
     subtree: true,
     attributes: true,

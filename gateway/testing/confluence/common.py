@@ -46,6 +46,11 @@ class SimConfig:
     base_url: str | None = None
     version_number: str = "8.5.4"
     build_number: str = "8804"
+    #: newer DC builds' React/AJAX menus: the attachment rows' action dropdowns and the page tools
+    #: menu get their items only when opened (static/menus.js); False renders them in the markup
+    #: (the attachments plugin's server-side dropdowns, the captures in reference §3.1/§3.6).
+    #: The file preview's "More" menu is always built on open, as the file viewer does.
+    lazy_menus: bool = False
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
@@ -197,6 +198,20 @@ async def icon(request: web.Request) -> web.Response:
     text = _ICON_SVG.format(label="".join(c for c in label if c.isalnum()))
     return web.Response(
         text=text, content_type="image/svg+xml", headers={"Cache-Control": "max-age=31536000"}
+    )
+
+
+_MENUS_JS = Path(__file__).parent / "static" / "menus.js"
+
+
+@routes.get("/s/{build}/_/simulator/menus.js")
+async def menus_js(request: web.Request) -> web.Response:
+    """The simulator's dropdown behaviour (AUI dropdown2, menus built on open), a same-origin file."""
+    return web.Response(
+        body=_MENUS_JS.read_bytes(),
+        content_type="application/javascript",
+        charset="UTF-8",
+        headers={"Cache-Control": "max-age=31536000"},
     )
 
 

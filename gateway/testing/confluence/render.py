@@ -33,6 +33,7 @@ def _context(request: web.Request, values: dict[str, Any]) -> dict[str, Any]:
         "locale": user.locale if user else "en_GB",
         "version_number": config.version_number,
         "build_number": config.build_number,
+        "lazy_menus": config.lazy_menus,
         "destination": path_qs[len(ctx) :] if ctx and path_qs.startswith(ctx) else path_qs,
         "page": None,
     }

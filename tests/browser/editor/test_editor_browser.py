@@ -192,7 +192,7 @@ async def test_hostile_filename_stays_text_in_browser(browser: Browser, stack: S
     )
     context, tab = await _logged_in(browser, stack, "alice")
     await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
-    link = tab.locator(f'a[data-attachment-id="{evil.id}"][data-onlyoffice-action="edit"]')
+    link = tab.locator(f'.onlyoffice-links a[data-attachment-id="{evil.id}"][data-onlyoffice-action="edit"]')
     await link.wait_for()
     assert await link.get_attribute("title") == f"Edit {EVIL} in ONLYOFFICE"
     async with context.expect_page() as popup:
@@ -256,10 +256,12 @@ async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, s
     )
     assert await tab.evaluate(_REFRESH_MACRO, strip) == 200
     table = tab.locator(".plugin_attachments_container")
-    await table.locator(f'a[data-attachment-id="{added.id}"][data-onlyoffice-action="edit"]').wait_for()
+    await table.locator(
+        f'.onlyoffice-links a[data-attachment-id="{added.id}"][data-onlyoffice-action="edit"]'
+    ).wait_for()
     for name in ("report.docx", "budget.xlsx"):
         edit = table.locator(
-            f'a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action="edit"]'
+            f'.onlyoffice-links a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action="edit"]'
         )
         assert await edit.count() == 1, name
     legacy = table.locator(f'.onlyoffice-links[data-attachment-id="{_attachment_id(stack, "legacy.doc")}"] a')

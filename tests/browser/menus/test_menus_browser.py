@@ -1,0 +1,348 @@
+"""ONLYOFFICE items in Confluence's menus, in headless Chromium against the whole stack.
+
+The attachment rows' actions dropdowns and the file preview's "More" menu (reference confluence.md
+3.1, 3.5), server-rendered or built only when opened (the simulator's `lazy_menus`, modelling the
+React/AJAX menus of newer DC builds; the file viewer's More menu is always built on open). Every
+`/access` request the browser makes is counted: opening a menu must never ask again.
+Screenshots go to test-output/browser-menus/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Error,
+    Frame,
+    Locator,
+    Page,
+    Request,
+    async_playwright,
+)
+
+from gateway.testing.confluence.common import CONFIG
+from gateway.testing.stack import Stack, running_stack
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+OUTPUT = ROOT / "test-output" / "browser-menus"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ACCESS_PATH = "/plugins/servlet/onlyoffice/access"
+EVIL = "<img src=x onerror=alert(1)>.docx"
+ITEMS = 'li[data-onlyoffice="menu"] > a'
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    async with running_stack() as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+def _welcome_id(stack: Stack) -> int:
+    page = stack.store.page_by_title("DEMO", "Welcome")
+    assert page is not None
+    return page.id
+
+
+def _attachment_id(stack: Stack, name: str) -> int:
+    found = stack.store.attachment_by_name(_welcome_id(stack), name)
+    assert found is not None
+    return found.id
+
+
+class Tab:
+    """A logged-in tab that records script errors, dialogs and every /access request."""
+
+    def __init__(self, context: BrowserContext, page: Page) -> None:
+        self.context = context
+        self.page = page
+        self.errors: list[str] = []
+        self.access: list[str] = []
+        page.on("pageerror", self._error)
+        page.on("dialog", self._dialog)
+        page.on("request", self._request)
+
+    def _error(self, error: Error) -> None:
+        self.errors.append(str(error))
+
+    async def _dialog(self, dialog: Dialog) -> None:
+        self.errors.append("dialog: " + dialog.message)  # an alert() would mean injected markup ran
+        await dialog.dismiss()
+
+    def _request(self, request: Request) -> None:
+        if ACCESS_PATH in request.url:
+            self.access.append(request.url)
+
+
+async def _logged_in(browser: Browser, stack: Stack, user: str) -> Tab:
+    context = await browser.new_context()
+    page = await context.new_page()
+    tab = Tab(context, page)
+    await page.goto(f"{stack.public_url}/login.action")
+    await page.fill("[name=os_username]", user)
+    await page.fill("[name=os_password]", user)
+    async with page.expect_navigation():
+        await page.press("[name=os_password]", "Enter")
+    assert "login.action" not in page.url, page.url
+    return tab
+
+
+def _attachments_url(stack: Stack, preview: str | None = None) -> str:
+    url = f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}"
+    if preview is not None:
+        path = f"/{_welcome_id(stack)}/{_attachment_id(stack, preview)}/{quote(preview, safe='')}"
+        url += "&preview=" + quote(path, safe="")
+    return url
+
+
+async def _settled(tab: Tab) -> None:
+    """The script has looked at the page (its first pass and any answer it waited for)."""
+    await tab.page.locator(".onlyoffice-links").first.wait_for()
+    await tab.page.wait_for_load_state("networkidle")
+    await tab.page.wait_for_timeout(200)
+
+
+async def _open_row_menu(tab: Tab, attachment_id: int) -> Locator:
+    await tab.page.click(f"#attachment-{attachment_id} .attachment-dropdown-actions a.aui-dropdown2-trigger")
+    menu = tab.page.locator(f"#attachment-actions-{attachment_id}")
+    await menu.locator("li").first.wait_for(state="visible")
+    return menu
+
+
+async def _open_more_menu(tab: Tab) -> Locator:
+    await tab.page.click("#cp-control-panel-more")
+    menu = tab.page.locator("#cp-more-menu")
+    await menu.locator("li").first.wait_for(state="visible")
+    return menu
+
+
+async def _item_texts(menu: Locator) -> list[str]:
+    """Every item's text, Confluence's own and ours, in menu order."""
+    return [text.strip() for text in await menu.locator("li > a").all_text_contents()]
+
+
+async def _screenshot(tab: Tab, name: str) -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / f"{name}.png"
+    await tab.page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+async def _editor_frame(page: Page) -> Frame:
+    await page.wait_for_selector("#onlyoffice-editor iframe, iframe[name=frameEditor]", state="attached")
+    for _ in range(100):
+        for frame in page.frames:
+            if (
+                frame != page.main_frame
+                and await frame.query_selector("#oo-mode")
+                and await frame.text_content("#oo-mode")
+            ):
+                return frame
+        await page.wait_for_timeout(100)
+    raise AssertionError("the Document Server simulator's editor did not load")
+
+
+async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
+    browser: Browser, stack: Stack
+) -> None:
+    report = _attachment_id(stack, "report.docx")
+    legacy = _attachment_id(stack, "legacy.doc")
+    tab = await _logged_in(browser, stack, "alice")
+    served = await tab.context.request.get(_attachments_url(stack))
+    html = await served.text()
+    # Server side: the rows' dropdowns are in the markup, so the gateway filled them.
+    assert f'data-onlyoffice="menu" data-attachment-id="{report}"' in html
+    await tab.page.goto(_attachments_url(stack, preview="report.docx"))
+    await _settled(tab)
+    asked = len(tab.access)
+    assert asked <= 1  # at most the preview's button (the rows came with the server's links)
+
+    menu = await _open_row_menu(tab, report)
+    assert await _item_texts(menu) == ["Edit in ONLYOFFICE", "Preview", "Properties"]
+    edit = menu.locator(ITEMS).first
+    assert await edit.get_attribute("class") == "onlyoffice-doceditor"
+    assert await edit.get_attribute("href") == (
+        f"/confluence/plugins/servlet/onlyoffice/doceditor?attachmentId={report}&lang=en_GB"
+    )
+    assert await edit.get_attribute("data-attachment-id") == str(report)
+    await _screenshot(tab, "alice-row-dropdown")
+    menu = await _open_row_menu(tab, legacy)
+    await menu.locator(ITEMS).first.wait_for()
+    assert (await _item_texts(menu))[:2] == ["View in ONLYOFFICE", "Convert using ONLYOFFICE"]
+
+    more = await _open_more_menu(tab)
+    await more.locator(ITEMS).wait_for()
+    assert await _item_texts(more) == ["Edit in ONLYOFFICE", "View attachments", "Download"]
+    assert await more.locator(ITEMS).get_attribute("data-attachment-id") == str(report)
+    assert (
+        await tab.page.locator("#cp-control-panel-onlyoffice").get_attribute("data-onlyoffice-action")
+        == "edit"
+    )
+    shot = await _screenshot(tab, "alice-preview-more-menu")
+    assert shot.stat().st_size > 0
+
+    # A click on the item opens the editor, in edit mode, in a new tab.
+    async with tab.context.expect_page() as popup:
+        await more.locator(ITEMS).click()
+    editor = await popup.value
+    frame = await _editor_frame(editor)
+    assert await frame.text_content("#oo-mode") == "edit"
+    assert await frame.text_content("#oo-title") == "report.docx"
+    assert len(tab.access) == asked  # opening menus asked nothing
+    assert tab.errors == []
+    await tab.context.close()
+
+
+async def test_bob_gets_view_items(browser: Browser, stack: Stack) -> None:
+    report = _attachment_id(stack, "report.docx")
+    tab = await _logged_in(browser, stack, "bob")
+    await tab.page.goto(_attachments_url(stack, preview="report.docx"))
+    await _settled(tab)
+    menu = await _open_row_menu(tab, report)
+    await menu.locator(ITEMS).wait_for()
+    assert await _item_texts(menu) == ["View in ONLYOFFICE", "Preview"]  # bob may not edit or delete
+    assert await menu.locator(ITEMS).get_attribute("class") == "onlyoffice-docviewer"
+    more = await _open_more_menu(tab)
+    await more.locator(ITEMS).wait_for()
+    assert (await _item_texts(more))[0] == "View in ONLYOFFICE"
+    assert await tab.page.locator('[data-onlyoffice-action="edit"]').count() == 0
+    await _screenshot(tab, "bob-preview-more-menu")
+    assert tab.errors == []
+    await tab.context.close()
+
+
+_OPEN_AND_READ = """async (selector) => {
+    const trigger = document.querySelector(selector);
+    const menu = document.getElementById(trigger.getAttribute('aria-owns'));
+    trigger.click();
+    await null;  // the observer's microtask, queued when the menu's list was added, runs first
+    return Array.from(menu.querySelectorAll('li > a'), (a) => a.textContent.trim());
+}"""
+
+
+async def test_menus_built_on_open_get_items_without_asking_again(browser: Browser, stack: Stack) -> None:
+    stack.confluence_app[CONFIG].lazy_menus = True
+    report = _attachment_id(stack, "report.docx")
+    budget = _attachment_id(stack, "budget.xlsx")
+    evil = stack.store.add_attachment(
+        _welcome_id(stack),
+        EVIL,
+        stack.store.data(stack.store.attachments[report]),
+        "application/octet-stream",
+        by="admin",
+    ).id
+    tab = await _logged_in(browser, stack, "alice")
+    served = await (await tab.context.request.get(_attachments_url(stack))).text()
+    assert 'data-onlyoffice="menu"' not in served  # nothing to fill in the markup: the script's job
+    await tab.page.goto(_attachments_url(stack, preview="report.docx"))
+    await _settled(tab)
+    asked = len(tab.access)
+    assert asked <= 1
+    assert await tab.page.locator(f"#attachment-actions-{report} li").count() == 0  # not built yet
+    # The items are there as soon as the menu's own are (the observer's microtask, before a paint).
+    trigger = f"#attachment-{report} .attachment-dropdown-actions a.aui-dropdown2-trigger"
+    assert await tab.page.evaluate(_OPEN_AND_READ, trigger) == ["Edit in ONLYOFFICE", "Preview", "Properties"]
+    assert await tab.page.evaluate(_OPEN_AND_READ, "#cp-control-panel-more") == [
+        "Edit in ONLYOFFICE",
+        "View attachments",
+        "Download",
+    ]
+    await tab.page.keyboard.press("Escape")
+
+    for _ in range(2):  # each open builds a fresh list; each gets the item from what is known
+        menu = await _open_row_menu(tab, report)
+        await menu.locator(ITEMS).wait_for()
+        assert await _item_texts(menu) == ["Edit in ONLYOFFICE", "Preview", "Properties"]
+        await tab.page.keyboard.press("Escape")
+        await menu.locator("li").first.wait_for(state="detached")
+    menu = await _open_row_menu(tab, budget)
+    await menu.locator(ITEMS).wait_for()
+    assert (await _item_texts(menu))[0] == "Edit in ONLYOFFICE"
+    menu = await _open_row_menu(tab, evil)
+    await menu.locator(ITEMS).wait_for()
+    assert await menu.locator(ITEMS).get_attribute("title") == f"Edit {EVIL} in ONLYOFFICE"
+    assert await tab.page.locator("img[onerror]").count() == 0
+    for _ in range(2):
+        more = await _open_more_menu(tab)
+        await more.locator(ITEMS).wait_for()
+        assert await _item_texts(more) == ["Edit in ONLYOFFICE", "View attachments", "Download"]
+        await _screenshot(tab, "lazy-preview-more-menu")
+        await tab.page.keyboard.press("Escape")
+    await tab.page.wait_for_timeout(300)
+    assert len(tab.access) == asked
+    assert await tab.page.locator(f'{ITEMS}[data-attachment-id="{report}"]').count() == 0  # closed
+    assert tab.errors == []
+
+    # The page tools menu (React in newer builds) is not an attachment's menu: left alone.
+    await tab.page.goto(f"{stack.public_url}/display/DEMO/Welcome")
+    await _settled(tab)
+    await tab.page.click("#action-menu-link")
+    await tab.page.locator("#view-attachments-link").wait_for(state="visible")
+    await tab.page.wait_for_timeout(300)
+    assert await tab.page.locator("#action-menu [data-onlyoffice]").count() == 0
+    assert tab.errors == []
+    await tab.context.close()
+
+
+# What the attachments macro does after an upload (confluence.md 3.1): replace the table with
+# `rendermacro.action`'s answer, here with every server-inserted link removed first, so all the
+# answers the page has are the ones the script asked for.
+_RERENDER_WITHOUT_SERVER_LINKS = """async () => {
+    const container = document.querySelector('.plugin_attachments_container');
+    const params = new URLSearchParams();
+    container.querySelectorAll('input.plugin_attachments_macro_render_param')
+        .forEach((input) => params.append(input.name, input.value));
+    const ctx = document.querySelector('meta[name=ajs-context-path]').content;
+    const response = await fetch(ctx + '/pages/plugins/attachments/rendermacro.action?' + params);
+    const holder = document.createElement('div');
+    holder.innerHTML = await response.text();
+    holder.querySelectorAll('[data-onlyoffice]').forEach((element) => element.remove());
+    container.replaceWith(...holder.childNodes);
+    return response.status;
+}"""
+
+
+async def test_script_answers_are_reused_by_menus_opened_later(browser: Browser, stack: Stack) -> None:
+    stack.confluence_app[CONFIG].lazy_menus = True
+    report = _attachment_id(stack, "report.docx")
+    tab = await _logged_in(browser, stack, "alice")
+    await tab.page.goto(f"{stack.public_url}/display/DEMO/Welcome")
+    await _settled(tab)
+    before = len(tab.access)
+    assert await tab.page.evaluate(_RERENDER_WITHOUT_SERVER_LINKS) == 200
+    table = tab.page.locator(".plugin_attachments_container")
+    await table.locator(f'.onlyoffice-links[data-attachment-id="{report}"]').wait_for()
+    await tab.page.wait_for_load_state("networkidle")
+    assert len(tab.access) == before + 1  # one batched request for the whole re-rendered table
+    for _ in range(2):
+        menu = await _open_row_menu(tab, report)
+        await menu.locator(ITEMS).wait_for()
+        assert (await _item_texts(menu))[0] == "Edit in ONLYOFFICE"
+        await tab.page.keyboard.press("Escape")
+    await tab.page.wait_for_timeout(300)
+    assert len(tab.access) == before + 1
+    await _screenshot(tab, "rerendered-table")
+    assert tab.errors == []
+    await tab.context.close()
