@@ -23,7 +23,8 @@
  * handlers, no eval, no innerHTML; text and attributes are set with textContent/setAttribute only.
  *
  * Access endpoint contract (served by the gateway's plugin routes):
- *   GET <ctx>/plugins/servlet/onlyoffice/access?attachmentId=1&attachmentId=2...
+ *   GET <ctx>/plugins/servlet/onlyoffice/access?attachmentId=1&attachmentId=2...[&pageId=N]
+ *   (pageId, from ajs-page-id, is only a hint: the gateway lists that page's attachments at once)
  *   sent with the user's own cookies (credentials: "same-origin"), header Accept: application/json.
  *   200 -> {"<id>": {"mode": "edit" | "view" | null, "convert": "<target ext>" | null}, ...}
  *   An id that is missing, null, or has mode and convert null gets no link. Any other status or a
