@@ -178,3 +178,39 @@ async def test_editor_page_points_at_the_history_routes(stack: Stack) -> None:
     # The relative URLs work from the page's origin, with the user's credentials.
     status, _, info = await get_json(stack.gateway_origin + found["history-url"], "bob")
     assert status == 200 and info["currentVersion"] == 1
+
+
+async def test_anonymous_reads_history_where_anonymous_may_view(stack: Stack) -> None:
+    """As in the plugin: history needs view permission, not a login."""
+    att = report(stack)
+    stack.store.add_space("PUB", "Public", anonymous_view=True)
+    stack.store.grant("PUB", "user:admin", "admin")  # the gateway's service account reads the files
+    page = stack.store.add_page("PUB", "Open", by="admin")
+    public = stack.store.add_attachment(
+        page.id, "open.docx", stack.store.data(att, 1), att.current.media_type, by="admin"
+    )
+    stack.store.add_version(public, V2, att.current.media_type, by="alice")
+    status, _, info = await get_json(history_url(stack, public.id))
+    assert status == 200
+    assert [e["user"]["name"] for e in info["history"]] == [
+        stack.store.users["admin"].display_name,
+        stack.store.users["alice"].display_name,
+    ]
+    status, _, data = await get_json(history_data_url(stack, public.id, 2))
+    assert status == 200
+    status, _, body = await get(data["url"], headers=ds_headers(stack, data["url"]))
+    assert (status, body) == (200, V2)
+
+
+async def test_long_histories_are_listed_whole(stack: Stack) -> None:
+    """Confluence pages version listings (200 at most per request); every page is read."""
+    att = report(stack)
+    for number in range(2, 206):
+        stack.store.add_version(att, b"v%d" % number, att.current.media_type, by="admin")
+    status, _, info = await get_json(history_url(stack, att.id), "alice")
+    assert status == 200
+    assert info["currentVersion"] == 205
+    assert [e["version"] for e in info["history"]] == list(range(1, 206))
+    status, _, data = await get_json(history_data_url(stack, att.id, 3), "alice")
+    status, _, body = await get(data["url"], headers=ds_headers(stack, data["url"]))
+    assert (status, body) == (200, b"v3")
