@@ -214,3 +214,12 @@ async def test_long_histories_are_listed_whole(stack: Stack) -> None:
     status, _, data = await get_json(history_data_url(stack, att.id, 3), "alice")
     status, _, body = await get(data["url"], headers=ds_headers(stack, data["url"]))
     assert (status, body) == (200, b"v3")
+
+
+async def test_formats_onlyoffice_cannot_open_get_no_history_data(stack: Stack) -> None:
+    png = report(stack, "diagram.png")
+    status, _, info = await get_json(history_url(stack, png.id), "alice")
+    assert status == 200 and info["currentVersion"] == 1  # Confluence's versions, whatever the format
+    status, _, body = await get_json(history_data_url(stack, png.id, 1), "alice")
+    assert status == 415
+    assert body["version"] == 1 and "token" not in body
