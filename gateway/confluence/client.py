@@ -25,10 +25,12 @@ from yarl import URL
 from gateway import __version__
 from gateway.confluence.models import (
     Attachment,
+    AttachmentVersion,
     ConfluenceError,
     Identity,
     is_content_id,
     parse_attachment,
+    parse_attachment_version,
     parse_identity,
 )
 from gateway.settings import ConfluenceAuth
@@ -212,6 +214,38 @@ class ConfluenceClient:
                 raise ConfluenceError(f"refusing a next link outside Confluence: {link!r}", 502)
             return link[len(base) :]
         return link
+
+    async def attachment_versions(
+        self, attachment_id: str, credentials: UserCredentials
+    ) -> list[AttachmentVersion] | None:
+        """An attachment's versions as the user sees them, oldest first; None when hidden or unknown.
+
+        `GET /rest/experimental/content/{id}/version` (reference §1.8) lists newest first, one
+        listing page at a time; `_links.next` is followed like for attachment listings.
+        """
+        if not is_content_id(attachment_id):
+            return None
+        path: str | None = f"rest/experimental/content/{attachment_id}/version"
+        params: dict[str, str] | None = {"limit": str(_LIST_LIMIT), "start": "0"}
+        headers = self._user_headers(credentials)
+        found: dict[int, AttachmentVersion] = {}
+        for _ in range(_MAX_LIST_REQUESTS):
+            if path is None:
+                break
+            try:
+                data = await self._get_json(path, headers, params)
+            except ConfluenceError as error:
+                if error.status in (401, 403, 404):
+                    return None
+                raise
+            if not isinstance(data, dict):
+                raise ConfluenceError(f"versions of {attachment_id}: unexpected JSON", 502)
+            for item in data.get("results") or ():
+                if isinstance(item, dict):
+                    version = parse_attachment_version(item)
+                    found[version.number] = version
+            path, params = self._next_link(data), None
+        return [found[number] for number in sorted(found)]
 
     async def page_operations(self, page_id: str, credentials: UserCredentials) -> frozenset[tuple[str, str]]:
         """What the user may do on a page (`expand=operations`): ("update", "page"), ("create", "attachment")..."""

@@ -8,10 +8,12 @@ from typing import Any
 
 __all__ = [
     "Attachment",
+    "AttachmentVersion",
     "ConfluenceError",
     "Identity",
     "is_content_id",
     "parse_attachment",
+    "parse_attachment_version",
     "parse_identity",
 ]
 
@@ -116,3 +118,26 @@ def parse_identity(data: Mapping[str, Any]) -> Identity:
         display_name=str(data.get("displayName") or data.get("username") or ""),
         avatar_path=picture.get("path") if not picture.get("isDefault") else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentVersion:
+    """One entry of an attachment's version history (`/rest/experimental/content/{id}/version`)."""
+
+    number: int
+    when: str  # ISO 8601 as Confluence sends it
+    author: Identity
+    message: str = ""
+
+
+def parse_attachment_version(data: Mapping[str, Any]) -> AttachmentVersion:
+    try:
+        by = data.get("by")
+        return AttachmentVersion(
+            number=int(data["number"]),
+            when=str(data.get("when") or ""),
+            author=parse_identity(by) if isinstance(by, Mapping) else Identity.anonymous_user(),
+            message=str(data.get("message") or ""),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfluenceError(f"unexpected version JSON from Confluence: {error!r}", 502) from error

@@ -154,4 +154,9 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         api_js_url=str(context.api_js_url.with_query(shardkey=key)),
         docserver_origin=str(context.docserver_public_url.origin()),
         config=config,
+        # Same-origin paths: the page's fetches stay under its CSP's connect-src 'self'.
+        history_url=str(context.public("history").with_query(attachmentId=attachment.id).relative()),
+        history_data_url=str(
+            context.public("history", "data").with_query(attachmentId=attachment.id).relative()
+        ),
     )

@@ -27,6 +27,7 @@ from gateway.onlyoffice.convert import convert_page, convert_step
 from gateway.onlyoffice.download import download
 from gateway.onlyoffice.editor import doceditor
 from gateway.onlyoffice.formats import default_format_table, parse_version
+from gateway.onlyoffice.history import history_data, history_info
 from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.links_filter import AttachmentLinksFilter
 from gateway.onlyoffice.metrics import SaveMetrics
@@ -70,6 +71,8 @@ class OnlyOfficePlugin:
         proxy.add_route("GET", "doceditor", doceditor)
         proxy.add_route("GET", "download", download)
         proxy.add_route("GET", "access", access)
+        proxy.add_route("GET", "history", history_info)
+        proxy.add_route("GET", "history/data", history_data)
         proxy.add_route("GET", "static/{name}", _static)
         proxy.add_route("POST", "callback", callback)
         proxy.add_route("GET", "convert", convert_page)

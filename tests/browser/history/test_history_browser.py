@@ -1,0 +1,194 @@
+"""Version History in headless Chromium: the editor page answers the Document Server's history events.
+
+Alice opens the editor after two more versions were uploaded; the test fires the events the
+Document Server would (through the simulator's `window.__docsapi_fire`) and reads the answers from
+`window.__docsapi_calls`, then checks them as the Document Server would: the data token verifies
+with its secret, and its link downloads that version's bytes with a Document Server JWT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from playwright.async_api import Browser, ConsoleMessage, Error, Frame, Page, async_playwright
+
+from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
+from gateway.onlyoffice.keys import document_key
+from gateway.testing.confluence.store import Attachment
+from gateway.testing.documents.ooxml import make_docx
+from gateway.testing.stack import Stack, running_stack
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+V2 = make_docx("Version two, by Alice")
+V3 = make_docx("Version three, by Admin")
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    async with running_stack() as running:
+        yield running
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+def _report(stack: Stack) -> Attachment:
+    page = stack.store.page_by_title("DEMO", "Welcome")
+    assert page is not None
+    found = stack.store.attachment_by_name(page.id, "report.docx")
+    assert found is not None
+    return found
+
+
+def _watch(tab: Page) -> list[str]:
+    """Script errors, dialogs and CSP reports of the tab, collected for a final `== []`."""
+    problems: list[str] = []
+
+    def on_error(error: Error) -> None:
+        problems.append(str(error))
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append("console: " + message.text)
+
+    async def on_dialog(dialog: Any) -> None:
+        problems.append("dialog: " + dialog.message)
+        await dialog.dismiss()
+
+    tab.on("pageerror", on_error)
+    tab.on("console", on_console)
+    tab.on("dialog", on_dialog)
+    return problems
+
+
+async def _login(browser: Browser, stack: Stack, user: str) -> Page:
+    context = await browser.new_context()
+    tab = await context.new_page()
+    await tab.goto(f"{stack.public_url}/login.action")
+    await tab.fill("[name=os_username]", user)
+    await tab.fill("[name=os_password]", user)
+    async with tab.expect_navigation():
+        await tab.press("[name=os_password]", "Enter")
+    assert "login.action" not in tab.url, tab.url
+    return tab
+
+
+async def _editor_ready(tab: Page) -> Frame:
+    """The simulator's editor frame once the document is open (so events reach the page)."""
+    await tab.wait_for_selector("iframe[name=frameEditor]", state="attached")
+    for _ in range(100):
+        for frame in tab.frames:
+            ready = frame != tab.main_frame and await frame.query_selector("#oo-mode")
+            if ready and await frame.text_content("#oo-mode"):
+                return frame
+        await tab.wait_for_timeout(100)
+    raise AssertionError("the Document Server simulator's editor did not load")
+
+
+async def _calls(tab: Page, method: str, count: int) -> list[Any]:
+    """The arguments of the first `count` recorded calls of `method`, waiting for them."""
+    await tab.wait_for_function(
+        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
+        arg=[method, count],
+        timeout=10_000,
+    )
+    found: list[Any] = await tab.evaluate(
+        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
+    )
+    return found
+
+
+async def _ds_download(stack: Stack, url: str) -> tuple[int, bytes]:
+    secret = stack.settings.documentserver.jwt.secret.get_secret_value()
+    header = stack.settings.documentserver.jwt.header
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
+        session.get(
+            url, headers={header: bearer_value(sign_header_payload({"url": url}, secret))}
+        ) as response,
+    ):
+        return response.status, await response.read()
+
+
+async def test_alice_gets_version_history_from_the_editor_page(browser: Browser, stack: Stack) -> None:
+    report = _report(stack)
+    stack.store.add_version(report, V2, report.current.media_type, by="alice")
+    stack.store.add_version(report, V3, report.current.media_type, by="admin")
+    tab = await _login(browser, stack, "alice")
+    problems = _watch(tab)
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
+    await _editor_ready(tab)
+
+    await tab.evaluate("window.__docsapi_fire('onRequestHistory')")
+    (info,) = await _calls(tab, "refreshHistory", 1)
+    assert info["currentVersion"] == 3
+    assert [entry["version"] for entry in info["history"]] == [1, 2, 3]
+    assert [entry["key"] for entry in info["history"]] == [
+        document_key(stack.public_url, str(report.id), n) for n in (1, 2, 3)
+    ]
+    alice = stack.store.users["alice"]
+    assert info["history"][1]["user"] == {"id": alice.user_key, "name": alice.display_name}
+    for entry in info["history"]:
+        assert entry["created"] and "T" not in entry["created"]  # shown in the reader's time, not ISO
+
+    await tab.evaluate("window.__docsapi_fire('onRequestHistoryData', 1)")
+    (data,) = await _calls(tab, "setHistoryData", 1)
+    assert data["version"] == 1 and data["fileType"] == "docx"
+    assert data["key"] == info["history"][0]["key"]
+    claims = verify(data["token"], stack.settings.documentserver.jwt.secret.get_secret_value())
+    assert (claims["version"], claims["url"], claims["key"]) == (1, data["url"], data["key"])
+    assert await _ds_download(stack, data["url"]) == (200, stack.store.data(report, 1))
+
+    await tab.evaluate("window.__docsapi_fire('onRequestHistoryData', 2)")
+    data2 = (await _calls(tab, "setHistoryData", 2))[1]
+    assert await _ds_download(stack, data2["url"]) == (200, V2)
+
+    assert problems == []
+    # A version Confluence does not have: the editor is told so, for that version.
+    await tab.evaluate("window.__docsapi_fire('onRequestHistoryData', 9)")
+    failed = (await _calls(tab, "setHistoryData", 3))[2]
+    assert failed["version"] == 9 and failed["error"]
+    assert "token" not in failed and "url" not in failed
+    assert len(problems) == 1 and "404" in problems[0], problems  # the failed fetch, nothing thrown
+    problems.clear()
+
+    # Closing the history reopens the editor on the current version.
+    async with tab.expect_navigation():
+        await tab.evaluate("window.__docsapi_fire('onRequestHistoryClose')")
+    await _editor_ready(tab)
+    assert await tab.evaluate("window.__docsapi_calls.filter(c => c.method === 'refreshHistory').length") == 0
+    assert problems == []
+
+
+async def test_history_errors_reach_the_editor_not_the_console(browser: Browser, stack: Stack) -> None:
+    """When Confluence stops showing the attachment, refreshHistory gets `{error}` (protocol §7)."""
+    report = _report(stack)
+    tab = await _login(browser, stack, "bob")
+    problems = _watch(tab)
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
+    await _editor_ready(tab)
+    welcome = stack.store.page_by_title("DEMO", "Welcome")
+    assert welcome is not None
+    stack.store.restrict(welcome.id, "read", users=("admin",))
+    await tab.evaluate("window.__docsapi_fire('onRequestHistory')")
+    (info,) = await _calls(tab, "refreshHistory", 1)
+    assert set(info) == {"error"} and info["error"]
+    # The failed fetch (404) is the only console error: nothing thrown, no CSP violation.
+    assert all("404" in p for p in problems), problems
