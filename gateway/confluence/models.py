@@ -10,9 +10,11 @@ __all__ = [
     "Attachment",
     "ConfluenceError",
     "Identity",
+    "PageInfo",
     "is_content_id",
     "parse_attachment",
     "parse_identity",
+    "parse_page",
 ]
 
 _MAX_CONTENT_ID = 2**63 - 1  # Confluence ids are Java longs
@@ -70,6 +72,22 @@ class Attachment:
     status: str = "current"  # "historical" for an older version's own content id
 
 
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """A page or blog post as the user sees it: where it lives and what they may do there."""
+
+    id: str
+    title: str
+    space_key: str | None
+    operations: frozenset[tuple[str, str]] = frozenset()  # (operation, targetType)
+
+
+def _operations(data: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (str(item.get("operation")), str(item.get("targetType"))) for item in data.get("operations") or ()
+    )
+
+
 def _digits(value: Any) -> str:
     text = str(value)
     return text[3:] if text.startswith("att") else text
@@ -82,9 +100,7 @@ def parse_attachment(data: Mapping[str, Any]) -> Attachment:
         space = container.get("space") or data.get("space") or {}
         extensions = data.get("extensions") or {}
         metadata = data.get("metadata") or {}
-        operations = frozenset(
-            (str(item.get("operation")), str(item.get("targetType"))) for item in data.get("operations") or ()
-        )
+        operations = _operations(data)
         size = extensions.get("fileSize")
         return Attachment(
             id=_digits(data["id"]),
@@ -116,3 +132,17 @@ def parse_identity(data: Mapping[str, Any]) -> Identity:
         display_name=str(data.get("displayName") or data.get("username") or ""),
         avatar_path=picture.get("path") if not picture.get("isDefault") else None,
     )
+
+
+def parse_page(data: Mapping[str, Any]) -> PageInfo:
+    """A page Content object expanded with space and operations."""
+    try:
+        space = data.get("space") or {}
+        return PageInfo(
+            id=str(data["id"]),
+            title=str(data["title"]),
+            space_key=space.get("key"),
+            operations=_operations(data),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfluenceError(f"unexpected page JSON from Confluence: {error!r}", 502) from error
