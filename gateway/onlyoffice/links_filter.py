@@ -4,7 +4,9 @@ Only GET pages whose path the `injection.paths` settings name are buffered and r
 other response streams untouched. For those pages the decision per attachment is Confluence's
 (asked as the page's own user, with their cookies) narrowed by the rules and the format table,
 exactly as for the editor and the `/access` route; markup the injector does not recognise is
-left byte for byte as it was.
+left byte for byte as it was. On the attachments page (`viewpageattachments.action?pageId=N`) the
+upload area also gets the "New document" control when the user may create documents there
+(`create_access.py`: Confluence's create-attachment right, then the rules).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from multidict import CIMultiDict
 from gateway.confluence.models import ConfluenceError
 from gateway.onlyoffice.access import access_for_many
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
+from gateway.onlyoffice.create_access import create_access_for
 from gateway.onlyoffice.inject import AttachmentLinks, PageScan
 from gateway.onlyoffice.inject.transform import PageInjector
 from gateway.onlyoffice.rules import switched_off
@@ -28,6 +31,7 @@ from gateway.settings import Settings
 __all__ = ["AttachmentLinksFilter"]
 
 log = logging.getLogger(__name__)
+_ATTACHMENTS_PAGE = "/pages/viewpageattachments.action"
 
 
 class AttachmentLinksFilter:
@@ -59,6 +63,9 @@ class AttachmentLinksFilter:
             path = path[len(self._context_path) :]
         return self._paths.fullmatch(path) is not None
 
+    def _attachments_page(self, request: web.Request) -> bool:
+        return request.path == self._context_path + _ATTACHMENTS_PAGE
+
     def start(self, request: web.Request, status: int, headers: CIMultiDict[str]) -> PageInjector | None:
         if status != 200 or not self._wanted(request, headers):
             return None
@@ -77,10 +84,30 @@ class AttachmentLinksFilter:
                 return {}
             return {i: AttachmentLinks.from_offer(a.offer) for i, a in found.items() if a.offer.anything}
 
+        async def create(scan: PageScan) -> str | None:
+            page_id = request.query.get("pageId")
+            if (
+                not self._attachments_page(request)
+                or scan.upload_at is None
+                or scan.has_create_control
+                or page_id is None
+                or page_id != scan.meta.page_id
+                or not scan.meta.remote_user  # rendered for an anonymous user: nothing to ask
+            ):
+                return None
+            context = request.config_dict[ONLYOFFICE_CONTEXT]
+            try:
+                access = await create_access_for(context, request.headers, page_id)
+            except ConfluenceError as error:
+                log.warning("New document: Confluence lookup failed, no control shown: %s", error)
+                return None
+            return page_id if access is not None and access.allowed else None
+
         return PageInjector(
             context_path=self._context_path,
             script_url=self._script_url,
             links=links,
+            create=create,
             max_bytes=self._max_bytes,
         )
 
