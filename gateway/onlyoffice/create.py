@@ -18,6 +18,7 @@ import logging
 import re
 
 from aiohttp import web
+from multidict import MultiDictProxy
 from yarl import URL
 
 from gateway.confluence.client import UserCredentials
@@ -121,6 +122,12 @@ async def create_form(request: web.Request) -> web.StreamResponse:
     )
 
 
+def _field(form: MultiDictProxy[str | bytes | bytearray | web.FileField], name: str) -> str:
+    """A text field of the form; files and missing fields count as empty."""
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
 def _same_origin(context: OnlyOfficeContext, request: web.Request) -> bool:
     """Refuse requests a browser says come from elsewhere (Origin, Fetch Metadata)."""
     origin = request.headers.get("Origin")
@@ -137,14 +144,16 @@ async def create_document(request: web.Request) -> web.StreamResponse:
         return error_page(context, 400, "Not a form", "Use the New document form.")
     try:
         form = await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        return error_page(context, 413, "Too large", "The form sent far more than a name.")
     except (ValueError, web.HTTPException):
         return error_page(context, 400, "Not a form", "Use the New document form.")
-    page_id, extension = str(form.get("pageId", "")), str(form.get("type", ""))
+    page_id, extension = _field(form, "pageId"), _field(form, "type")
     credentials = UserCredentials.from_headers(request.headers)
     if (
         not is_content_id(page_id)
         or not _same_origin(context, request)
-        or not hmac.compare_digest(str(form.get("csrf", "")), create_token(context, credentials, page_id))
+        or not hmac.compare_digest(_field(form, "csrf"), create_token(context, credentials, page_id))
     ):
         log.warning("create refused: CSRF check failed for page %r", page_id[:20])
         return error_page(context, 403, "Request refused", "Open the New document form again and retry.")
@@ -160,7 +169,7 @@ async def create_document(request: web.Request) -> web.StreamResponse:
             _back_url(context, page_id),
         )
     kind = BLANK_KINDS[extension]
-    stem = document_stem(str(form.get("name", "")), kind)
+    stem = document_stem(_field(form, "name"), kind)
     found = context.formats.get(extension)
     try:
         # One creation per page at a time, so two users naming "Document" get (1) and (2).

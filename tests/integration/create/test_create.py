@@ -178,4 +178,14 @@ async def test_bad_input_gets_clear_errors(stack: Stack) -> None:
         _, csrf, _ = await form(session, stack, page)
         status, _, text = await create(session, stack, page, csrf, "exe")
         assert status == 400 and "Traceback" not in text
-    assert not any(name.endswith(".exe") for name in attachment_names(stack, page))
+        url = f"{stack.public_url}/plugins/servlet/onlyoffice/create"
+        huge = {"pageId": page, "csrf": csrf, "type": "docx", "name": "x" * (2 * 1024 * 1024)}
+        async with session.post(url, data=huge) as response:
+            assert response.status == 413
+        multipart = aiohttp.FormData({"pageId": page, "csrf": csrf, "type": "docx"})
+        multipart.add_field("name", b"<b>file</b>", filename="evil.html", content_type="text/html")
+        async with session.post(url, data=multipart, allow_redirects=False) as response:
+            assert response.status == 303  # a file where the name belongs counts as no name
+    names = attachment_names(stack, page)
+    assert not any(name.endswith(".exe") for name in names)
+    assert "Document.docx" in names and not any("file" in name for name in names)
