@@ -65,13 +65,15 @@ async def access_for_many(
     headers: Mapping[str, str],
     attachment_ids: Iterable[str],
     page_ids: Iterable[str | None] = (),
+    known_operations: Mapping[str, frozenset[tuple[str, str]]] | None = None,
 ) -> dict[str, UserAccess]:
     """Access to several attachments with a small, constant number of Confluence calls.
 
     `page_ids` are where the attachments probably live (the viewed page first): their listings, as
     the user, answer for every attachment found there; ids found in no listing (embedded from other
     pages, older versions) are asked one by one, as before. Without hints, the first attachment's
-    page is listed. Only what Confluence returns to this user is decided on.
+    page is listed. Only what Confluence returns to this user is decided on. `known_operations`
+    are pages' operations the caller already asked Confluence for (as this user): not asked again.
     """
     wanted = list(dict.fromkeys(i for i in attachment_ids if is_content_id(i)))[:MAX_BATCH]
     credentials = UserCredentials.from_headers(headers)
@@ -79,8 +81,10 @@ async def access_for_many(
     groups_task = asyncio.ensure_future(groups_of(context, identity))
     try:
         found = await _attachments(context, credentials, wanted, page_ids)
-        pages = sorted({a.page_id for a in found.values()})
-        page_operations = dict(
+        known = known_operations or {}
+        pages = sorted({a.page_id for a in found.values()} - known.keys())
+        page_operations = dict(known)
+        page_operations |= dict(
             zip(
                 pages,
                 await asyncio.gather(*(context.confluence.page_operations(p, credentials) for p in pages)),

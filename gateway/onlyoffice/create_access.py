@@ -19,7 +19,7 @@ from gateway.onlyoffice.blank import BLANK_KINDS
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
 
-__all__ = ["CreateAccess", "creatable_kinds", "create_access_for"]
+__all__ = ["CreateAccess", "creatable_kinds", "create_access_for", "create_access_on"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,11 @@ async def create_access_for(
     credentials = UserCredentials.from_headers(headers)
     identity = await context.identities.get(credentials)
     page = await context.confluence.page(page_id, credentials)
-    if page is None:
-        return None
+    return None if page is None else await create_access_on(context, identity, page)
+
+
+async def create_access_on(context: OnlyOfficeContext, identity: Identity, page: PageInfo) -> CreateAccess:
+    """The same, for a page the caller already asked Confluence about as this user."""
     may_attach = ("create", "attachment") in page.operations
     if identity.anonymous or not may_attach:
         return CreateAccess(identity=identity, page=page, may_attach=may_attach, kinds=())

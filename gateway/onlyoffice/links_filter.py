@@ -11,6 +11,7 @@ upload area also gets the "New document" control when the user may create docume
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import Counter
@@ -19,10 +20,11 @@ from collections.abc import Mapping
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gateway.confluence.models import ConfluenceError
+from gateway.confluence.client import UserCredentials
+from gateway.confluence.models import ConfluenceError, PageInfo
 from gateway.onlyoffice.access import access_for_many
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.create_access import create_access_for
+from gateway.onlyoffice.create_access import create_access_on
 from gateway.onlyoffice.inject import AttachmentLinks, PageScan
 from gateway.onlyoffice.inject.transform import PageInjector
 from gateway.onlyoffice.rules import switched_off
@@ -63,12 +65,36 @@ class AttachmentLinksFilter:
             path = path[len(self._context_path) :]
         return self._paths.fullmatch(path) is not None
 
-    def _attachments_page(self, request: web.Request) -> bool:
-        return request.path == self._context_path + _ATTACHMENTS_PAGE
+    def _create_candidate(self, request: web.Request, scan: PageScan) -> str | None:
+        """The page whose "New document" control this page may get: the attachments page of the
+        page its URL and `ajs-page-id` both name, with an upload area and without the control yet,
+        rendered for a logged-in user (for anyone else there is nothing to ask)."""
+        page_id = request.query.get("pageId")
+        if (
+            request.path != self._context_path + _ATTACHMENTS_PAGE
+            or scan.upload_at is None
+            or scan.has_create_control
+            or page_id is None
+            or page_id != scan.meta.page_id
+            or not scan.meta.remote_user
+        ):
+            return None
+        return page_id
 
     def start(self, request: web.Request, status: int, headers: CIMultiDict[str]) -> PageInjector | None:
         if status != 200 or not self._wanted(request, headers):
             return None
+
+        credentials = UserCredentials.from_headers(request.headers)
+        viewed: asyncio.Future[PageInfo | None] | None = None
+
+        def viewed_page(page_id: str) -> asyncio.Future[PageInfo | None]:
+            """The create candidate's page as the user sees it: asked once for both decisions."""
+            nonlocal viewed
+            if viewed is None:
+                context = request.config_dict[ONLYOFFICE_CONTEXT]
+                viewed = asyncio.ensure_future(context.confluence.page(page_id, credentials))
+            return viewed
 
         async def links(scan: PageScan) -> Mapping[str, AttachmentLinks] | None:
             if switched_off(self._rules, scan.meta.space_key, scan.meta.page_id):
@@ -76,8 +102,13 @@ class AttachmentLinksFilter:
             if not scan.attachment_ids:
                 return {}
             context = request.config_dict[ONLYOFFICE_CONTEXT]
+            candidate = self._create_candidate(request, scan)
             try:
-                found = await access_for_many(context, request.headers, scan.attachment_ids, _pages(scan))
+                page = await viewed_page(candidate) if candidate else None
+                known = {page.id: page.operations} if page is not None else None
+                found = await access_for_many(
+                    context, request.headers, scan.attachment_ids, _pages(scan), known
+                )
             except ConfluenceError as error:
                 # The page still works; the browser script asks again through /access.
                 log.warning("links: Confluence lookup failed, page sent with the script only: %s", error)
@@ -85,23 +116,19 @@ class AttachmentLinksFilter:
             return {i: AttachmentLinks.from_offer(a.offer) for i, a in found.items() if a.offer.anything}
 
         async def create(scan: PageScan) -> str | None:
-            page_id = request.query.get("pageId")
-            if (
-                not self._attachments_page(request)
-                or scan.upload_at is None
-                or scan.has_create_control
-                or page_id is None
-                or page_id != scan.meta.page_id
-                or not scan.meta.remote_user  # rendered for an anonymous user: nothing to ask
-            ):
+            page_id = self._create_candidate(request, scan)
+            if page_id is None:
                 return None
             context = request.config_dict[ONLYOFFICE_CONTEXT]
             try:
-                access = await create_access_for(context, request.headers, page_id)
+                page = await viewed_page(page_id)
+                if page is None:
+                    return None
+                access = await create_access_on(context, await context.identities.get(credentials), page)
             except ConfluenceError as error:
                 log.warning("New document: Confluence lookup failed, no control shown: %s", error)
                 return None
-            return page_id if access is not None and access.allowed else None
+            return page_id if access.allowed else None
 
         return PageInjector(
             context_path=self._context_path,
