@@ -28,7 +28,7 @@ from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, SERVLET_PATH, OnlyOff
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import CreateAccess, create_access_for
 from gateway.onlyoffice.pages import error_page, html_page
-from gateway.state import LockTimeout
+from gateway.state import LockTimeout, StateUnavailable
 
 __all__ = ["create_document", "create_form", "create_token", "document_stem"]
 
@@ -153,7 +153,9 @@ async def create_document(request: web.Request) -> web.StreamResponse:
     if (
         not is_content_id(page_id)
         or not _same_origin(context, request)
-        or not hmac.compare_digest(_field(form, "csrf"), create_token(context, credentials, page_id))
+        or not hmac.compare_digest(  # as bytes: a non-ASCII str would raise TypeError
+            _field(form, "csrf").encode(), create_token(context, credentials, page_id).encode()
+        )
     ):
         log.warning("create refused: CSRF check failed for page %r", page_id[:20])
         return error_page(context, 403, "Request refused", "Open the New document form again and retry.")
@@ -184,7 +186,7 @@ async def create_document(request: web.Request) -> web.StreamResponse:
                 media_type=found.mime if found else "application/octet-stream",
                 comment=f"Created in ONLYOFFICE by {access.identity.display_name}",
             )
-    except (ConfluenceError, LockTimeout) as error:
+    except (ConfluenceError, LockTimeout, StateUnavailable) as error:
         log.warning("create on page %s failed: %s", page_id, error)
         return error_page(
             context,

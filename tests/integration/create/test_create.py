@@ -150,6 +150,7 @@ async def test_csrf_failures_create_nothing(stack: Stack) -> None:
         _, csrf, _ = await form(session, stack, page)
         assert (await create(session, stack, page, ""))[0] == 403  # missing
         assert (await create(session, stack, page, "0" * 64))[0] == 403  # forged
+        assert (await create(session, stack, page, "é" * 64))[0] == 403  # not even ASCII
         assert (await create(session, stack, page, csrf, Origin="https://evil.example"))[0] == 403
         assert (await create(session, stack, page, csrf, Origin="null"))[0] == 403
         assert (await create(session, stack, page, csrf, **{"Sec-Fetch-Site": "cross-site"}))[0] == 403
