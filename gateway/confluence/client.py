@@ -28,10 +28,12 @@ from gateway.confluence.models import (
     AttachmentVersion,
     ConfluenceError,
     Identity,
+    PageInfo,
     is_content_id,
     parse_attachment,
     parse_attachment_version,
     parse_identity,
+    parse_page,
 )
 from gateway.settings import ConfluenceAuth
 
@@ -260,6 +262,22 @@ class ConfluenceClient:
         return frozenset(
             (str(o.get("operation")), str(o.get("targetType"))) for o in data.get("operations") or ()
         )
+
+    async def page(self, page_id: str, credentials: UserCredentials) -> PageInfo | None:
+        """A page or blog post as the user sees it (space, operations); None when hidden or unknown."""
+        if not is_content_id(page_id):
+            return None
+        try:
+            data = await self._get_json(
+                f"rest/api/content/{page_id}", self._user_headers(credentials), {"expand": "space,operations"}
+            )
+        except ConfluenceError as error:
+            if error.status in (401, 403, 404):
+                return None
+            raise
+        if not isinstance(data, dict) or data.get("type") not in ("page", "blogpost"):
+            return None
+        return parse_page(data)
 
     async def attachment_titles(self, page_id: str) -> set[str]:
         """Names of the page's current attachments (service account), following pagination."""

@@ -11,10 +11,12 @@ __all__ = [
     "AttachmentVersion",
     "ConfluenceError",
     "Identity",
+    "PageInfo",
     "is_content_id",
     "parse_attachment",
     "parse_attachment_version",
     "parse_identity",
+    "parse_page",
 ]
 
 _MAX_CONTENT_ID = 2**63 - 1  # Confluence ids are Java longs
@@ -72,6 +74,22 @@ class Attachment:
     status: str = "current"  # "historical" for an older version's own content id
 
 
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """A page or blog post as the user sees it: where it lives and what they may do there."""
+
+    id: str
+    title: str
+    space_key: str | None
+    operations: frozenset[tuple[str, str]] = frozenset()  # (operation, targetType)
+
+
+def _operations(data: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
+    return frozenset(
+        (str(item.get("operation")), str(item.get("targetType"))) for item in data.get("operations") or ()
+    )
+
+
 def _digits(value: Any) -> str:
     text = str(value)
     return text[3:] if text.startswith("att") else text
@@ -84,9 +102,7 @@ def parse_attachment(data: Mapping[str, Any]) -> Attachment:
         space = container.get("space") or data.get("space") or {}
         extensions = data.get("extensions") or {}
         metadata = data.get("metadata") or {}
-        operations = frozenset(
-            (str(item.get("operation")), str(item.get("targetType"))) for item in data.get("operations") or ()
-        )
+        operations = _operations(data)
         size = extensions.get("fileSize")
         return Attachment(
             id=_digits(data["id"]),
@@ -141,3 +157,17 @@ def parse_attachment_version(data: Mapping[str, Any]) -> AttachmentVersion:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ConfluenceError(f"unexpected version JSON from Confluence: {error!r}", 502) from error
+
+
+def parse_page(data: Mapping[str, Any]) -> PageInfo:
+    """A page Content object expanded with space and operations."""
+    try:
+        space = data.get("space") or {}
+        return PageInfo(
+            id=str(data["id"]),
+            title=str(data["title"]),
+            space_key=space.get("key"),
+            operations=_operations(data),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfluenceError(f"unexpected page JSON from Confluence: {error!r}", 502) from error

@@ -17,7 +17,7 @@ from gateway.confluence.models import Attachment, Identity, is_content_id
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide
 
-__all__ = ["UserAccess", "access_for", "access_for_many", "may_edit"]
+__all__ = ["UserAccess", "access_for", "access_for_many", "groups_of", "may_edit"]
 
 MAX_BATCH = 100
 # A listing costs at least one call, like one attachment asked alone: list only for two or more.
@@ -44,7 +44,7 @@ def may_edit(identity: Identity, attachment: Attachment, page_operations: frozen
     return can_update and ("create", "attachment") in page_operations
 
 
-async def _groups(context: OnlyOfficeContext, identity: Identity) -> frozenset[str]:
+async def groups_of(context: OnlyOfficeContext, identity: Identity) -> frozenset[str]:
     if identity.anonymous or identity.username is None:
         return frozenset()
     if not any(rule.groups for rule in context.settings.rules):
@@ -65,22 +65,26 @@ async def access_for_many(
     headers: Mapping[str, str],
     attachment_ids: Iterable[str],
     page_ids: Iterable[str | None] = (),
+    known_operations: Mapping[str, frozenset[tuple[str, str]]] | None = None,
 ) -> dict[str, UserAccess]:
     """Access to several attachments with a small, constant number of Confluence calls.
 
     `page_ids` are where the attachments probably live (the viewed page first): their listings, as
     the user, answer for every attachment found there; ids found in no listing (embedded from other
     pages, older versions) are asked one by one, as before. Without hints, the first attachment's
-    page is listed. Only what Confluence returns to this user is decided on.
+    page is listed. Only what Confluence returns to this user is decided on. `known_operations`
+    are pages' operations the caller already asked Confluence for (as this user): not asked again.
     """
     wanted = list(dict.fromkeys(i for i in attachment_ids if is_content_id(i)))[:MAX_BATCH]
     credentials = UserCredentials.from_headers(headers)
     identity = await context.identities.get(credentials)
-    groups_task = asyncio.ensure_future(_groups(context, identity))
+    groups_task = asyncio.ensure_future(groups_of(context, identity))
     try:
         found = await _attachments(context, credentials, wanted, page_ids)
-        pages = sorted({a.page_id for a in found.values()})
-        page_operations = dict(
+        known = known_operations or {}
+        pages = sorted({a.page_id for a in found.values()} - known.keys())
+        page_operations = dict(known)
+        page_operations |= dict(
             zip(
                 pages,
                 await asyncio.gather(*(context.confluence.page_operations(p, credentials) for p in pages)),

@@ -4,11 +4,14 @@ Only GET pages whose path the `injection.paths` settings name are buffered and r
 other response streams untouched. For those pages the decision per attachment is Confluence's
 (asked as the page's own user, with their cookies) narrowed by the rules and the format table,
 exactly as for the editor and the `/access` route; markup the injector does not recognise is
-left byte for byte as it was.
+left byte for byte as it was. On the attachments page (`viewpageattachments.action?pageId=N`) the
+upload area also gets the "New document" control when the user may create documents there
+(`create_access.py`: Confluence's create-attachment right, then the rules).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import Counter
@@ -17,9 +20,11 @@ from collections.abc import Mapping
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gateway.confluence.models import ConfluenceError
+from gateway.confluence.client import UserCredentials
+from gateway.confluence.models import ConfluenceError, PageInfo
 from gateway.onlyoffice.access import access_for_many
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
+from gateway.onlyoffice.create_access import create_access_on
 from gateway.onlyoffice.inject import AttachmentLinks, PageScan
 from gateway.onlyoffice.inject.transform import PageInjector
 from gateway.onlyoffice.rules import switched_off
@@ -28,6 +33,7 @@ from gateway.settings import Settings
 __all__ = ["AttachmentLinksFilter"]
 
 log = logging.getLogger(__name__)
+_ATTACHMENTS_PAGE = "/pages/viewpageattachments.action"
 
 
 class AttachmentLinksFilter:
@@ -59,9 +65,36 @@ class AttachmentLinksFilter:
             path = path[len(self._context_path) :]
         return self._paths.fullmatch(path) is not None
 
+    def _create_candidate(self, request: web.Request, scan: PageScan) -> str | None:
+        """The page whose "New document" control this page may get: the attachments page of the
+        page its URL and `ajs-page-id` both name, with an upload area and without the control yet,
+        rendered for a logged-in user (for anyone else there is nothing to ask)."""
+        page_id = request.query.get("pageId")
+        if (
+            request.path != self._context_path + _ATTACHMENTS_PAGE
+            or scan.upload_at is None
+            or scan.has_create_control
+            or page_id is None
+            or page_id != scan.meta.page_id
+            or not scan.meta.remote_user
+        ):
+            return None
+        return page_id
+
     def start(self, request: web.Request, status: int, headers: CIMultiDict[str]) -> PageInjector | None:
         if status != 200 or not self._wanted(request, headers):
             return None
+
+        credentials = UserCredentials.from_headers(request.headers)
+        viewed: asyncio.Future[PageInfo | None] | None = None
+
+        def viewed_page(page_id: str) -> asyncio.Future[PageInfo | None]:
+            """The create candidate's page as the user sees it: asked once for both decisions."""
+            nonlocal viewed
+            if viewed is None:
+                context = request.config_dict[ONLYOFFICE_CONTEXT]
+                viewed = asyncio.ensure_future(context.confluence.page(page_id, credentials))
+            return viewed
 
         async def links(scan: PageScan) -> Mapping[str, AttachmentLinks] | None:
             if switched_off(self._rules, scan.meta.space_key, scan.meta.page_id):
@@ -69,18 +102,39 @@ class AttachmentLinksFilter:
             if not scan.attachment_ids:
                 return {}
             context = request.config_dict[ONLYOFFICE_CONTEXT]
+            candidate = self._create_candidate(request, scan)
             try:
-                found = await access_for_many(context, request.headers, scan.attachment_ids, _pages(scan))
+                page = await viewed_page(candidate) if candidate else None
+                known = {page.id: page.operations} if page is not None else None
+                found = await access_for_many(
+                    context, request.headers, scan.attachment_ids, _pages(scan), known
+                )
             except ConfluenceError as error:
                 # The page still works; the browser script asks again through /access.
                 log.warning("links: Confluence lookup failed, page sent with the script only: %s", error)
                 return {}
             return {i: AttachmentLinks.from_offer(a.offer) for i, a in found.items() if a.offer.anything}
 
+        async def create(scan: PageScan) -> str | None:
+            page_id = self._create_candidate(request, scan)
+            if page_id is None:
+                return None
+            context = request.config_dict[ONLYOFFICE_CONTEXT]
+            try:
+                page = await viewed_page(page_id)
+                if page is None:
+                    return None
+                access = await create_access_on(context, await context.identities.get(credentials), page)
+            except ConfluenceError as error:
+                log.warning("New document: Confluence lookup failed, no control shown: %s", error)
+                return None
+            return page_id if access.allowed else None
+
         return PageInjector(
             context_path=self._context_path,
             script_url=self._script_url,
             links=links,
+            create=create,
             max_bytes=self._max_bytes,
         )
 

@@ -24,6 +24,7 @@ from gateway.onlyoffice.access_route import access
 from gateway.onlyoffice.callback import callback
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext, derive_link_secret
 from gateway.onlyoffice.convert import convert_page, convert_step
+from gateway.onlyoffice.create import create_document, create_form
 from gateway.onlyoffice.download import download
 from gateway.onlyoffice.editor import doceditor
 from gateway.onlyoffice.formats import default_format_table, parse_version
@@ -77,6 +78,8 @@ class OnlyOfficePlugin:
         proxy.add_route("POST", "callback", callback)
         proxy.add_route("GET", "convert", convert_page)
         proxy.add_route("POST", "convert", convert_step)
+        proxy.add_route("GET", "create", create_form)
+        proxy.add_route("POST", "create", create_document)
         public = URL(self._settings.public_url)
         script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
         proxy.add_filter(AttachmentLinksFilter(self._settings, public.path, script_url))

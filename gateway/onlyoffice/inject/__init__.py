@@ -15,15 +15,19 @@ Where links go: a `span.onlyoffice-links` after each row's `a.filename` and afte
 and `li[data-onlyoffice="menu"] > a` items at the top of each row's actions dropdown when its list
 is in the markup (`menu_markup`). The browser script `gateway/onlyoffice/static/inject.js` covers
 what Confluence renders later (rendermacro.action re-renders, the file preview and its "More" menu,
-dropdowns built on open) with the same markup.
+dropdowns built on open) with the same markup. The attachments page's upload area
+(`div.plugin_attachments_upload_container`) may get the "New document" control (`create_markup`)
+when the filter's `create` callback names the page.
 """
 
 from gateway.onlyoffice.inject.model import AttachmentLinks, AttachmentReference, PageMeta, PageScan
 from gateway.onlyoffice.inject.rewrite import (
     CONVERT_PATH,
+    CREATE_PATH,
     EDITOR_PATH,
     LABELS,
     ScriptPolicy,
+    create_markup,
     inject_links,
     links_markup,
     menu_markup,
@@ -34,6 +38,7 @@ from gateway.onlyoffice.inject.transform import PageInjector
 
 __all__ = [
     "CONVERT_PATH",
+    "CREATE_PATH",
     "EDITOR_PATH",
     "LABELS",
     "MARKER_ATTRIBUTE",
@@ -44,6 +49,7 @@ __all__ = [
     "PageMeta",
     "PageScan",
     "ScriptPolicy",
+    "create_markup",
     "find_references",
     "inject_links",
     "links_markup",

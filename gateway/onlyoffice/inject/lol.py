@@ -73,6 +73,7 @@ class _Handlers:
             (f"li[{MARKER_ATTRIBUTE}]", self.marker),
             ("meta", self.meta),
             ("div.plugin_attachments_container", self.container),
+            ("div.plugin_attachments_upload_container", self.upload),
             ("table.attachments", self.table),
             ('fieldset input[name="pageId"]', self.page_id),
             ("tr.attachment-row", self.row),
@@ -101,6 +102,10 @@ class _Handlers:
     def container(self, el: Any) -> None:
         if not el.has_attribute(MARKER_ATTRIBUTE):
             self.scanner.container_start()
+
+    def upload(self, el: Any) -> None:
+        if not el.has_attribute(MARKER_ATTRIBUTE) and self.scanner.upload_area():
+            el.prepend(self.sentinel("upload", 0), lolhtml.ContentType.HTML)
 
     def table(self, el: Any) -> None:
         if not el.has_attribute(MARKER_ATTRIBUTE):
@@ -196,6 +201,8 @@ def scan_with_lolhtml(document: bytes) -> PageScan:
             scanner.place(index, offset)
         elif kind == "menu":
             scanner.place_menu(index, offset)
+        elif kind == "upload":
+            scanner.place_upload(offset)
         elif kind == "wrapper":
             scanner.close_wrapper(index, offset)
         elif kind == "head" and _HEAD_END.match(document, offset):

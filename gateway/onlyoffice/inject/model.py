@@ -84,6 +84,11 @@ class PageScan:
     script_at: int | None
     # Length of the scanned document, to catch a scan being reused on another document.
     length: int
+    # Offset just inside the first `div.plugin_attachments_upload_container` (the "New document"
+    # control goes there), None when the page has no upload area.
+    upload_at: int | None = None
+    # The "New document" control is already in the page (an earlier pass).
+    has_create_control: bool = False
 
     @property
     def attachment_ids(self) -> list[str]:

@@ -114,6 +114,8 @@ class _Walker:
             scanner.meta_tag(attrs)
         if name == "div" and "plugin_attachments_container" in klass:
             scanner.container_start()
+        if name == "div" and "plugin_attachments_upload_container" in klass and scanner.upload_area():
+            scanner.place_upload(token.end)
         if name == "table" and "attachments" in klass:
             scanner.container = True
         if name == "input" and self.fieldsets > 0 and attrs.get("name") == "pageId":

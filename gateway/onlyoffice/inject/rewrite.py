@@ -9,6 +9,8 @@ action with the classes `onlyoffice-doceditor` / `onlyoffice-docviewer` / `onlyo
 grouped in a `span.onlyoffice-links[data-onlyoffice]` that marks the attachment as done (a second
 pass, or the browser script, leaves it alone). A row whose actions dropdown is in the markup also
 gets the same anchors as `li[data-onlyoffice="menu"] > a` items at the top of the dropdown's list. `static/inject.js` builds the same markup.
+The attachments page's upload area may also get the "New document" control (`create_markup`, the
+plugin's `onlyoffice-filecreate` button), a link to the gateway's create form for that page.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, scan_page
 
 __all__ = [
     "CONVERT_PATH",
+    "CREATE_PATH",
     "EDITOR_PATH",
     "LABELS",
     "ScriptPolicy",
+    "create_markup",
     "inject_links",
     "links_markup",
     "menu_markup",
@@ -38,6 +42,7 @@ _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
 
 EDITOR_PATH = "/plugins/servlet/onlyoffice/doceditor"
 CONVERT_PATH = "/plugins/servlet/onlyoffice/convert"
+CREATE_PATH = "/plugins/servlet/onlyoffice/create"
 LABELS = {
     "edit": "Edit in ONLYOFFICE",
     "view": "View in ONLYOFFICE",
@@ -127,6 +132,18 @@ def menu_markup(
     )
 
 
+def create_markup(context_path: str, page_id: str) -> str:
+    """The "New document" control: a link to the create form of the page (digits only, else nothing)."""
+    if not page_id.isascii() or not page_id.isdigit():
+        return ""
+    href = escape(quote(context_path.rstrip("/"), safe="/") + CREATE_PATH, quote=True)
+    return (
+        f'<span class="onlyoffice-create" {MARKER_ATTRIBUTE}="create">'
+        f'<a class="aui-button onlyoffice-filecreate" href="{href}?pageId={page_id}"'
+        f' data-page-id="{page_id}" title="Create new file">New document</a></span>'
+    )
+
+
 def script_markup(script_url: str) -> str:
     """The one external, same-origin script tag (no inline code: fine under a script-src CSP)."""
     return f'<script src="{escape(script_url, quote=True)}" defer {MARKER_ATTRIBUTE}="script"></script>'
@@ -140,6 +157,7 @@ def inject_links(
     script_url: str | None,
     script: ScriptPolicy = "relevant",
     scan: PageScan | None = None,
+    create_page: str | None = None,
 ) -> Doc:
     """Return `document` with links after every decided reference and the script in `<head>`.
 
@@ -147,6 +165,8 @@ def inject_links(
     Confluence's public context path ("" or "/confluence"). Pass the `scan` the filter already made
     of this very document to skip a second pass. Attachments that already carry links (an earlier
     pass) and a script already present are left alone, so injecting twice changes nothing.
+    `create_page` (a page id) puts the "New document" control at the top of the page's upload
+    area, once: not when the page has no upload area or already carries the control.
     """
     if scan is None or scan.length != len(document):
         scan = scan_page(document)
@@ -166,6 +186,10 @@ def inject_links(
             markup = menu_markup(context_path, ref, decision, lang)
             if markup:
                 inserts.append((ref.menu_at, markup))
+    if create_page and scan.upload_at is not None and not scan.has_create_control:
+        markup = create_markup(context_path, create_page)
+        if markup:
+            inserts.append((scan.upload_at, markup))
     if (
         script_url
         and script != "never"

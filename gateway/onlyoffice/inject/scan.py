@@ -34,6 +34,7 @@ def _to_characters(scan: PageScan, encoded: bytes) -> PageScan:
         {ref.insert_at for ref in scan.references if ref.insert_at is not None}
         | {ref.menu_at for ref in scan.references if ref.menu_at is not None}
         | ({scan.script_at} if scan.script_at is not None else set())
+        | ({scan.upload_at} if scan.upload_at is not None else set())
     )
     mapping: dict[int, int] = {}
     position = characters = 0
@@ -52,6 +53,7 @@ def _to_characters(scan: PageScan, encoded: bytes) -> PageScan:
             for ref in scan.references
         ),
         script_at=None if scan.script_at is None else mapping[scan.script_at],
+        upload_at=None if scan.upload_at is None else mapping[scan.upload_at],
         length=characters + len(encoded[position:].decode("utf-8")),
     )
 

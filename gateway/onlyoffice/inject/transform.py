@@ -9,11 +9,13 @@ the page as it came: a page is never broken by the injector.
 
 `links` is awaited with the scan and returns the decisions (the plugin asks Confluence, as the
 page's user, what each attachment allows), or None to leave the page as it came. Without it the page gets only the script, which asks
-the gateway's `/access` route from the browser (see static/inject.js).
+the gateway's `/access` route from the browser (see static/inject.js). `create`, awaited at the
+same time, names the page whose "New document" control goes into the upload area (or None).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -29,6 +31,16 @@ DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 
 # None: leave the page exactly as it came (no links, no script).
 LinksFor = Callable[[PageScan], Awaitable[Mapping[str, AttachmentLinks] | None]]
+# The page id whose "New document" control goes into the page's upload area, or None.
+CreateFor = Callable[[PageScan], Awaitable[str | None]]
+
+
+async def _nothing(scan: PageScan) -> None:
+    return None
+
+
+async def _no_links(scan: PageScan) -> Mapping[str, AttachmentLinks]:
+    return {}
 
 
 class PageInjector:
@@ -40,12 +52,14 @@ class PageInjector:
         context_path: str,
         script_url: str | None,
         links: LinksFor | None = None,
+        create: CreateFor | None = None,
         script: ScriptPolicy = "relevant",
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self._context_path = context_path
         self._script_url = script_url
         self._links = links
+        self._create = create
         self._script: ScriptPolicy = script
         self._max_bytes = max_bytes
         self._chunks: list[bytes] = []
@@ -69,7 +83,10 @@ class PageInjector:
         page = self._take()
         try:
             scan = scan_page(page)
-            links = await self._links(scan) if self._links is not None else {}
+            links, create_page = await asyncio.gather(
+                self._links(scan) if self._links is not None else _no_links(scan),
+                (self._create or _nothing)(scan),
+            )
             if links is None:
                 return page
             return inject_links(
@@ -79,6 +96,7 @@ class PageInjector:
                 script_url=self._script_url,
                 script=self._script,
                 scan=scan,
+                create_page=create_page,
             )
         except Exception:
             _log.exception("link injection failed; the page is sent unchanged")

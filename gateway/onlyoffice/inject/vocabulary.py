@@ -73,6 +73,9 @@ class Scanner:
         self.wrappers: list[list[int | None]] = []
         self.injected: set[str] = set()
         self.has_script = False
+        self.upload_seen = False  # the first upload area was seen (only that one gets the control)
+        self.upload_at: int | None = None
+        self.has_create = False
         self.head_end: int | None = None
         self.body_end: int | None = None
 
@@ -99,9 +102,19 @@ class Scanner:
     def marker(self, name: str, attrs: dict[str, str]) -> None:
         if name == "script":
             self.has_script = True
+        if attrs.get(MARKER_ATTRIBUTE) == "create":
+            self.has_create = True
         attachment_id = digits(attrs.get("data-attachment-id"))
         if attachment_id is not None:
             self.injected.add(attachment_id)
+
+    def upload_area(self) -> bool:
+        """A `div.plugin_attachments_upload_container`: True for the first, whose start gets the control."""
+        first, self.upload_seen = not self.upload_seen, True
+        return first
+
+    def place_upload(self, offset: int) -> None:
+        self.upload_at = offset
 
     def row(self, attrs: dict[str, str]) -> None:
         attachment_id = digits(attrs.get("data-attachment-id"))
@@ -219,4 +232,6 @@ class Scanner:
             has_script=self.has_script,
             script_at=self.head_end if self.head_end is not None else self.body_end,
             length=length,
+            upload_at=self.upload_at,
+            has_create_control=self.has_create,
         )

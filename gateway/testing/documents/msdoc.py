@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import struct
 
+from gateway.documents.textutil import split_lines
+
 from .cfb import read_cfb, write_cfb
 from .errors import DocumentError
 from .msdoc_tables import word_tables
-from .textutil import split_lines
 
 __all__ = ["doc_text", "make_doc"]
 

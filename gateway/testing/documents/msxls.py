@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import struct
 
+from gateway.documents.textutil import split_lines
+
 from .cfb import read_cfb, write_cfb
 from .errors import DocumentError
-from .textutil import split_lines
 
 __all__ = ["make_xls", "xls_text"]
 

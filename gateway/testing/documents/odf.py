@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from gateway.documents.textutil import split_lines, xml_text
+
 from .errors import DocumentError
-from .textutil import split_lines, xml_text
 from .xmlparts import insert_before_last, parse_xml, part
 from .zips import read_zip, write_zip
 

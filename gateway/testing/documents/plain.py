@@ -6,8 +6,9 @@ import csv
 import io
 import re
 
+from gateway.documents.textutil import split_lines
+
 from .errors import DocumentError
-from .textutil import split_lines
 
 __all__ = [
     "append_csv",

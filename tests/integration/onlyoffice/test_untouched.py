@@ -28,7 +28,8 @@ async def test_page_outside_injection_paths_is_byte_identical(stack: Stack) -> N
 
 
 async def test_injected_page_differs_only_by_the_links(stack: Stack) -> None:
-    """Remove the inserted spans, menu items and the script: what is left is Confluence's page, unchanged."""
+    """Remove the inserted spans, menu items, New document control and the script: what is left is
+    Confluence's page, unchanged."""
     page_id = welcome(stack).id
     direct, proxied = await _both(stack, f"/pages/viewpageattachments.action?pageId={page_id}", "alice")
     assert proxied != direct
@@ -36,6 +37,8 @@ async def test_injected_page_differs_only_by_the_links(stack: Stack) -> None:
     assert stripped.count(b'<li class="onlyoffice-menu-item"') >= 8  # each row's actions dropdown
     stripped = re.sub(rb'<li class="onlyoffice-menu-item".*?</li>', b"", stripped)
     stripped = re.sub(rb"<script[^>]*onlyoffice/static/inject\.js[^>]*></script>\n?", b"", stripped)
+    assert stripped.count(b'<span class="onlyoffice-create"') == 1  # New document, in the upload area
+    stripped = re.sub(rb'<span class="onlyoffice-create" .*?</a></span>', b"", stripped)
     assert stripped == direct
 
 
