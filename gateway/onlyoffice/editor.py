@@ -15,6 +15,7 @@ from yarl import URL
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
+from gateway.onlyoffice.blank import BLANK_KINDS
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
@@ -68,6 +69,15 @@ async def _session_key(context: OnlyOfficeContext, attachment_id: str, version: 
 async def doceditor(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
+    page_id = request.query.get("pageId", "")
+    if not attachment_id and is_content_id(page_id):
+        # The plugin's "create" links (`doceditor?pageId=&fileExt=&fileName=`) lead to our form,
+        # which creates by POST with a CSRF token instead of on this GET.
+        kind = request.query.get("fileExt", "").lower()
+        target = context.public("create").with_query(
+            pageId=page_id, **({"type": kind} if kind in BLANK_KINDS else {})
+        )
+        raise web.HTTPFound(str(target))
     if not is_content_id(attachment_id):
         return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
     try:

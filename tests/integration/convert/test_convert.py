@@ -106,6 +106,7 @@ async def test_post_needs_the_page_token_and_same_origin(stack: Stack) -> None:
     async with aiohttp.ClientSession(headers=login("alice")) as session:
         _, csrf = await page_csrf(session, stack, source)
         assert (await convert(session, stack, source, "0" * 64))["status"] == 403
+        assert (await convert(session, stack, source, "ünïcödé"))["status"] == 403
         assert (await convert(session, stack, source, csrf, Origin="https://evil.example"))["status"] == 403
         other = attachment_id(stack, "old.ppt")
         assert (await convert(session, stack, other, csrf))["status"] == 403  # token is per attachment
