@@ -1,7 +1,6 @@
 """Headless Chromium for the browser tests: Debian's /usr/bin/chromium through Playwright.
 
-One launch recipe for every browser folder (older folders still carry their own copy; they can
-use the `chromium` fixture instead).
+One launch recipe for every browser folder: the `browser` fixture (a fresh browser per test).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
+async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:

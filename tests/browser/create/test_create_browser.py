@@ -1,6 +1,6 @@
 """New document in headless Chromium: from the attachments page, through the form, into the editor.
 
-The stack runs in the test's event loop on loopback; `chromium` comes from tests/browser/conftest.py.
+The stack runs in the test's event loop on loopback; `browser` comes from tests/browser/conftest.py.
 Screenshots go to test-output/browser-create/.
 """
 
@@ -45,11 +45,11 @@ async def _simulator_mode(tab: Page) -> str:
     raise AssertionError("the simulator's editor did not open")
 
 
-async def test_alice_creates_a_spreadsheet_from_the_attachments_page(chromium: Browser) -> None:
+async def test_alice_creates_a_spreadsheet_from_the_attachments_page(browser: Browser) -> None:
     async with running_stack() as stack:
         page = stack.store.page_by_title("DEMO", "Welcome")
         assert page is not None
-        tab, problems = await _sign_in(chromium, stack, "alice")
+        tab, problems = await _sign_in(browser, stack, "alice")
         await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={page.id}")
         control = tab.locator("a.onlyoffice-filecreate")
         await control.wait_for()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Dialog, Error, Frame, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Dialog, Error, Frame, Page
 
 from gateway.testing.stack import Stack, running_stack
 
@@ -20,14 +20,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTPUT = ROOT / "test-output" / "browser-editor"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVIL = "<img src=x onerror=alert(1)>.docx"
 
 
@@ -35,14 +27,6 @@ EVIL = "<img src=x onerror=alert(1)>.docx"
 async def stack() -> AsyncIterator[Stack]:
     async with running_stack() as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 def _welcome_id(stack: Stack) -> int:

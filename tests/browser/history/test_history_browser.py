@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Error, Frame, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Error, Frame, Page
 
 from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
 from gateway.onlyoffice.keys import document_key
@@ -23,14 +23,6 @@ from gateway.testing.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 V2 = make_docx("Version two, by Alice")
 V3 = make_docx("Version three, by Admin")
 
@@ -39,14 +31,6 @@ V3 = make_docx("Version three, by Admin")
 async def stack() -> AsyncIterator[Stack]:
     async with running_stack() as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 def _report(stack: Stack) -> Attachment:

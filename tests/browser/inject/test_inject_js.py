@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "inject"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "inject" / "fixtures"))
@@ -33,14 +33,6 @@ SCRIPT_FILE = ROOT / "gateway/onlyoffice/static/inject.js"
 OUTPUT = ROOT / "test-output" / "browser-inject"
 CTX = "/confluence"
 SCRIPT_URL = f"{CTX}/plugins/servlet/onlyoffice/static/inject.js"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ACCESS_CALLS: web.AppKey[list[list[str]]] = web.AppKey("access_calls", list)
 
 
@@ -141,14 +133,6 @@ async def server() -> AsyncIterator[TestServer]:
     await test_server.start_server()
     yield test_server
     await test_server.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 async def open_page(browser: Browser, server: TestServer, name: str, query: str = "") -> Page:

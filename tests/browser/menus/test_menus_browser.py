@@ -23,7 +23,6 @@ from playwright.async_api import (
     Locator,
     Page,
     Request,
-    async_playwright,
 )
 
 from gateway.testing.confluence.common import CONFIG
@@ -33,14 +32,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTPUT = ROOT / "test-output" / "browser-menus"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ACCESS_PATH = "/plugins/servlet/onlyoffice/access"
 EVIL = "<img src=x onerror=alert(1)>.docx"
 ITEMS = 'li[data-onlyoffice="menu"] > a'
@@ -50,14 +41,6 @@ ITEMS = 'li[data-onlyoffice="menu"] > a'
 async def stack() -> AsyncIterator[Stack]:
     async with running_stack() as running:
         yield running
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 def _welcome_id(stack: Stack) -> int:

@@ -11,67 +11,49 @@ from gateway.testing.documents import extract_text
 from gateway.testing.stack import running_stack
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.async_api")
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 OUTPUT = Path(__file__).resolve().parents[3] / "test-output"
 
 
-async def test_alice_edits_closes_and_the_attachments_page_shows_the_new_version() -> None:
-    async with (
-        running_stack(save_delay=0.2, retry_base_delay=0.05) as stack,
-        playwright_api.async_playwright() as playwright,
-    ):
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page_id = stack.store.page_by_title("DEMO", "Welcome").id  # type: ignore[union-attr]
-            att = stack.store.attachment_by_name(page_id, "report.docx")
-            assert att is not None and len(att.versions) == 1
-            page: Any = await browser.new_page()
-            await page.goto(f"{stack.public_url}/login.action")
-            await page.fill("#os_username", "alice")
-            await page.fill("#os_password", "alice")
-            await page.click("#loginButton")
-            await page.wait_for_load_state()
+async def test_alice_edits_closes_and_the_attachments_page_shows_the_new_version(browser: Any) -> None:
+    async with running_stack(save_delay=0.2, retry_base_delay=0.05) as stack:
+        page_id = stack.store.page_by_title("DEMO", "Welcome").id  # type: ignore[union-attr]
+        att = stack.store.attachment_by_name(page_id, "report.docx")
+        assert att is not None and len(att.versions) == 1
+        page: Any = await browser.new_page()
+        await page.goto(f"{stack.public_url}/login.action")
+        await page.fill("#os_username", "alice")
+        await page.fill("#os_password", "alice")
+        await page.click("#loginButton")
+        await page.wait_for_load_state()
 
-            await page.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={att.id}")
-            frame = page.frame_locator("iframe[name=frameEditor]")
-            await frame.locator("#oo-title", has_text="report.docx").wait_for()
-            await frame.locator("#oo-users", has_text="Alice Example").wait_for()
-            assert (await frame.locator("#oo-mode").inner_text()).strip() == "edit"
-            await frame.locator("#oo-input").fill("Alice typed this in Chromium")
-            await frame.locator("#oo-append").click()
-            await frame.locator("#oo-text", has_text="Alice typed this in Chromium").wait_for()
-            await frame.locator("#oo-close").click()
-            # Closing goes back to the attachments page; the Document Server saves after its delay.
-            await page.wait_for_url("**/pages/viewpageattachments.action?pageId=*")
-            await stack.docserver.drain()
-            assert len(att.versions) == 2
+        await page.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={att.id}")
+        frame = page.frame_locator("iframe[name=frameEditor]")
+        await frame.locator("#oo-title", has_text="report.docx").wait_for()
+        await frame.locator("#oo-users", has_text="Alice Example").wait_for()
+        assert (await frame.locator("#oo-mode").inner_text()).strip() == "edit"
+        await frame.locator("#oo-input").fill("Alice typed this in Chromium")
+        await frame.locator("#oo-append").click()
+        await frame.locator("#oo-text", has_text="Alice typed this in Chromium").wait_for()
+        await frame.locator("#oo-close").click()
+        # Closing goes back to the attachments page; the Document Server saves after its delay.
+        await page.wait_for_url("**/pages/viewpageattachments.action?pageId=*")
+        await stack.docserver.drain()
+        assert len(att.versions) == 2
 
-            await page.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={page_id}")
-            history = page.locator(f".attachment-summary-{att.id} table.attachment-history")
-            rows = await history.locator("tr").all_text_contents()
-            assert any("Edited in ONLYOFFICE by Alice Example" in row for row in rows), rows
-            assert any(row.strip().startswith("2") for row in rows), rows
-            link = await page.locator(f"#attachment-{att.id} a.filename").get_attribute("href")
-            assert link is not None
-            response = await page.request.get(
-                link if link.startswith("http") else stack.gateway_origin + link
-            )
-            assert response.status == 200
-            assert "Alice typed this in Chromium" in extract_text("docx", await response.body())
-            # Show the version history of report.docx (collapsed by default) for the screenshot.
-            await page.evaluate(
-                "id => document.querySelector('.attachment-summary-' + id).classList.remove('hidden')", att.id
-            )
-            OUTPUT.mkdir(exist_ok=True)
-            await page.screenshot(path=str(OUTPUT / "saving-attachments-after-edit.png"), full_page=True)
-        finally:
-            await browser.close()
+        await page.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={page_id}")
+        history = page.locator(f".attachment-summary-{att.id} table.attachment-history")
+        rows = await history.locator("tr").all_text_contents()
+        assert any("Edited in ONLYOFFICE by Alice Example" in row for row in rows), rows
+        assert any(row.strip().startswith("2") for row in rows), rows
+        link = await page.locator(f"#attachment-{att.id} a.filename").get_attribute("href")
+        assert link is not None
+        response = await page.request.get(link if link.startswith("http") else stack.gateway_origin + link)
+        assert response.status == 200
+        assert "Alice typed this in Chromium" in extract_text("docx", await response.body())
+        # Show the version history of report.docx (collapsed by default) for the screenshot.
+        await page.evaluate(
+            "id => document.querySelector('.attachment-summary-' + id).classList.remove('hidden')", att.id
+        )
+        OUTPUT.mkdir(exist_ok=True)
+        await page.screenshot(path=str(OUTPUT / "saving-attachments-after-edit.png"), full_page=True)

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import playwright.async_api as playwright_api
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -17,7 +18,6 @@ from gateway.testing.documents import extract_text
 
 pytestmark = pytest.mark.browser
 
-playwright_api = pytest.importorskip("playwright.async_api")
 
 PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>host</title>
