@@ -38,24 +38,6 @@ HOP_BY_HOP = frozenset(
     }
 )
 
-# Headers a client must never be able to remove by naming them in Connection.
-_PROTECTED = frozenset(
-    {
-        "authorization",
-        "cookie",
-        "host",
-        "content-length",
-        "content-type",
-        "forwarded",
-        "x-forwarded-for",
-        "x-forwarded-host",
-        "x-forwarded-proto",
-        "x-forwarded-port",
-        "x-forwarded-server",
-        "x-real-ip",
-    }
-)
-
 # Set by the gateway itself; incoming values from an untrusted peer are dropped.
 _FORWARDING = frozenset(
     {
@@ -68,6 +50,9 @@ _FORWARDING = frozenset(
         "x-real-ip",
     }
 )
+
+# Headers a client must never be able to remove by naming them in Connection.
+_PROTECTED = _FORWARDING | {"authorization", "cookie", "host", "content-length", "content-type"}
 
 # Request headers the gateway answers itself (aiohttp handles Expect: 100-continue with the client).
 _REQUEST_ONLY_DROP = frozenset({"expect", "host", "content-length"})
