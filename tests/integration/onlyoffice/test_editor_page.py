@@ -280,3 +280,18 @@ async def test_odd_attachments(stack: Stack) -> None:
     status, _, body = await get(editor_url(stack, dotted.id), "alice")
     assert status == 200
     assert editor_config(body)["document"]["fileType"] == "docx"
+
+
+async def test_anonymous_views_where_the_space_allows_it_and_never_edits(stack: Stack) -> None:
+    stack.store.spaces["DEMO"].anonymous_view = True
+    status, _, body = await get(editor_url(stack, attachment_id(stack, "report.docx")))
+    assert status == 200
+    config = editor_config(body)
+    assert config["editorConfig"]["mode"] == "view"
+    assert config["document"]["permissions"]["edit"] is False
+    assert "callbackUrl" not in config["editorConfig"] and "user" not in config["editorConfig"]
+    status, _, body = await get(editor_url(stack, attachment_id(stack, "report.docx"), mode="edit"))
+    assert status == 200 and editor_config(body)["editorConfig"]["mode"] == "view"
+    links = await get(f"{stack.public_url}/pages/viewpageattachments.action?pageId={welcome(stack).id}")
+    assert links[0] == 200
+    assert b"onlyoffice-docviewer" in links[2] and b"onlyoffice-doceditor" not in links[2]
