@@ -78,6 +78,20 @@ class Stack:
     def docserver(self) -> DocServer:
         return self.docserver_app[DOCSERVER]
 
+    def welcome_page_id(self) -> int:
+        """The demo seed's page "Welcome" in space DEMO."""
+        page = self.store.page_by_title("DEMO", "Welcome")
+        if page is None:
+            raise LookupError("the demo seed has no page DEMO/Welcome")
+        return int(page.id)
+
+    def welcome_attachment_id(self, name: str) -> int:
+        """The id of a file attached to the demo page "Welcome" (report.docx, legacy.doc...)."""
+        found = self.store.attachment_by_name(self.welcome_page_id(), name)
+        if found is None:
+            raise LookupError(f"the demo page Welcome has no attachment {name!r}")
+        return int(found.id)
+
     async def restart_gateway(self) -> None:
         """Stop and start the gateway alone (the state it kept in memory is gone, as in a crash)."""
         gateway_runner = self.runners.pop()

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from gateway.testing.stack import Stack, running_stack
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -28,3 +30,10 @@ async def browser() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def stack() -> AsyncIterator[Stack]:
+    """The whole system on loopback (simulators + gateway), fresh for each test."""
+    async with running_stack() as running:
+        yield running

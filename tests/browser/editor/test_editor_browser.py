@@ -7,38 +7,19 @@ loop on loopback; Playwright's async API shares it. Screenshots go to test-outpu
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Dialog, Error, Frame, Page
 
-from gateway.testing.stack import Stack, running_stack
+from gateway.testing.stack import Stack
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[3]
 OUTPUT = ROOT / "test-output" / "browser-editor"
 EVIL = "<img src=x onerror=alert(1)>.docx"
-
-
-@pytest.fixture
-async def stack() -> AsyncIterator[Stack]:
-    async with running_stack() as running:
-        yield running
-
-
-def _welcome_id(stack: Stack) -> int:
-    page = stack.store.page_by_title("DEMO", "Welcome")
-    assert page is not None
-    return page.id
-
-
-def _attachment_id(stack: Stack, name: str) -> int:
-    found = stack.store.attachment_by_name(_welcome_id(stack), name)
-    assert found is not None
-    return found.id
 
 
 def _record_errors(tab: Page) -> None:
@@ -97,9 +78,9 @@ async def _config(tab: Page) -> dict[str, Any]:
 
 
 async def _open_by_link(context: BrowserContext, tab: Page, stack: Stack, name: str, label: str) -> Page:
-    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={stack.welcome_page_id()}")
     link = tab.locator(
-        f'a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action]', has_text=label
+        f'a[data-attachment-id="{stack.welcome_attachment_id(name)}"][data-onlyoffice-action]', has_text=label
     ).first
     await link.wait_for()
     async with context.expect_page() as popup:
@@ -117,7 +98,7 @@ async def test_alice_logs_in_and_sees_welcome_and_attachments(browser: Browser, 
     assert "Welcome" in await tab.title()
     await tab.locator(".onlyoffice-links").first.wait_for()
     await _screenshot(tab, "alice-welcome")
-    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={stack.welcome_page_id()}")
     await tab.locator('.onlyoffice-links a[data-onlyoffice-action="edit"]').first.wait_for()
     assert await tab.locator("tr.attachment-row").count() >= 8
     await _screenshot(tab, "alice-attachments")
@@ -169,13 +150,13 @@ async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack:
 
 
 async def test_hostile_filename_stays_text_in_browser(browser: Browser, stack: Stack) -> None:
-    report = stack.store.attachment_by_name(_welcome_id(stack), "report.docx")
+    report = stack.store.attachment_by_name(stack.welcome_page_id(), "report.docx")
     assert report is not None
     evil = stack.store.add_attachment(
-        _welcome_id(stack), EVIL, stack.store.data(report), "application/octet-stream", by="admin"
+        stack.welcome_page_id(), EVIL, stack.store.data(report), "application/octet-stream", by="admin"
     )
     context, tab = await _logged_in(browser, stack, "alice")
-    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}")
+    await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={stack.welcome_page_id()}")
     link = tab.locator(f'.onlyoffice-links a[data-attachment-id="{evil.id}"][data-onlyoffice-action="edit"]')
     await link.wait_for()
     assert await link.get_attribute("title") == f"Edit {EVIL} in ONLYOFFICE"
@@ -198,7 +179,7 @@ async def test_unreachable_document_server_shows_a_message(browser: Browser, sta
     context, tab = await _logged_in(browser, stack, "alice")
     await context.route("**/web-apps/apps/api/documents/api.js*", lambda route: route.abort())
     await tab.goto(
-        f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={_attachment_id(stack, 'report.docx')}"
+        f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={stack.welcome_attachment_id('report.docx')}"
     )
     message = tab.locator("#onlyoffice-message")
     await message.wait_for(state="visible")
@@ -233,10 +214,14 @@ async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, s
     context, tab = await _logged_in(browser, stack, "alice")
     await tab.goto(f"{stack.public_url}/display/DEMO/Welcome")
     await tab.locator(".plugin_attachments_container .onlyoffice-links").first.wait_for()
-    report = stack.store.attachment_by_name(_welcome_id(stack), "report.docx")
+    report = stack.store.attachment_by_name(stack.welcome_page_id(), "report.docx")
     assert report is not None
     added = stack.store.add_attachment(
-        _welcome_id(stack), "uploaded.docx", stack.store.data(report), "application/octet-stream", by="alice"
+        stack.welcome_page_id(),
+        "uploaded.docx",
+        stack.store.data(report),
+        "application/octet-stream",
+        by="alice",
     )
     assert await tab.evaluate(_REFRESH_MACRO, strip) == 200
     table = tab.locator(".plugin_attachments_container")
@@ -245,10 +230,12 @@ async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, s
     ).wait_for()
     for name in ("report.docx", "budget.xlsx"):
         edit = table.locator(
-            f'.onlyoffice-links a[data-attachment-id="{_attachment_id(stack, name)}"][data-onlyoffice-action="edit"]'
+            f'.onlyoffice-links a[data-attachment-id="{stack.welcome_attachment_id(name)}"][data-onlyoffice-action="edit"]'
         )
         assert await edit.count() == 1, name
-    legacy = table.locator(f'.onlyoffice-links[data-attachment-id="{_attachment_id(stack, "legacy.doc")}"] a')
+    legacy = table.locator(
+        f'.onlyoffice-links[data-attachment-id="{stack.welcome_attachment_id("legacy.doc")}"] a'
+    )
     assert sorted(await legacy.all_text_contents()) == ["Convert using ONLYOFFICE", "View in ONLYOFFICE"]
     await _screenshot(tab, f"macro-re-render-{'script' if strip else 'server'}")
     assert tab.errors == []  # type: ignore[attr-defined]
@@ -258,7 +245,7 @@ async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, s
 async def test_anonymous_editor_link_goes_through_login_and_back(browser: Browser, stack: Stack) -> None:
     context = await browser.new_context()
     tab = await context.new_page()
-    report = _attachment_id(stack, "report.docx")
+    report = stack.welcome_attachment_id("report.docx")
     await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report}")
     assert "/login.action" in tab.url
     await tab.fill("[name=os_username]", "alice")
@@ -276,7 +263,7 @@ async def test_file_preview_gets_an_onlyoffice_button(
     browser: Browser, stack: Stack, user: str, mode: str
 ) -> None:
     context, tab = await _logged_in(browser, stack, user)
-    page_id, report = _welcome_id(stack), _attachment_id(stack, "report.docx")
+    page_id, report = stack.welcome_page_id(), stack.welcome_attachment_id("report.docx")
     await tab.goto(
         f"{stack.public_url}/pages/viewpageattachments.action?pageId={page_id}&preview=/{page_id}/{report}/report.docx"
     )

@@ -8,7 +8,6 @@ with its secret, and its link downloads that version's bytes with a Document Ser
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -19,18 +18,12 @@ from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
 from gateway.onlyoffice.keys import document_key
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.documents.ooxml import make_docx
-from gateway.testing.stack import Stack, running_stack
+from gateway.testing.stack import Stack
 
 pytestmark = pytest.mark.browser
 
 V2 = make_docx("Version two, by Alice")
 V3 = make_docx("Version three, by Admin")
-
-
-@pytest.fixture
-async def stack() -> AsyncIterator[Stack]:
-    async with running_stack() as running:
-        yield running
 
 
 def _report(stack: Stack) -> Attachment:

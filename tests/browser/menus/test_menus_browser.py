@@ -9,7 +9,6 @@ Screenshots go to test-output/browser-menus/.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,7 +25,7 @@ from playwright.async_api import (
 )
 
 from gateway.testing.confluence.common import CONFIG
-from gateway.testing.stack import Stack, running_stack
+from gateway.testing.stack import Stack
 
 pytestmark = pytest.mark.browser
 
@@ -35,24 +34,6 @@ OUTPUT = ROOT / "test-output" / "browser-menus"
 ACCESS_PATH = "/plugins/servlet/onlyoffice/access"
 EVIL = "<img src=x onerror=alert(1)>.docx"
 ITEMS = 'li[data-onlyoffice="menu"] > a'
-
-
-@pytest.fixture
-async def stack() -> AsyncIterator[Stack]:
-    async with running_stack() as running:
-        yield running
-
-
-def _welcome_id(stack: Stack) -> int:
-    page = stack.store.page_by_title("DEMO", "Welcome")
-    assert page is not None
-    return page.id
-
-
-def _attachment_id(stack: Stack, name: str) -> int:
-    found = stack.store.attachment_by_name(_welcome_id(stack), name)
-    assert found is not None
-    return found.id
 
 
 class Tab:
@@ -93,9 +74,9 @@ async def _logged_in(browser: Browser, stack: Stack, user: str) -> Tab:
 
 
 def _attachments_url(stack: Stack, preview: str | None = None) -> str:
-    url = f"{stack.public_url}/pages/viewpageattachments.action?pageId={_welcome_id(stack)}"
+    url = f"{stack.public_url}/pages/viewpageattachments.action?pageId={stack.welcome_page_id()}"
     if preview is not None:
-        path = f"/{_welcome_id(stack)}/{_attachment_id(stack, preview)}/{quote(preview, safe='')}"
+        path = f"/{stack.welcome_page_id()}/{stack.welcome_attachment_id(preview)}/{quote(preview, safe='')}"
         url += "&preview=" + quote(path, safe="")
     return url
 
@@ -150,8 +131,8 @@ async def _editor_frame(page: Page) -> Frame:
 async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
     browser: Browser, stack: Stack
 ) -> None:
-    report = _attachment_id(stack, "report.docx")
-    legacy = _attachment_id(stack, "legacy.doc")
+    report = stack.welcome_attachment_id("report.docx")
+    legacy = stack.welcome_attachment_id("legacy.doc")
     tab = await _logged_in(browser, stack, "alice")
     served = await tab.context.request.get(_attachments_url(stack))
     html = await served.text()
@@ -199,7 +180,7 @@ async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
 
 
 async def test_bob_gets_view_items(browser: Browser, stack: Stack) -> None:
-    report = _attachment_id(stack, "report.docx")
+    report = stack.welcome_attachment_id("report.docx")
     tab = await _logged_in(browser, stack, "bob")
     await tab.page.goto(_attachments_url(stack, preview="report.docx"))
     await _settled(tab)
@@ -227,10 +208,10 @@ _OPEN_AND_READ = """async (selector) => {
 
 async def test_menus_built_on_open_get_items_without_asking_again(browser: Browser, stack: Stack) -> None:
     stack.confluence_app[CONFIG].lazy_menus = True
-    report = _attachment_id(stack, "report.docx")
-    budget = _attachment_id(stack, "budget.xlsx")
+    report = stack.welcome_attachment_id("report.docx")
+    budget = stack.welcome_attachment_id("budget.xlsx")
     evil = stack.store.add_attachment(
-        _welcome_id(stack),
+        stack.welcome_page_id(),
         EVIL,
         stack.store.data(stack.store.attachments[report]),
         "application/octet-stream",
@@ -309,7 +290,7 @@ _RERENDER_WITHOUT_SERVER_LINKS = """async () => {
 
 async def test_script_answers_are_reused_by_menus_opened_later(browser: Browser, stack: Stack) -> None:
     stack.confluence_app[CONFIG].lazy_menus = True
-    report = _attachment_id(stack, "report.docx")
+    report = stack.welcome_attachment_id("report.docx")
     tab = await _logged_in(browser, stack, "alice")
     await tab.page.goto(f"{stack.public_url}/display/DEMO/Welcome")
     await _settled(tab)
