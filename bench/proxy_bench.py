@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 import aiohttp
 import psutil  # type: ignore[import-untyped,unused-ignore]
 import yaml
+
+from gateway.testing.stack import free_port
 
 CTX = "/confluence"
 MiB = 1024 * 1024
@@ -53,12 +54,6 @@ app.router.add_get("{CTX}/small", small_h)
 app.router.add_get("{CTX}/big", big)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def wait_ready(url: str) -> None:

@@ -10,12 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from gateway.testing.stack import free_port
 
 
 @pytest.fixture(scope="session")

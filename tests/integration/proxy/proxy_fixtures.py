@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -23,6 +22,7 @@ from upstream_stub import CTX, STATE, StubState, create_stub_app
 from gateway.app import create_app
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
+from gateway.testing.stack import free_port
 
 __all__ = [
     "Gateway",
@@ -33,12 +33,6 @@ __all__ = [
     "make_gateway",
     "stub",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **proxy: Any) -> Settings:

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from gateway.testing.stack import free_port as _free_port
 
 
 async def _wait_running(url: str, process: asyncio.subprocess.Process) -> None:
