@@ -38,6 +38,16 @@ def pending_record_key(key: str) -> str:
     return f"pending:{key}"
 
 
+def _pending_record(claims: LinkClaims, editors: tuple[str, ...]) -> dict[str, Any]:
+    """What recovery needs to finish a save later: which attachment, from which version, by whom."""
+    return {
+        "attachment": claims.attachment_id,
+        "base": claims.version or 0,
+        "editors": list(editors),
+        "since": time.time(),
+    }
+
+
 def _answer(error: int, status: int = 200) -> web.Response:
     return web.json_response({"error": error}, status=status)
 
@@ -109,12 +119,7 @@ async def _save(
         not_modified=payload.get("notmodified") is True,
     )
     kind = "force" if force else "final"
-    pending = {
-        "attachment": claims.attachment_id,
-        "base": job.base_version,
-        "editors": list(job.editors),
-        "since": time.time(),
-    }
+    pending = _pending_record(claims, job.editors)
     try:
         if not force:
             # Written before anything can fail: if this replica dies mid-save, recovery finds it.
@@ -226,12 +231,7 @@ async def callback(request: web.Request) -> web.Response:
                 with contextlib.suppress(StateUnavailable):  # the key alone leads recovery back
                     await context.state.put(
                         pending_record_key(claims.key),
-                        {
-                            "attachment": claims.attachment_id,
-                            "base": claims.version or 0,
-                            "editors": list(await _names(context, payload)),
-                            "since": time.time(),
-                        },
+                        _pending_record(claims, await _names(context, payload)),
                         ttl=PENDING_TTL,
                     )
                 return _answer(1)
