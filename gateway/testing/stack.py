@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from gateway.app import create_app
@@ -24,7 +25,7 @@ from gateway.settings.loader import load_settings_from_mapping
 from gateway.testing.confluence import STORE, Store, create_confluence_app
 from gateway.testing.docserver import DOCSERVER, DocServer, create_docserver_app
 
-__all__ = ["DEMO_LOGINS", "SERVICE_ACCOUNT_TOKEN", "Stack", "free_port", "running_stack"]
+__all__ = ["DEMO_LOGINS", "SERVICE_ACCOUNT_TOKEN", "Stack", "demo_login", "free_port", "running_stack"]
 
 CONTEXT_PATH = "/confluence"
 # The demo seed's admin Personal Access Token: the gateway's service account in the demo.
@@ -34,6 +35,14 @@ DEMO_LOGINS = (
     ("alice", "alice", "can edit"),
     ("bob", "bob", "view only"),
 )
+
+
+def demo_login(user: str | None) -> dict[str, str]:
+    """HTTP Basic headers for a demo user (their password is in DEMO_LOGINS); None is anonymous."""
+    if user is None:
+        return {}
+    passwords = {name: password for name, password, _ in DEMO_LOGINS}
+    return {"Authorization": aiohttp.encode_basic_auth(user, passwords[user])}
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import shutil
 import ssl
 import subprocess
@@ -13,13 +12,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway.testing.stack import Stack, free_port, running_stack
+from gateway.testing.stack import Stack, demo_login, free_port, running_stack
 
 CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "onlyoffice-gateway.conf"
-
-
-def alice() -> dict[str, str]:
-    return {"Authorization": "Basic " + base64.b64encode(b"alice:alice").decode()}
 
 
 @pytest.fixture
@@ -94,7 +89,7 @@ async def front(tmp_path: Path) -> AsyncIterator[tuple[Stack, str, ssl.SSLContex
 
 async def test_pages_with_links_come_through_tls(front: tuple[Stack, str, ssl.SSLContext]) -> None:
     _, public, context = front
-    async with aiohttp.ClientSession(headers=alice()) as session:
+    async with aiohttp.ClientSession(headers=demo_login("alice")) as session:
         async with session.get(f"{public}/display/DEMO/Welcome", ssl=context) as response:
             body = await response.text()
             assert response.status == 200
@@ -115,7 +110,10 @@ async def test_health_and_metrics_are_not_public(front: tuple[Stack, str, ssl.SS
 async def test_websockets_pass_the_front(front: tuple[Stack, str, ssl.SSLContext]) -> None:
     _, public, context = front
     url = public.replace("https://", "wss://") + "/synchrony-proxy/v1/bayeux-sync1"
-    async with aiohttp.ClientSession(headers=alice()) as session, session.ws_connect(url, ssl=context) as ws:
+    async with (
+        aiohttp.ClientSession(headers=demo_login("alice")) as session,
+        session.ws_connect(url, ssl=context) as ws,
+    ):
         await ws.send_str("hello through nginx")
         message = await ws.receive(timeout=5)
         assert message.type == aiohttp.WSMsgType.TEXT and "hello through nginx" in message.data

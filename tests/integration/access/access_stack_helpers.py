@@ -9,19 +9,15 @@ import aiohttp
 from gateway.testing.confluence import REST_CALLS, Page
 from gateway.testing.confluence.seed import media_type_of
 from gateway.testing.stack import Stack
+from gateway.testing.stack import demo_login as basic
 
-__all__ = ["LOGINS", "add_files", "basic", "get", "link_actions", "recent_rest", "rest_calls", "welcome"]
+__all__ = ["add_files", "basic", "get", "link_actions", "recent_rest", "rest_calls", "welcome"]
 
-LOGINS = {"admin": "admin", "alice": "alice", "bob": "bob"}
 _LINK = re.compile(
     r'<a class="[^"]*" href="[^"]*\?attachmentId=(\d+)(?:&amp;lang=[\w-]+)?"[^>]*data-onlyoffice-action="(\w+)"'
 )
 # A mix the rules and the format table treat differently: editable, convertible, viewable, neither.
 _NAMES = ("doc{}.docx", "sheet{}.xlsx", "old{}.doc", "form{}.pdf", "notes{}.txt", "pic{}.png")
-
-
-def basic(user: str | None) -> dict[str, str]:
-    return {"Authorization": aiohttp.encode_basic_auth(user, LOGINS[user])} if user else {}
 
 
 async def get(url: str, user: str | None = None) -> tuple[int, bytes]:

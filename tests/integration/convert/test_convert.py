@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import AsyncIterator
 
@@ -11,12 +10,7 @@ import pytest
 
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import Stack, running_stack
-
-
-def login(user: str) -> dict[str, str]:
-    """HTTP Basic for a demo user (their password is their name)."""
-    token = base64.b64encode(f"{user}:{user}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+from gateway.testing.stack import demo_login as login
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from html import unescape
 
@@ -11,12 +10,6 @@ import aiohttp
 from gateway.testing.stack import Stack
 
 TOKEN = re.compile(r'name="csrf" value="([0-9a-f]{64})"')
-
-
-def login(user: str) -> dict[str, str]:
-    """HTTP Basic for a demo user (their password is their name)."""
-    token = base64.b64encode(f"{user}:{user}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
 
 
 def welcome_id(stack: Stack) -> str:

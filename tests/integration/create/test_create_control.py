@@ -6,13 +6,14 @@ import re
 from typing import Any
 
 import aiohttp
-from create_helpers import create, form, login, welcome_id
+from create_helpers import create, form, welcome_id
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.create import create_token
 from gateway.onlyoffice.create_access import create_access_for
 from gateway.testing.stack import Stack, running_stack
+from gateway.testing.stack import demo_login as login
 
 CONTROL = re.compile(r'<a class="aui-button onlyoffice-filecreate" href="([^"]+)"')
 

@@ -11,9 +11,9 @@ from yarl import URL
 from gateway.docserver.jwt import bearer_value, sign_header_payload
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.stack import Stack
+from gateway.testing.stack import demo_login as basic
 
 __all__ = [
-    "LOGINS",
     "basic",
     "ds_headers",
     "get",
@@ -23,12 +23,6 @@ __all__ = [
     "report",
     "upload_version",
 ]
-
-LOGINS = {"admin": "admin", "alice": "alice", "bob": "bob"}
-
-
-def basic(user: str | None) -> dict[str, str]:
-    return {"Authorization": aiohttp.encode_basic_auth(user, LOGINS[user])} if user else {}
 
 
 async def get(

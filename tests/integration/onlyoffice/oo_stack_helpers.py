@@ -10,9 +10,9 @@ import aiohttp
 from yarl import URL
 
 from gateway.testing.stack import Stack
+from gateway.testing.stack import demo_login as basic
 
 __all__ = [
-    "LOGINS",
     "basic",
     "editor_config",
     "get",
@@ -20,15 +20,10 @@ __all__ = [
     "welcome",
 ]
 
-LOGINS = {"admin": "admin", "alice": "alice", "bob": "bob"}
 _LINK = re.compile(
     r'<a class="[^"]*" href="[^"]*\?attachmentId=(\d+)(?:&amp;lang=[\w-]+)?"[^>]*data-onlyoffice-action="(\w+)"'
 )
 _CONFIG = re.compile(r'<script type="application/json" id="onlyoffice-config">(.*?)</script>', re.S)
-
-
-def basic(user: str | None) -> dict[str, str]:
-    return {"Authorization": aiohttp.encode_basic_auth(user, LOGINS[user])} if user else {}
 
 
 async def get(
