@@ -31,7 +31,7 @@ import yaml
 from aiohttp import web
 
 from gateway.testing.confluence import STORE, create_confluence_app
-from gateway.testing.stack import SERVICE_ACCOUNT_TOKEN, free_port
+from gateway.testing.stack import SERVICE_ACCOUNT_TOKEN, free_port, wait_ready
 
 CTX = "/confluence"
 MiB = 1024 * 1024
@@ -60,19 +60,6 @@ async def _start(app: web.Application, port: int) -> web.AppRunner:
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     return runner
-
-
-async def _wait_ready(url: str) -> None:
-    async with aiohttp.ClientSession() as client:
-        for _ in range(200):
-            try:
-                async with client.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"not ready: {url}")
 
 
 async def _callback_url(public_url: str, attachment_id: int) -> tuple[str, str]:
@@ -147,7 +134,7 @@ async def main(mib: int) -> None:
         )
         gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--config", str(config)])
         try:
-            await _wait_ready(f"http://127.0.0.1:{gateway_port}/livez")
+            await wait_ready(f"http://127.0.0.1:{gateway_port}/livez")
             process = psutil.Process(gateway.pid)
             store = confluence[STORE]
             page = store.page_by_title("DEMO", "Welcome")

@@ -25,7 +25,7 @@ import aiohttp
 import psutil  # type: ignore[import-untyped,unused-ignore]
 import yaml
 
-from gateway.testing.stack import free_port
+from gateway.testing.stack import free_port, wait_ready
 
 CTX = "/confluence"
 MiB = 1024 * 1024
@@ -54,19 +54,6 @@ app.router.add_get("{CTX}/small", small_h)
 app.router.add_get("{CTX}/big", big)
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
 """
-
-
-async def wait_ready(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.05)
-    raise SystemExit(f"not ready: {url}")
 
 
 async def load(url: str, concurrency: int, seconds: float) -> tuple[float, float, float]:

@@ -7,6 +7,7 @@ config file, so the demo exercises what operators configure.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 import socket
@@ -25,7 +26,15 @@ from gateway.settings.loader import load_settings_from_mapping
 from gateway.testing.confluence import STORE, Store, create_confluence_app
 from gateway.testing.docserver import DOCSERVER, DocServer, create_docserver_app
 
-__all__ = ["DEMO_LOGINS", "SERVICE_ACCOUNT_TOKEN", "Stack", "demo_login", "free_port", "running_stack"]
+__all__ = [
+    "DEMO_LOGINS",
+    "SERVICE_ACCOUNT_TOKEN",
+    "Stack",
+    "demo_login",
+    "free_port",
+    "running_stack",
+    "wait_ready",
+]
 
 CONTEXT_PATH = "/confluence"
 # The demo seed's admin Personal Access Token: the gateway's service account in the demo.
@@ -43,6 +52,20 @@ def demo_login(user: str | None) -> dict[str, str]:
         return {}
     passwords = {name: password for name, password, _ in DEMO_LOGINS}
     return {"Authorization": aiohttp.encode_basic_auth(user, passwords[user])}
+
+
+async def wait_ready(url: str, *, attempts: int = 200, pause: float = 0.05) -> None:
+    """Poll `url` until it answers 200 (a server started in another process); fail loudly if never."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(attempts):
+            try:
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(pause)
+    raise RuntimeError(f"not ready: {url}")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
