@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import secrets
 import socket
 from collections.abc import AsyncIterator, Mapping
@@ -68,7 +69,46 @@ async def wait_ready(url: str, *, attempts: int = 200, pause: float = 0.05) -> N
     raise RuntimeError(f"not ready: {url}")
 
 
+# Ports handed out by free_port in this process: never handed out twice, even before they are bound.
+_ISSUED_PORTS: set[int] = set()
+_LOWEST_TEST_PORT = 10000
+
+
+def _ephemeral_port_range() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' local ports (Linux default when unreadable)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on, for a server that binds it a moment later.
+
+    Ports are drawn from below the kernel's ephemeral range: a port the kernel hands out for
+    "any free port" is also what it gives outgoing connections as their local port, so between the
+    probe and the bind a client socket can take it (CI once saw "address already in use", and once
+    the same port handed out twice). A port is never issued twice in one process.
+    """
+    ephemeral_low, _ = _ephemeral_port_range()
+    candidates = range(_LOWEST_TEST_PORT, ephemeral_low)
+    for _ in range(200):
+        port = random.choice(candidates) if len(candidates) > 1000 else _kernel_port(host)
+        if port in _ISSUED_PORTS:
+            continue
+        try:
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((host, port))
+        except OSError:
+            continue
+        _ISSUED_PORTS.add(port)
+        return port
+    raise RuntimeError(f"no free port on {host}")
+
+
+def _kernel_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
