@@ -25,17 +25,18 @@ async def test_a_save_longer_than_the_lock_ttl_is_not_overtaken(state: SharedSta
     held = asyncio.Event()
 
     async def long_save() -> None:
-        async with state.lock("attachment:1", ttl=0.3, wait=1.0, renew=True):
+        # The ttl leaves room for a stalled event loop on a busy machine (renewal runs every ttl/3).
+        async with state.lock("attachment:1", ttl=1.0, wait=1.0, renew=True):
             held.set()
-            await asyncio.sleep(1.2)  # four times the ttl
+            await asyncio.sleep(3.5)  # several times the ttl
 
     holder = asyncio.create_task(long_save())
     await held.wait()
     with pytest.raises(LockTimeout):
-        async with state.lock("attachment:1", ttl=0.3, wait=0.8):
+        async with state.lock("attachment:1", ttl=1.0, wait=2.5):
             pass
     await holder
-    async with state.lock("attachment:1", ttl=0.3, wait=0.0):  # released at once when done
+    async with state.lock("attachment:1", ttl=1.0, wait=0.0):  # released at once when done
         pass
 
 
