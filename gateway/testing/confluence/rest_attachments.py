@@ -11,14 +11,17 @@ from aiohttp import BodyPartReader, web
 
 from gateway.testing.confluence.access import (
     attachment_operations_for,
+    content_not_found,
     parse_content_id,
     visible_attachment,
     visible_page,
+    with_content_id,
+    with_visible_page,
 )
-from gateway.testing.confluence.auth import xsrf_failure
+from gateway.testing.confluence.auth import xsrf_checked
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
 from gateway.testing.confluence.serialize import Expand, attachment_json
-from gateway.testing.confluence.store import Attachment
+from gateway.testing.confluence.store import Attachment, Page
 
 __all__ = ["Upload", "UploadedFile", "read_upload", "routes"]
 
@@ -26,7 +29,6 @@ routes = web.RouteTableDef()
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 CREATED_EXPAND = "version,metadata.labels,container"
-NOT_FOUND = "No content found with id: ContentId{{id={}}}"
 
 
 @dataclass
@@ -83,13 +85,8 @@ def _int_param(request: web.Request, name: str, default: int) -> int | web.Respo
 
 
 @routes.get("/rest/api/content/{id}/child/attachment")
-async def list_attachments(request: web.Request) -> web.Response:
-    page_id = parse_content_id(request.match_info["id"])
-    if isinstance(page_id, web.Response):
-        return page_id
-    page = visible_page(request, page_id)
-    if page is None:
-        return error(404, NOT_FOUND.format(page_id))
+@with_visible_page()
+async def list_attachments(request: web.Request, page: Page) -> web.Response:
     start = _int_param(request, "start", 0)
     limit = _int_param(request, "limit", DEFAULT_LIMIT)
     if isinstance(start, web.Response):
@@ -131,18 +128,15 @@ async def put_collection(request: web.Request) -> web.Response:
 
 
 @routes.post("/rest/api/content/{id}/child/attachment")
-async def create_attachments(request: web.Request) -> web.Response:
-    if failed := xsrf_failure(request, requires_check=True):
-        return failed
-    page_id = parse_content_id(request.match_info["id"])
-    if isinstance(page_id, web.Response):
-        return page_id
+@xsrf_checked
+@with_content_id()
+async def create_attachments(request: web.Request, page_id: int) -> web.Response:
     if not _is_multipart(request):
         return web.Response(status=415)
     store, user = request.app[STORE], current_user(request)
     page = visible_page(request, page_id)
     if page is None:
-        return error(404, NOT_FOUND.format(page_id))
+        return content_not_found(page_id)
     if not store.can(user, page, "attach"):
         return error(403, f"User not permitted to create attachments for content: {page_id}")
     upload = await read_upload(request)
@@ -205,13 +199,10 @@ async def create_attachments(request: web.Request) -> web.Response:
 
 
 @routes.post("/rest/api/content/{id}/child/attachment/{att}/data")
-async def update_data(request: web.Request) -> web.Response:
+@xsrf_checked
+@with_content_id("att")
+async def update_data(request: web.Request, att_id: int) -> web.Response:
     """New version of an attachment; the container segment is ignored, exactly as DC does."""
-    if failed := xsrf_failure(request, requires_check=True):
-        return failed
-    att_id = parse_content_id(request.match_info["att"])
-    if isinstance(att_id, web.Response):
-        return att_id
     if not _is_multipart(request):
         return web.Response(status=415)
     store, user = request.app[STORE], current_user(request)
@@ -296,10 +287,8 @@ async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
 
 
 @routes.put("/rest/api/content/{id}/child/attachment/{att}")
-async def put_metadata(request: web.Request) -> web.Response:
-    att_id = parse_content_id(request.match_info["att"])
-    if isinstance(att_id, web.Response):
-        return att_id
+@with_content_id("att")
+async def put_metadata(request: web.Request, att_id: int) -> web.Response:
     body = await read_json(request)
     if isinstance(body, web.Response):
         return body
