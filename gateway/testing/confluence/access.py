@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from gateway.testing.confluence.common import STORE, current_user, error
+from gateway.testing.confluence.common import STORE, RouteHandler, current_user, error
 from gateway.testing.confluence.store import Attachment, Page, User
 
 __all__ = [
+    "IdHandler",
+    "PageHandler",
     "attachment_operations_for",
     "content_not_found",
     "operations_for",
@@ -23,7 +25,6 @@ __all__ = [
 ]
 
 _ID = re.compile(r"(?:att)?(\d{1,18})")
-Handler = Callable[[web.Request], Awaitable[web.Response]]
 IdHandler = Callable[[web.Request, int], Awaitable[web.Response]]
 PageHandler = Callable[[web.Request, Page], Awaitable[web.Response]]
 
@@ -41,11 +42,11 @@ def content_not_found(content_id: int) -> web.Response:
     return error(404, f"No content found with id: ContentId{{id={content_id}}}")
 
 
-def with_content_id(key: str = "id") -> Callable[[IdHandler], Handler]:
+def with_content_id(key: str = "id") -> Callable[[IdHandler], RouteHandler]:
     """Route decorator: the handler gets `match_info[key]` as a ContentId; a bad one is DC's 400,
     answered before the handler runs (so every resource parses ids, and fails, the same way)."""
 
-    def decorate(handler: IdHandler) -> Handler:
+    def decorate(handler: IdHandler) -> RouteHandler:
         @functools.wraps(handler)
         async def route(request: web.Request) -> web.Response:
             content_id = parse_content_id(request.match_info[key])
@@ -58,11 +59,11 @@ def with_content_id(key: str = "id") -> Callable[[IdHandler], Handler]:
     return decorate
 
 
-def with_visible_page(key: str = "id") -> Callable[[PageHandler], Handler]:
+def with_visible_page(key: str = "id") -> Callable[[PageHandler], RouteHandler]:
     """Route decorator: the handler gets the page `match_info[key]` names; a bad id is 400, a page
     that is missing or hidden from the caller is the 404 of `content_not_found`."""
 
-    def decorate(handler: PageHandler) -> Handler:
+    def decorate(handler: PageHandler) -> RouteHandler:
         @functools.wraps(handler)
         async def route(request: web.Request, content_id: int) -> web.Response:
             page = visible_page(request, content_id)

@@ -19,7 +19,16 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from gateway.testing.confluence.common import CONFIG, SESSION, SESSIONS, STORE, USER, Session, origin_of
+from gateway.testing.confluence.common import (
+    CONFIG,
+    SESSION,
+    SESSIONS,
+    STORE,
+    USER,
+    RouteHandler,
+    Session,
+    origin_of,
+)
 from gateway.testing.confluence.store import User
 
 __all__ = [
@@ -42,7 +51,6 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text
 _MUTATING = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-RouteHandler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def new_session(request: web.Request, user: User) -> Session:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -10,6 +12,7 @@ from urllib.parse import urlencode
 from aiohttp import BodyPartReader, web
 
 from gateway.testing.confluence.access import (
+    IdHandler,
     attachment_operations_for,
     content_not_found,
     parse_content_id,
@@ -19,7 +22,15 @@ from gateway.testing.confluence.access import (
     with_visible_page,
 )
 from gateway.testing.confluence.auth import xsrf_checked
-from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
+from gateway.testing.confluence.common import (
+    STORE,
+    RouteHandler,
+    base_url,
+    context_path,
+    current_user,
+    error,
+    json_ok,
+)
 from gateway.testing.confluence.serialize import Expand, attachment_json
 from gateway.testing.confluence.store import Attachment, Page
 
@@ -70,8 +81,33 @@ def _flag(values: list[str], index: int) -> bool:
     return values[index if index < len(values) else 0].strip().lower() == "true"
 
 
-def _is_multipart(request: web.Request) -> bool:
-    return request.content_type == "multipart/form-data"
+def _upload_resource(key: str) -> Callable[[IdHandler], RouteHandler]:
+    """The two upload resources are `@RequiresXsrfCheck` and `@Consumes("multipart/form-data")`
+    (reference §1.4-§1.5): XSRF 403 first, then a bad id's 400, then 415 for any other body."""
+
+    def decorate(handler: IdHandler) -> RouteHandler:
+        @xsrf_checked
+        @with_content_id(key)
+        @functools.wraps(handler)
+        async def route(request: web.Request, content_id: int) -> web.Response:
+            if request.content_type != "multipart/form-data":
+                return web.Response(status=415)
+            return await handler(request, content_id)
+
+        return route
+
+    return decorate
+
+
+def _answer_expand(request: web.Request) -> Expand:
+    """Uploads and updates answer with CREATED_EXPAND expanded, plus whatever the caller asked for."""
+    return Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
+
+
+def _updated(request: web.Request, att: Attachment) -> web.Response:
+    """The answer to a new version or a metadata update: the attachment as top-level content."""
+    store, base, context = request.app[STORE], base_url(request), context_path(request)
+    return json_ok(attachment_json(store, att, base, context, _answer_expand(request), top=True))
 
 
 def _int_param(request: web.Request, name: str, default: int) -> int | web.Response:
@@ -128,11 +164,8 @@ async def put_collection(request: web.Request) -> web.Response:
 
 
 @routes.post("/rest/api/content/{id}/child/attachment")
-@xsrf_checked
-@with_content_id()
+@_upload_resource("id")
 async def create_attachments(request: web.Request, page_id: int) -> web.Response:
-    if not _is_multipart(request):
-        return web.Response(status=415)
     store, user = request.app[STORE], current_user(request)
     page = visible_page(request, page_id)
     if page is None:
@@ -193,18 +226,14 @@ async def create_attachments(request: web.Request, page_id: int) -> web.Response
                 )
             )
     base, context = base_url(request), context_path(request)
-    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
-    results = [attachment_json(store, a, base, context, expand) for a in created]
+    results = [attachment_json(store, a, base, context, _answer_expand(request)) for a in created]
     return json_ok({"results": results, "size": len(results), "_links": {"base": base, "context": context}})
 
 
 @routes.post("/rest/api/content/{id}/child/attachment/{att}/data")
-@xsrf_checked
-@with_content_id("att")
+@_upload_resource("att")
 async def update_data(request: web.Request, att_id: int) -> web.Response:
     """New version of an attachment; the container segment is ignored, exactly as DC does."""
-    if not _is_multipart(request):
-        return web.Response(status=415)
     store, user = request.app[STORE], current_user(request)
     att = visible_attachment(request, att_id)
     if att is None:
@@ -227,9 +256,7 @@ async def update_data(request: web.Request, att_id: int) -> web.Response:
         hidden=_flag(upload.fields.get("hidden", []), 0),
         title=part.filename,
     )
-    base, context = base_url(request), context_path(request)
-    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
-    return json_ok(attachment_json(store, att, base, context, expand, top=True))
+    return _updated(request, att)
 
 
 async def update_metadata(request: web.Request, att: Attachment, body: dict[str, Any]) -> web.Response:
@@ -269,8 +296,7 @@ async def update_metadata(request: web.Request, att: Attachment, body: dict[str,
     ver.hidden = bool(version.get("hidden", ver.hidden))
     att.page_id = target.id
     store.save()
-    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
-    return json_ok(attachment_json(store, att, base_url(request), context_path(request), expand, top=True))
+    return _updated(request, att)
 
 
 async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
