@@ -199,32 +199,20 @@ async def create_attachments(request: web.Request, page_id: int) -> web.Response
     assert user is not None  # "attach" is never granted to anonymous without a user
     created: list[Attachment] = []
     for index, part in enumerate(upload.files):
-        comment = comments[index] if comments else ""
-        existing = store.attachment_by_name(page.id, part.filename)
-        if existing is not None:
-            store.add_version(
-                existing,
-                part.data,
-                part.content_type,
-                by=user.username,
-                comment=comment,
-                minor_edit=_flag(minor, index),
-                hidden=_flag(hidden, index),
-            )
-            created.append(existing)
-        else:
-            created.append(
-                store.add_attachment(
-                    page.id,
-                    part.filename,
-                    part.data,
-                    part.content_type,
-                    by=user.username,
-                    comment=comment,
-                    minor_edit=_flag(minor, index),
-                    hidden=_flag(hidden, index),
-                )
-            )
+        # a same-named file (allowDuplicated=true) becomes its next version, as in DC
+        att = store.attachment_by_name(page.id, part.filename)
+        if att is None:
+            att = store.new_attachment(page.id, part.filename)
+        store.add_version(
+            att,
+            part.data,
+            part.content_type,
+            by=user.username,
+            comment=comments[index] if comments else "",
+            minor_edit=_flag(minor, index),
+            hidden=_flag(hidden, index),
+        )
+        created.append(att)
     base, context = base_url(request), context_path(request)
     results = [attachment_json(store, a, base, context, _answer_expand(request)) for a in created]
     return json_ok({"results": results, "size": len(results), "_links": {"base": base, "context": context}})
