@@ -23,19 +23,6 @@ __all__ = [
 ]
 
 THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"})
-PAGE_EXPANDABLE = (
-    "container",
-    "metadata",
-    "operations",
-    "children",
-    "restrictions",
-    "history",
-    "ancestors",
-    "body",
-    "version",
-    "descendants",
-    "space",
-)
 ATTACHMENT_EXPANDABLE = (
     "container",
     "metadata",
