@@ -22,6 +22,7 @@ from gateway.testing.confluence.serialize import (
     Expand,
     anonymous_json,
     attachment_json,
+    attachment_version_json,
     page_json,
     space_json,
     user_json,
@@ -205,20 +206,7 @@ async def list_versions(request: web.Request, content_id: int) -> web.Response:
         return error(400, "start and limit must be integers")
     att = visible_attachment(request, content_id)
     if att is not None:
-        versions = [
-            version_json(
-                store,
-                att.id,
-                v.number,
-                v.by,
-                v.when,
-                base,
-                message=v.comment,
-                minor_edit=v.minor_edit,
-                hidden=v.hidden,
-            )
-            for v in reversed(att.versions)
-        ]
+        versions = [attachment_version_json(store, att, v, base) for v in reversed(att.versions)]
     else:
         page = visible_page(request, content_id)
         if page is None:
@@ -241,17 +229,7 @@ async def get_version(request: web.Request, content_id: int) -> web.Response:
     found = att.version(int(number)) if att is not None and number.isdigit() else None
     if att is None or found is None:
         return content_not_found(content_id)
-    data = version_json(
-        store,
-        att.id,
-        found.number,
-        found.by,
-        found.when,
-        base,
-        message=found.comment,
-        minor_edit=found.minor_edit,
-        hidden=found.hidden,
-    )
+    data = attachment_version_json(store, att, found, base)
     data["content"] = attachment_json(store, att, base, context_path(request), Expand(), number=found.number)
     return json_ok(data)
 

@@ -14,6 +14,7 @@ __all__ = [
     "Expand",
     "anonymous_json",
     "attachment_json",
+    "attachment_version_json",
     "iso",
     "page_json",
     "page_webui",
@@ -147,6 +148,23 @@ def version_json(
     }
 
 
+def attachment_version_json(
+    store: Store, att: Attachment, ver: AttachmentVersion, base: str
+) -> dict[str, Any]:
+    """`version_json` of one stored attachment version: its comment is the version message."""
+    return version_json(
+        store,
+        att.id,
+        ver.number,
+        ver.by,
+        ver.when,
+        base,
+        message=ver.comment,
+        minor_edit=ver.minor_edit,
+        hidden=ver.hidden,
+    )
+
+
 def page_json(
     store: Store,
     page: Page,
@@ -238,17 +256,7 @@ def attachment_json(
     name = encode_name(ver.title)
     data: dict[str, Any] = {"id": str(att.id), "type": "attachment", "status": att.status, "title": ver.title}
     if "version" in expand:
-        data["version"] = version_json(
-            store,
-            att.id,
-            ver.number,
-            ver.by,
-            ver.when,
-            base,
-            message=ver.comment,
-            minor_edit=ver.minor_edit,
-            hidden=ver.hidden,
-        )
+        data["version"] = attachment_version_json(store, att, ver, base)
     if "container" in expand:
         data["container"] = page_json(store, page, base, context, expand.sub("container"), top=False)
     if "space" in expand:
