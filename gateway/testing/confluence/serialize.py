@@ -15,6 +15,7 @@ __all__ = [
     "anonymous_json",
     "attachment_json",
     "attachment_version_json",
+    "history_json",
     "iso",
     "page_json",
     "page_webui",
@@ -148,6 +149,19 @@ def version_json(
     }
 
 
+def history_json(
+    store: Store, content_id: int, *, latest: bool, by: str, when: int, base: str
+) -> dict[str, Any]:
+    """`expand=history` of pages and attachments alike: who created the content, and when."""
+    return {
+        "latest": latest,
+        "createdBy": person(store, by, base),
+        "createdDate": iso(when),
+        "_links": {"self": f"{base}/rest/api/content/{content_id}/history"},
+        "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
+    }
+
+
 def attachment_version_json(
     store: Store, att: Attachment, ver: AttachmentVersion, base: str
 ) -> dict[str, Any]:
@@ -200,13 +214,9 @@ def page_json(
     if "container" in expand:
         data["container"] = space_json(space, base)
     if "history" in expand:
-        data["history"] = {
-            "latest": True,
-            "createdBy": person(store, page.created_by, base),
-            "createdDate": iso(page.created),
-            "_links": {"self": f"{base}/rest/api/content/{page.id}/history"},
-            "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
-        }
+        data["history"] = history_json(
+            store, page.id, latest=True, by=page.created_by, when=page.created, base=base
+        )
     if "version" in expand:
         data["version"] = version_json(store, page.id, page.version, page.updated_by, page.updated, base)
     if "ancestors" in expand:
@@ -262,14 +272,8 @@ def attachment_json(
     if "space" in expand:
         data["space"] = space_json(store.spaces[page.space_key], base)
     if "history" in expand:
-        first = att.versions[0]
-        data["history"] = {
-            "latest": ver.number == att.current.number,
-            "createdBy": person(store, first.by, base),
-            "createdDate": iso(first.when),
-            "_links": {"self": f"{base}/rest/api/content/{att.id}/history"},
-            "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
-        }
+        first, latest = att.versions[0], ver.number == att.current.number
+        data["history"] = history_json(store, att.id, latest=latest, by=first.by, when=first.when, base=base)
     if "operations" in expand and operations is not None:
         data["operations"] = operations
     metadata: dict[str, Any] = {"mediaType": ver.media_type}
