@@ -23,6 +23,7 @@ from gateway.testing.confluence.serialize import (
     anonymous_json,
     attachment_json,
     attachment_version_json,
+    group_json,
     page_json,
     space_json,
     user_json,
@@ -107,10 +108,7 @@ def _restriction(request: web.Request, page: Page, operation: str) -> dict[str, 
     store, base = request.app[STORE], base_url(request)
     entry = page.restrictions.get(operation, {})
     users = [user_json(store.users[u], base) for u in entry.get("user", []) if u in store.users]
-    groups = [
-        {"type": "group", "name": g, "_links": {"self": f"{base}/rest/api/group/{g}"}}
-        for g in entry.get("group", [])
-    ]
+    groups = [group_json(g, base) for g in entry.get("group", [])]
     return {
         "operation": operation,
         "restrictions": {
@@ -181,9 +179,7 @@ async def user_memberof(request: web.Request) -> web.Response:
     user = store.users.get(request.query.get("username", ""))
     if user is None or current_user(request) is None:
         return error(404, f"No user found with username : {request.query.get('username', '')}")
-    groups = [
-        {"type": "group", "name": g, "_links": {"self": f"{base}/rest/api/group/{g}"}} for g in user.groups
-    ]
+    groups = [group_json(g, base) for g in user.groups]
     return json_ok(
         {
             "results": groups,

@@ -15,6 +15,7 @@ __all__ = [
     "anonymous_json",
     "attachment_json",
     "attachment_version_json",
+    "group_json",
     "history_json",
     "iso",
     "page_json",
@@ -80,6 +81,10 @@ def user_json(user: User, base: str) -> dict[str, Any]:
         "_links": {"self": f"{base}/rest/api/user?key={user.user_key}"},
         "_expandable": {"status": ""},
     }
+
+
+def group_json(name: str, base: str) -> dict[str, Any]:
+    return {"type": "group", "name": name, "_links": {"self": f"{base}/rest/api/group/{name}"}}
 
 
 def anonymous_json(base: str) -> dict[str, Any]:
