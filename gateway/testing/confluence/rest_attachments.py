@@ -213,8 +213,8 @@ async def create_attachments(request: web.Request, page_id: int) -> web.Response
             hidden=_flag(hidden, index),
         )
         created.append(att)
-    base, context = base_url(request), context_path(request)
-    results = [attachment_json(store, a, base, context, _answer_expand(request)) for a in created]
+    base, context, expand = base_url(request), context_path(request), _answer_expand(request)
+    results = [attachment_json(store, a, base, context, expand) for a in created]
     return json_ok({"results": results, "size": len(results), "_links": {"base": base, "context": context}})
 
 
