@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from gateway.testing.confluence.common import STORE, current_user, error
+from gateway.testing.confluence.common import STORE, RouteHandler, current_user, error
 from gateway.testing.confluence.store import Attachment, Page, User
 
 __all__ = [
+    "IdHandler",
+    "PageHandler",
     "attachment_operations_for",
+    "content_not_found",
     "operations_for",
     "parse_content_id",
     "visible_attachment",
     "visible_page",
+    "with_content_id",
+    "with_visible_page",
 ]
 
 _ID = re.compile(r"(?:att)?(\d{1,18})")
+IdHandler = Callable[[web.Request, int], Awaitable[web.Response]]
+PageHandler = Callable[[web.Request, Page], Awaitable[web.Response]]
 
 
 def parse_content_id(raw: str) -> int | web.Response:
@@ -26,6 +35,45 @@ def parse_content_id(raw: str) -> int | web.Response:
     if match is None:
         return error(400, f"Can't parse as a ContentId: {raw}")
     return int(match.group(1))
+
+
+def content_not_found(content_id: int) -> web.Response:
+    """DC's 404 for content that does not exist or that the caller may not see (the same answer)."""
+    return error(404, f"No content found with id: ContentId{{id={content_id}}}")
+
+
+def with_content_id(key: str = "id") -> Callable[[IdHandler], RouteHandler]:
+    """Route decorator: the handler gets `match_info[key]` as a ContentId; a bad one is DC's 400,
+    answered before the handler runs (so every resource parses ids, and fails, the same way)."""
+
+    def decorate(handler: IdHandler) -> RouteHandler:
+        @functools.wraps(handler)
+        async def route(request: web.Request) -> web.Response:
+            content_id = parse_content_id(request.match_info[key])
+            if isinstance(content_id, web.Response):
+                return content_id
+            return await handler(request, content_id)
+
+        return route
+
+    return decorate
+
+
+def with_visible_page(key: str = "id") -> Callable[[PageHandler], RouteHandler]:
+    """Route decorator: the handler gets the page `match_info[key]` names; a bad id is 400, a page
+    that is missing or hidden from the caller is the 404 of `content_not_found`."""
+
+    def decorate(handler: PageHandler) -> RouteHandler:
+        @functools.wraps(handler)
+        async def route(request: web.Request, content_id: int) -> web.Response:
+            page = visible_page(request, content_id)
+            if page is None:
+                return content_not_found(content_id)
+            return await handler(request, page)
+
+        return with_content_id(key)(route)
+
+    return decorate
 
 
 def visible_page(request: web.Request, page_id: int) -> Page | None:

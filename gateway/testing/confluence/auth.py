@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import re
 import secrets
@@ -18,7 +19,16 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from gateway.testing.confluence.common import CONFIG, SESSION, SESSIONS, STORE, USER, Session, origin_of
+from gateway.testing.confluence.common import (
+    CONFIG,
+    SESSION,
+    SESSIONS,
+    STORE,
+    USER,
+    RouteHandler,
+    Session,
+    origin_of,
+)
 from gateway.testing.confluence.store import User
 
 __all__ = [
@@ -30,6 +40,7 @@ __all__ = [
     "open_session",
     "rest_xsrf_middleware",
     "set_session_cookie",
+    "xsrf_checked",
     "xsrf_failure",
 ]
 
@@ -192,3 +203,16 @@ def xsrf_failure(
     if rest and request.method == "POST" and _BROWSER_UA.search(user_agent) and not _same_origin(request):
         return failed
     return None
+
+
+def xsrf_checked(handler: RouteHandler) -> RouteHandler:
+    """Route decorator for REST resources that always require the XSRF check, whatever the content
+    type (DC's `@RequiresXsrfCheck`): a failure is the 403 of `xsrf_failure`, before anything else."""
+
+    @functools.wraps(handler)
+    async def route(request: web.Request) -> web.Response:
+        if failed := xsrf_failure(request, requires_check=True):
+            return failed
+        return await handler(request)
+
+    return route

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +25,7 @@ __all__ = [
     "USER",
     "Faults",
     "RestCalls",
+    "RouteHandler",
     "Session",
     "SimConfig",
     "base_url",
@@ -36,6 +38,8 @@ __all__ = [
 ]
 
 JSON_TYPE = "application/json;charset=UTF-8"
+#: what the route tables hold, and what the route decorators (access, auth) take and return
+RouteHandler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 @dataclass

@@ -311,13 +311,10 @@ async def doattachfile(request: web.Request) -> web.Response:
         )
     comments = {k: v[0] for k, v in upload.fields.items() if k.startswith("comment_")}
     for index, part in enumerate(upload.files):
+        att = store.attachment_by_name(page.id, part.filename)
+        if att is None:
+            att = store.new_attachment(page.id, part.filename)
         comment = comments.get(f"comment_{index}", "")
-        existing = store.attachment_by_name(page.id, part.filename)
-        if existing is not None:
-            store.add_version(existing, part.data, part.content_type, by=user.username, comment=comment)
-        else:
-            store.add_attachment(
-                page.id, part.filename, part.data, part.content_type, by=user.username, comment=comment
-            )
+        store.add_version(att, part.data, part.content_type, by=user.username, comment=comment)
     location = f"{request.app[CONFIG].context_path}/pages/viewpageattachments.action?pageId={page.id}"
     return web.Response(status=302, headers={"Location": location})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -10,15 +12,27 @@ from urllib.parse import urlencode
 from aiohttp import BodyPartReader, web
 
 from gateway.testing.confluence.access import (
+    IdHandler,
     attachment_operations_for,
+    content_not_found,
     parse_content_id,
     visible_attachment,
     visible_page,
+    with_content_id,
+    with_visible_page,
 )
-from gateway.testing.confluence.auth import xsrf_failure
-from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
+from gateway.testing.confluence.auth import xsrf_checked
+from gateway.testing.confluence.common import (
+    STORE,
+    RouteHandler,
+    base_url,
+    context_path,
+    current_user,
+    error,
+    json_ok,
+)
 from gateway.testing.confluence.serialize import Expand, attachment_json
-from gateway.testing.confluence.store import Attachment
+from gateway.testing.confluence.store import Attachment, Page
 
 __all__ = ["Upload", "UploadedFile", "read_upload", "routes"]
 
@@ -26,7 +40,6 @@ routes = web.RouteTableDef()
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 CREATED_EXPAND = "version,metadata.labels,container"
-NOT_FOUND = "No content found with id: ContentId{{id={}}}"
 
 
 @dataclass
@@ -68,8 +81,33 @@ def _flag(values: list[str], index: int) -> bool:
     return values[index if index < len(values) else 0].strip().lower() == "true"
 
 
-def _is_multipart(request: web.Request) -> bool:
-    return request.content_type == "multipart/form-data"
+def _upload_resource(key: str) -> Callable[[IdHandler], RouteHandler]:
+    """The two upload resources are `@RequiresXsrfCheck` and `@Consumes("multipart/form-data")`
+    (reference §1.4-§1.5): XSRF 403 first, then a bad id's 400, then 415 for any other body."""
+
+    def decorate(handler: IdHandler) -> RouteHandler:
+        @xsrf_checked
+        @with_content_id(key)
+        @functools.wraps(handler)
+        async def route(request: web.Request, content_id: int) -> web.Response:
+            if request.content_type != "multipart/form-data":
+                return web.Response(status=415)
+            return await handler(request, content_id)
+
+        return route
+
+    return decorate
+
+
+def _answer_expand(request: web.Request) -> Expand:
+    """Uploads and updates answer with CREATED_EXPAND expanded, plus whatever the caller asked for."""
+    return Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
+
+
+def _updated(request: web.Request, att: Attachment) -> web.Response:
+    """The answer to a new version or a metadata update: the attachment as top-level content."""
+    store, base, context = request.app[STORE], base_url(request), context_path(request)
+    return json_ok(attachment_json(store, att, base, context, _answer_expand(request), top=True))
 
 
 def _int_param(request: web.Request, name: str, default: int) -> int | web.Response:
@@ -83,13 +121,8 @@ def _int_param(request: web.Request, name: str, default: int) -> int | web.Respo
 
 
 @routes.get("/rest/api/content/{id}/child/attachment")
-async def list_attachments(request: web.Request) -> web.Response:
-    page_id = parse_content_id(request.match_info["id"])
-    if isinstance(page_id, web.Response):
-        return page_id
-    page = visible_page(request, page_id)
-    if page is None:
-        return error(404, NOT_FOUND.format(page_id))
+@with_visible_page()
+async def list_attachments(request: web.Request, page: Page) -> web.Response:
     start = _int_param(request, "start", 0)
     limit = _int_param(request, "limit", DEFAULT_LIMIT)
     if isinstance(start, web.Response):
@@ -131,18 +164,12 @@ async def put_collection(request: web.Request) -> web.Response:
 
 
 @routes.post("/rest/api/content/{id}/child/attachment")
-async def create_attachments(request: web.Request) -> web.Response:
-    if failed := xsrf_failure(request, requires_check=True):
-        return failed
-    page_id = parse_content_id(request.match_info["id"])
-    if isinstance(page_id, web.Response):
-        return page_id
-    if not _is_multipart(request):
-        return web.Response(status=415)
+@_upload_resource("id")
+async def create_attachments(request: web.Request, page_id: int) -> web.Response:
     store, user = request.app[STORE], current_user(request)
     page = visible_page(request, page_id)
     if page is None:
-        return error(404, NOT_FOUND.format(page_id))
+        return content_not_found(page_id)
     if not store.can(user, page, "attach"):
         return error(403, f"User not permitted to create attachments for content: {page_id}")
     upload = await read_upload(request)
@@ -172,48 +199,29 @@ async def create_attachments(request: web.Request) -> web.Response:
     assert user is not None  # "attach" is never granted to anonymous without a user
     created: list[Attachment] = []
     for index, part in enumerate(upload.files):
-        comment = comments[index] if comments else ""
-        existing = store.attachment_by_name(page.id, part.filename)
-        if existing is not None:
-            store.add_version(
-                existing,
-                part.data,
-                part.content_type,
-                by=user.username,
-                comment=comment,
-                minor_edit=_flag(minor, index),
-                hidden=_flag(hidden, index),
-            )
-            created.append(existing)
-        else:
-            created.append(
-                store.add_attachment(
-                    page.id,
-                    part.filename,
-                    part.data,
-                    part.content_type,
-                    by=user.username,
-                    comment=comment,
-                    minor_edit=_flag(minor, index),
-                    hidden=_flag(hidden, index),
-                )
-            )
-    base, context = base_url(request), context_path(request)
-    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
+        # a same-named file (allowDuplicated=true) becomes its next version, as in DC
+        att = store.attachment_by_name(page.id, part.filename)
+        if att is None:
+            att = store.new_attachment(page.id, part.filename)
+        store.add_version(
+            att,
+            part.data,
+            part.content_type,
+            by=user.username,
+            comment=comments[index] if comments else "",
+            minor_edit=_flag(minor, index),
+            hidden=_flag(hidden, index),
+        )
+        created.append(att)
+    base, context, expand = base_url(request), context_path(request), _answer_expand(request)
     results = [attachment_json(store, a, base, context, expand) for a in created]
     return json_ok({"results": results, "size": len(results), "_links": {"base": base, "context": context}})
 
 
 @routes.post("/rest/api/content/{id}/child/attachment/{att}/data")
-async def update_data(request: web.Request) -> web.Response:
+@_upload_resource("att")
+async def update_data(request: web.Request, att_id: int) -> web.Response:
     """New version of an attachment; the container segment is ignored, exactly as DC does."""
-    if failed := xsrf_failure(request, requires_check=True):
-        return failed
-    att_id = parse_content_id(request.match_info["att"])
-    if isinstance(att_id, web.Response):
-        return att_id
-    if not _is_multipart(request):
-        return web.Response(status=415)
     store, user = request.app[STORE], current_user(request)
     att = visible_attachment(request, att_id)
     if att is None:
@@ -236,9 +244,7 @@ async def update_data(request: web.Request) -> web.Response:
         hidden=_flag(upload.fields.get("hidden", []), 0),
         title=part.filename,
     )
-    base, context = base_url(request), context_path(request)
-    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
-    return json_ok(attachment_json(store, att, base, context, expand, top=True))
+    return _updated(request, att)
 
 
 async def update_metadata(request: web.Request, att: Attachment, body: dict[str, Any]) -> web.Response:
@@ -278,8 +284,7 @@ async def update_metadata(request: web.Request, att: Attachment, body: dict[str,
     ver.hidden = bool(version.get("hidden", ver.hidden))
     att.page_id = target.id
     store.save()
-    expand = Expand(",".join(filter(None, (CREATED_EXPAND, request.query.get("expand", "")))))
-    return json_ok(attachment_json(store, att, base_url(request), context_path(request), expand, top=True))
+    return _updated(request, att)
 
 
 async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
@@ -296,10 +301,8 @@ async def read_json(request: web.Request) -> dict[str, Any] | web.Response:
 
 
 @routes.put("/rest/api/content/{id}/child/attachment/{att}")
-async def put_metadata(request: web.Request) -> web.Response:
-    att_id = parse_content_id(request.match_info["att"])
-    if isinstance(att_id, web.Response):
-        return att_id
+@with_content_id("att")
+async def put_metadata(request: web.Request, att_id: int) -> web.Response:
     body = await read_json(request)
     if isinstance(body, web.Response):
         return body

@@ -8,10 +8,12 @@ from aiohttp import web
 
 from gateway.testing.confluence.access import (
     attachment_operations_for,
+    content_not_found,
     operations_for,
-    parse_content_id,
     visible_attachment,
     visible_page,
+    with_content_id,
+    with_visible_page,
 )
 from gateway.testing.confluence.auth import xsrf_failure
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
@@ -20,6 +22,8 @@ from gateway.testing.confluence.serialize import (
     Expand,
     anonymous_json,
     attachment_json,
+    attachment_version_json,
+    group_json,
     page_json,
     space_json,
     user_json,
@@ -30,14 +34,11 @@ from gateway.testing.confluence.store import Page, now_ms
 __all__ = ["rest_not_found", "routes"]
 
 routes = web.RouteTableDef()
-NOT_FOUND = "No content found with id: ContentId{{id={}}}"
 
 
 @routes.get("/rest/api/content/{id}")
-async def get_content(request: web.Request) -> web.Response:
-    content_id = parse_content_id(request.match_info["id"])
-    if isinstance(content_id, web.Response):
-        return content_id
+@with_content_id()
+async def get_content(request: web.Request, content_id: int) -> web.Response:
     store = request.app[STORE]
     base, context = base_url(request), context_path(request)
     expand = Expand(request.query.get("expand", ""))
@@ -46,11 +47,11 @@ async def get_content(request: web.Request) -> web.Response:
         return json_ok(page_json(store, page, base, context, expand, operations_for(request, page)))
     att = visible_attachment(request, content_id)
     if att is None:
-        return error(404, NOT_FOUND.format(content_id))
+        return content_not_found(content_id)
     number: int | None = None
     if raw := request.query.get("version"):
         if not raw.isdigit() or att.version(int(raw)) is None:
-            return error(404, NOT_FOUND.format(content_id))
+            return content_not_found(content_id)
         number = int(raw)
     ops = attachment_operations_for(request, store.pages[att.page_id])
     return json_ok(
@@ -59,11 +60,9 @@ async def get_content(request: web.Request) -> web.Response:
 
 
 @routes.put("/rest/api/content/{id}")
-async def put_content(request: web.Request) -> web.Response:
+@with_content_id()
+async def put_content(request: web.Request, content_id: int) -> web.Response:
     """JSON only: a multipart PUT here is 415, as atlassian-python-api 5.x learns (§1.6)."""
-    content_id = parse_content_id(request.match_info["id"])
-    if isinstance(content_id, web.Response):
-        return content_id
     body = await read_json(request)
     if isinstance(body, web.Response):
         return body
@@ -72,7 +71,7 @@ async def put_content(request: web.Request) -> web.Response:
         return await update_metadata(request, att, body)
     page = visible_page(request, content_id)
     if page is None:
-        return error(404, NOT_FOUND.format(content_id))
+        return content_not_found(content_id)
     return _update_page(request, page, body)
 
 
@@ -109,10 +108,7 @@ def _restriction(request: web.Request, page: Page, operation: str) -> dict[str, 
     store, base = request.app[STORE], base_url(request)
     entry = page.restrictions.get(operation, {})
     users = [user_json(store.users[u], base) for u in entry.get("user", []) if u in store.users]
-    groups = [
-        {"type": "group", "name": g, "_links": {"self": f"{base}/rest/api/group/{g}"}}
-        for g in entry.get("group", [])
-    ]
+    groups = [group_json(g, base) for g in entry.get("group", [])]
     return {
         "operation": operation,
         "restrictions": {
@@ -125,26 +121,16 @@ def _restriction(request: web.Request, page: Page, operation: str) -> dict[str, 
 
 
 @routes.get("/rest/api/content/{id}/restriction/byOperation")
-async def restrictions(request: web.Request) -> web.Response:
-    content_id = parse_content_id(request.match_info["id"])
-    if isinstance(content_id, web.Response):
-        return content_id
-    page = visible_page(request, content_id)
-    if page is None:
-        return error(404, NOT_FOUND.format(content_id))
+@with_visible_page()
+async def restrictions(request: web.Request, page: Page) -> web.Response:
     data: dict[str, Any] = {op: _restriction(request, page, op) for op in ("read", "update")}
     data["_links"] = {"base": base_url(request), "context": context_path(request)}
     return json_ok(data)
 
 
 @routes.get("/rest/api/content/{id}/restriction/byOperation/{op}")
-async def restriction(request: web.Request) -> web.Response:
-    content_id = parse_content_id(request.match_info["id"])
-    if isinstance(content_id, web.Response):
-        return content_id
-    page = visible_page(request, content_id)
-    if page is None:
-        return error(404, NOT_FOUND.format(content_id))
+@with_visible_page()
+async def restriction(request: web.Request, page: Page) -> web.Response:
     if request.match_info["op"] not in ("read", "update"):
         return error(400, f"Invalid operation: {request.match_info['op']}")
     return json_ok(_restriction(request, page, request.match_info["op"]))
@@ -193,9 +179,7 @@ async def user_memberof(request: web.Request) -> web.Response:
     user = store.users.get(request.query.get("username", ""))
     if user is None or current_user(request) is None:
         return error(404, f"No user found with username : {request.query.get('username', '')}")
-    groups = [
-        {"type": "group", "name": g, "_links": {"self": f"{base}/rest/api/group/{g}"}} for g in user.groups
-    ]
+    groups = [group_json(g, base) for g in user.groups]
     return json_ok(
         {
             "results": groups,
@@ -208,10 +192,8 @@ async def user_memberof(request: web.Request) -> web.Response:
 
 
 @routes.get("/rest/experimental/content/{id}/version")
-async def list_versions(request: web.Request) -> web.Response:
-    content_id = parse_content_id(request.match_info["id"])
-    if isinstance(content_id, web.Response):
-        return content_id
+@with_content_id()
+async def list_versions(request: web.Request, content_id: int) -> web.Response:
     store, base = request.app[STORE], base_url(request)
     try:
         start = max(0, int(request.query.get("start", "0")))
@@ -220,24 +202,11 @@ async def list_versions(request: web.Request) -> web.Response:
         return error(400, "start and limit must be integers")
     att = visible_attachment(request, content_id)
     if att is not None:
-        versions = [
-            version_json(
-                store,
-                att.id,
-                v.number,
-                v.by,
-                v.when,
-                base,
-                message=v.comment,
-                minor_edit=v.minor_edit,
-                hidden=v.hidden,
-            )
-            for v in reversed(att.versions)
-        ]
+        versions = [attachment_version_json(store, att, v, base) for v in reversed(att.versions)]
     else:
         page = visible_page(request, content_id)
         if page is None:
-            return error(404, NOT_FOUND.format(content_id))
+            return content_not_found(content_id)
         versions = [version_json(store, page.id, page.version, page.updated_by, page.updated, base)]
     window = versions[start : start + limit]
     path = f"/rest/experimental/content/{content_id}/version"
@@ -248,40 +217,26 @@ async def list_versions(request: web.Request) -> web.Response:
 
 
 @routes.get("/rest/experimental/content/{id}/version/{n}")
-async def get_version(request: web.Request) -> web.Response:
-    content_id = parse_content_id(request.match_info["id"])
-    if isinstance(content_id, web.Response):
-        return content_id
+@with_content_id()
+async def get_version(request: web.Request, content_id: int) -> web.Response:
     store, base = request.app[STORE], base_url(request)
     att = visible_attachment(request, content_id)
     number = request.match_info["n"]
     found = att.version(int(number)) if att is not None and number.isdigit() else None
     if att is None or found is None:
-        return error(404, NOT_FOUND.format(content_id))
-    data = version_json(
-        store,
-        att.id,
-        found.number,
-        found.by,
-        found.when,
-        base,
-        message=found.comment,
-        minor_edit=found.minor_edit,
-        hidden=found.hidden,
-    )
+        return content_not_found(content_id)
+    data = attachment_version_json(store, att, found, base)
     data["content"] = attachment_json(store, att, base, context_path(request), Expand(), number=found.number)
     return json_ok(data)
 
 
 @routes.delete("/rest/experimental/content/{id}/version/{n}")
-async def delete_version(request: web.Request) -> web.Response:
-    content_id = parse_content_id(request.match_info["id"])
-    if isinstance(content_id, web.Response):
-        return content_id
+@with_content_id()
+async def delete_version(request: web.Request, content_id: int) -> web.Response:
     store = request.app[STORE]
     att = visible_attachment(request, content_id)
     if att is None or not request.match_info["n"].isdigit():
-        return error(404, NOT_FOUND.format(content_id))
+        return content_not_found(content_id)
     if not store.can(current_user(request), store.pages[att.page_id], "remove"):
         return error(
             403, f"Not permitted to delete version {request.match_info['n']} of content: {content_id}"

@@ -14,6 +14,9 @@ __all__ = [
     "Expand",
     "anonymous_json",
     "attachment_json",
+    "attachment_version_json",
+    "group_json",
+    "history_json",
     "iso",
     "page_json",
     "page_webui",
@@ -23,19 +26,6 @@ __all__ = [
 ]
 
 THUMBNAIL_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"})
-PAGE_EXPANDABLE = (
-    "container",
-    "metadata",
-    "operations",
-    "children",
-    "restrictions",
-    "history",
-    "ancestors",
-    "body",
-    "version",
-    "descendants",
-    "space",
-)
 ATTACHMENT_EXPANDABLE = (
     "container",
     "metadata",
@@ -91,6 +81,10 @@ def user_json(user: User, base: str) -> dict[str, Any]:
         "_links": {"self": f"{base}/rest/api/user?key={user.user_key}"},
         "_expandable": {"status": ""},
     }
+
+
+def group_json(name: str, base: str) -> dict[str, Any]:
+    return {"type": "group", "name": name, "_links": {"self": f"{base}/rest/api/group/{name}"}}
 
 
 def anonymous_json(base: str) -> dict[str, Any]:
@@ -160,6 +154,36 @@ def version_json(
     }
 
 
+def history_json(
+    store: Store, content_id: int, *, latest: bool, by: str, when: int, base: str
+) -> dict[str, Any]:
+    """`expand=history` of pages and attachments alike: who created the content, and when."""
+    return {
+        "latest": latest,
+        "createdBy": person(store, by, base),
+        "createdDate": iso(when),
+        "_links": {"self": f"{base}/rest/api/content/{content_id}/history"},
+        "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
+    }
+
+
+def attachment_version_json(
+    store: Store, att: Attachment, ver: AttachmentVersion, base: str
+) -> dict[str, Any]:
+    """`version_json` of one stored attachment version: its comment is the version message."""
+    return version_json(
+        store,
+        att.id,
+        ver.number,
+        ver.by,
+        ver.when,
+        base,
+        message=ver.comment,
+        minor_edit=ver.minor_edit,
+        hidden=ver.hidden,
+    )
+
+
 def page_json(
     store: Store,
     page: Page,
@@ -195,13 +219,9 @@ def page_json(
     if "container" in expand:
         data["container"] = space_json(space, base)
     if "history" in expand:
-        data["history"] = {
-            "latest": True,
-            "createdBy": person(store, page.created_by, base),
-            "createdDate": iso(page.created),
-            "_links": {"self": f"{base}/rest/api/content/{page.id}/history"},
-            "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
-        }
+        data["history"] = history_json(
+            store, page.id, latest=True, by=page.created_by, when=page.created, base=base
+        )
     if "version" in expand:
         data["version"] = version_json(store, page.id, page.version, page.updated_by, page.updated, base)
     if "ancestors" in expand:
@@ -251,30 +271,14 @@ def attachment_json(
     name = encode_name(ver.title)
     data: dict[str, Any] = {"id": str(att.id), "type": "attachment", "status": att.status, "title": ver.title}
     if "version" in expand:
-        data["version"] = version_json(
-            store,
-            att.id,
-            ver.number,
-            ver.by,
-            ver.when,
-            base,
-            message=ver.comment,
-            minor_edit=ver.minor_edit,
-            hidden=ver.hidden,
-        )
+        data["version"] = attachment_version_json(store, att, ver, base)
     if "container" in expand:
         data["container"] = page_json(store, page, base, context, expand.sub("container"), top=False)
     if "space" in expand:
         data["space"] = space_json(store.spaces[page.space_key], base)
     if "history" in expand:
-        first = att.versions[0]
-        data["history"] = {
-            "latest": ver.number == att.current.number,
-            "createdBy": person(store, first.by, base),
-            "createdDate": iso(first.when),
-            "_links": {"self": f"{base}/rest/api/content/{att.id}/history"},
-            "_expandable": {"lastUpdated": "", "previousVersion": "", "contributors": "", "nextVersion": ""},
-        }
+        first, latest = att.versions[0], ver.number == att.current.number
+        data["history"] = history_json(store, att.id, latest=latest, by=first.by, when=first.when, base=base)
     if "operations" in expand and operations is not None:
         data["operations"] = operations
     metadata: dict[str, Any] = {"mediaType": ver.media_type}

@@ -232,12 +232,17 @@ class Store:
         hidden: bool = False,
     ) -> Attachment:
         """Create a new attachment (version 1); same-named files are the caller's business."""
-        with self._lock:
-            att = Attachment(self._new_id(), page_id, title)
-            self.attachments[att.id] = att
+        att = self.new_attachment(page_id, title)
         self.add_version(
             att, data, media_type, by=by, comment=comment, minor_edit=minor_edit, hidden=hidden, title=title
         )
+        return att
+
+    def new_attachment(self, page_id: int, title: str) -> Attachment:
+        """An attachment without versions yet: `add_version` gives it version 1."""
+        with self._lock:
+            att = Attachment(self._new_id(), page_id, title)
+            self.attachments[att.id] = att
         return att
 
     def add_version(
