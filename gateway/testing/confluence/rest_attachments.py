@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from aiohttp import BodyPartReader, web
 
@@ -31,6 +30,7 @@ from gateway.testing.confluence.common import (
     error,
     json_ok,
 )
+from gateway.testing.confluence.paging import paged_list
 from gateway.testing.confluence.serialize import Expand, attachment_json
 from gateway.testing.confluence.store import Attachment, Page
 
@@ -110,50 +110,25 @@ def _updated(request: web.Request, att: Attachment) -> web.Response:
     return json_ok(attachment_json(store, att, base, context, _answer_expand(request), top=True))
 
 
-def _int_param(request: web.Request, name: str, default: int) -> int | web.Response:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return max(0, int(raw))
-    except ValueError:
-        return error(400, f"Invalid value for parameter {name}: {raw}")
-
-
 @routes.get("/rest/api/content/{id}/child/attachment")
 @with_visible_page()
 async def list_attachments(request: web.Request, page: Page) -> web.Response:
-    start = _int_param(request, "start", 0)
-    limit = _int_param(request, "limit", DEFAULT_LIMIT)
-    if isinstance(start, web.Response):
-        return start
-    if isinstance(limit, web.Response):
-        return limit
-    limit = min(limit, MAX_LIMIT)
     store = request.app[STORE]
     found = store.attachments_of(page.id)
     if filename := request.query.get("filename"):
         found = [a for a in found if a.title == filename]
     if media_type := request.query.get("mediaType"):
         found = [a for a in found if a.current.media_type == media_type]
-    window = found[start : start + limit]
     base, context = base_url(request), context_path(request)
     expand = Expand(request.query.get("expand", ""))
-    path = f"/rest/api/content/{page.id}/child/attachment"
-    query = {k: v for k, v in request.query.items() if k not in ("start", "limit")}
-    links: dict[str, str] = {
-        "base": base,
-        "context": context,
-        "self": f"{base}{path}" + (f"?{urlencode(query)}" if query else ""),
-    }
-    if start + limit < len(found):
-        links["next"] = f"{path}?{urlencode({**query, 'limit': limit, 'start': start + limit})}"
-    if start > 0:
-        links["prev"] = f"{path}?{urlencode({**query, 'limit': limit, 'start': max(0, start - limit)})}"
     ops = attachment_operations_for(request, page)
-    results = [attachment_json(store, a, base, context, expand, operations=ops) for a in window]
-    return json_ok(
-        {"results": results, "start": start, "limit": limit, "size": len(results), "_links": links}
+    return paged_list(
+        request,
+        f"/rest/api/content/{page.id}/child/attachment",
+        found,
+        lambda att: attachment_json(store, att, base, context, expand, operations=ops),
+        default_limit=DEFAULT_LIMIT,
+        max_limit=MAX_LIMIT,
     )
 
 

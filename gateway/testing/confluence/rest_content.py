@@ -17,6 +17,7 @@ from gateway.testing.confluence.access import (
 )
 from gateway.testing.confluence.auth import xsrf_failure
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
+from gateway.testing.confluence.paging import paged_list
 from gateway.testing.confluence.rest_attachments import read_json, update_metadata
 from gateway.testing.confluence.serialize import (
     Expand,
@@ -34,6 +35,39 @@ from gateway.testing.confluence.store import Page, now_ms
 __all__ = ["rest_not_found", "routes"]
 
 routes = web.RouteTableDef()
+
+
+# ContentResource.getContent: "limit ... Default: 25", restricted by fixed system limits.
+CONTENT_DEFAULT_LIMIT = 25
+CONTENT_MAX_LIMIT = 100
+
+
+@routes.get("/rest/api/content")
+async def list_content(request: web.Request) -> web.Response:
+    """Pages the caller may see, by `spaceKey` and exact `title` (atlassian-python-api's
+    `get_page_by_title`, `get_all_pages_from_space`); the simulator holds no blog posts."""
+    store = request.app[STORE]
+    kind = request.query.get("type", "page")
+    space_key, title = request.query.get("spaceKey"), request.query.get("title")
+    found = [
+        page
+        for page in sorted(store.pages.values(), key=lambda p: p.id)
+        if kind == "page"
+        and request.query.get("status", "current") in ("current", "any")
+        and (space_key is None or page.space_key == space_key)
+        and (title is None or page.title == title)
+        and visible_page(request, page.id) is not None
+    ]
+    base, context = base_url(request), context_path(request)
+    expand = Expand(request.query.get("expand", ""))
+    return paged_list(
+        request,
+        "/rest/api/content",
+        found,
+        lambda page: page_json(store, page, base, context, expand, operations_for(request, page), top=False),
+        default_limit=CONTENT_DEFAULT_LIMIT,
+        max_limit=CONTENT_MAX_LIMIT,
+    )
 
 
 @routes.get("/rest/api/content/{id}")

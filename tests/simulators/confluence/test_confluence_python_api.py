@@ -95,3 +95,13 @@ async def test_delete_attachment_calls(client: Client, store: Store, welcome: in
     assert [v["number"] for v in history] == [2]
     await asyncio.to_thread(api.delete_attachment, str(welcome), "gone.docx")
     assert store.attachment_by_name(welcome, "gone.docx") is None
+
+
+async def test_pages_found_by_space_and_title(client: Client, welcome: int) -> None:
+    """`GET /rest/api/content?spaceKey=&title=`: how scripts find a page before its attachments."""
+    api = _confluence(client, username="alice", password="alice")
+    page = await asyncio.to_thread(api.get_page_by_title, "DEMO", "Welcome", expand="version")
+    assert page["id"] == str(welcome) and page["version"]["number"] >= 1
+    assert await asyncio.to_thread(api.get_page_by_title, "DEMO", "No such page") is None
+    pages = await asyncio.to_thread(api.get_all_pages_from_space, "DEMO", start=0, limit=100)
+    assert str(welcome) in {p["id"] for p in pages}
