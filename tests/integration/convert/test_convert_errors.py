@@ -6,6 +6,7 @@ made by gateway.testing.documents.make_protected (checked with olefile/xlrd in t
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -13,6 +14,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from gateway.docserver.client import CONVERSION_ERRORS, DocumentServerError
+from gateway.onlyoffice.convert import _conversion_failed
 from gateway.testing.documents import make_document, make_protected, media_type
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
@@ -115,3 +118,30 @@ async def test_an_unreachable_document_server_stays_502(stack: Stack) -> None:
     await stack.runners[1].cleanup()  # the Document Server simulator goes away
     status, body = (await convert(stack, str(stack.welcome_attachment_id("notes.odt"))))[-1]
     assert status == 502 and "unreachable" in str(body["error"])
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        (-1, 502),
+        (-2, 502),
+        (-3, 422),
+        (-4, 502),
+        (-5, 422),
+        (-6, 502),
+        (-7, 422),
+        (-8, 502),
+        (-9, 422),
+        (-10, 422),
+    ],
+)
+def test_every_conversion_error_code_has_its_status(code: int, status: int) -> None:
+    """The codes the simulator cannot be made to send cheaply (-7, -9, -10...) answer as the others do."""
+    error = DocumentServerError(f"conversion failed: {CONVERSION_ERRORS[code]}", code=code)
+    response = _conversion_failed("42", "legacy.doc", error)
+    assert response.status == status and response.headers["Cache-Control"] == "no-store"
+    assert isinstance(response.body, bytes)
+    message = json.loads(response.body)["error"]
+    assert isinstance(message, str) and message
+    if status == 422:
+        assert message[0].isupper() and message.endswith(".") and "{" not in message
