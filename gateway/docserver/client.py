@@ -36,11 +36,16 @@ CONVERSION_ERRORS: dict[int, str] = {
 
 
 class DocumentServerError(Exception):
-    """The Document Server could not be reached or refused a request."""
+    """The Document Server could not be reached or refused a request.
 
-    def __init__(self, message: str, *, transient: bool = True) -> None:
+    `code` is the conversion error code (section 4) when the Document Server answered one, so callers
+    can tell a file it cannot read (-3, -5...) from a fault of its own.
+    """
+
+    def __init__(self, message: str, *, transient: bool = True, code: int | None = None) -> None:
         super().__init__(message)
         self.transient = transient
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +167,7 @@ class DocumentServerClient:
             raise DocumentServerError(
                 f"conversion failed: {CONVERSION_ERRORS.get(code, f'error {code}')}",
                 transient=code in (-1, -2, -4, -6),
+                code=code,
             )
         return ConversionResult(
             done=bool(data.get("endConvert")),

@@ -91,6 +91,40 @@ def _json(body: dict[str, object], status: int = 200) -> web.Response:
     return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
 
 
+# Conversion errors (reference section 4) that are about the file, not a fault of the gateway or the
+# Document Server: 422 with what the user can do about it. The rest stay 502.
+_FILE_PROBLEMS: dict[int, str] = {
+    -3: (
+        "The file could not be converted: it is damaged, or its content is not a .{ext} file. "
+        "Open it in an office application, save it again and upload the new version."
+    ),
+    -5: "The file is password protected; remove the password in an office application and upload it again.",
+    -7: "The Document Server does not accept this file's type for conversion.",
+    -9: "The Document Server cannot tell which kind of document this file should become.",
+    -10: "The file is larger than the Document Server converts; make it smaller and upload it again.",
+}
+_JWT_REFUSED = -8
+
+
+def _conversion_failed(source_id: str, title: str, error: DocumentServerError) -> web.Response:
+    """The answer to a conversion the Document Server did not do: 422 for the file, 502 for faults."""
+    problem = _FILE_PROBLEMS.get(error.code) if error.code is not None else None
+    if problem is not None:
+        log.info("convert of attachment %s refused: %s (error %s)", source_id, error, error.code)
+        return _json({"error": problem.format(ext=extension_of(title) or "?")}, 422)
+    if error.code == _JWT_REFUSED:
+        log.error(
+            "configuration error: the Document Server refused the gateway's JWT on conversion of attachment %s;"
+            " documentserver.jwt (secret, header) must match the Document Server's settings",
+            source_id,
+        )
+        return _json(
+            {"error": "The conversion service is not set up correctly; please tell your administrator."}, 502
+        )
+    log.warning("convert of attachment %s failed: %s", source_id, error)
+    return _json({"error": str(error)}, 502)
+
+
 def _same_origin(context: OnlyOfficeContext, request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     return origin is None or origin == str(context.public_url.origin())
@@ -109,7 +143,8 @@ async def convert_step(request: web.Request) -> web.Response:
     if (
         not attachment_id.isdigit()
         or not _same_origin(context, request)
-        or not hmac.compare_digest(str(body.get("csrf", "")).encode(), expected.encode())  # bytes: non-ASCII str raises
+        # bytes: compare_digest raises on a non-ASCII str
+        or not hmac.compare_digest(str(body.get("csrf", "")).encode(), expected.encode())
     ):
         log.warning("convert refused: CSRF check failed for attachment %r", attachment_id[:20])
         return _json({"error": "the request did not come from the conversion page"}, 403)
@@ -134,8 +169,7 @@ async def convert_step(request: web.Request) -> web.Response:
             key=f"{key}-{target}",
         )
     except DocumentServerError as error:
-        log.warning("convert of attachment %s failed: %s", source.id, error)
-        return _json({"error": str(error)}, 502)
+        return _conversion_failed(source.id, source.title, error)
     if not result.done or not result.file_url:
         return _json({"done": False, "percent": result.percent})
     try:

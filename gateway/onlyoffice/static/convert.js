@@ -14,10 +14,18 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: body
     }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      var parsed = response.json();
+      // A proxy in front may answer an error page that is not JSON: keep the status, drop the body.
+      if (!response.ok) { parsed = parsed.catch(function () { return {}; }); }
+      return parsed.then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
     }).then(function (result) {
       var data = result.data || {};
-      if (!result.ok) { throw new Error(data.error || "conversion failed"); }
+      if (!result.ok) {
+        var failure = new Error(data.error || "conversion failed");
+        // 4xx: the file or the request is the problem (password, damaged file, no permission); asking again changes nothing.
+        failure.final = result.status >= 400 && result.status < 500;
+        throw failure;
+      }
       if (data.done) {
         bar.value = 100;
         status.textContent = "Done: " + data.title;
@@ -29,7 +37,7 @@
       window.setTimeout(step, 1000);
     }).catch(function (error) {
       failures += 1;
-      if (failures >= 3) {
+      if (error.final || failures >= 3) {
         status.textContent = "The document could not be converted: " + error.message;
         return;
       }

@@ -1,7 +1,11 @@
 """Conversion API (reference §4): `/converter` (JSON first) and `/ConvertService.ashx` (XML first).
 
 Always HTTP 200 with the error in the body; results cached per (key, outputtype) like DS's
-`conv_<key>_<format>` tasks; download and size errors are forgotten once reported, others stick.
+`conv_<key>_<format>` tasks. Download (-4), size (-10) and password (-5) errors are forgotten once
+reported, so the next identical request starts again (DS marks them ErrToReload, and NeedPassword
+while `openProtectedFile` is on, its default); the others, -3 for a file that cannot be read as its
+type among them, stick to the key. A protected file is found by its content, whatever `filetype`
+says, as DS's format checker does; nothing is decrypted, so a `password` does not help here.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from ..documents import DocumentError, convert_document
+from ..documents import DocumentError, convert_document, protection_of
 from .cache import CacheFiles, base_url_from_request
 from .egress import DownloadError, Egress
 from .sessions import KEY_PATTERN
@@ -38,7 +42,7 @@ for _exts, _ooxml, _odf in (
         _FAMILIES[_ext] = (_ooxml, _odf)
 
 _KNOWN_OUTPUTS = set(_FAMILIES) | {"png", "jpg", "jpeg", "bmp", "gif", "ooxml", "odf", "zip"}
-_RETRYABLE = frozenset({-4, -10})
+_RETRYABLE = frozenset({-4, -5, -10})
 _ALNUM = re.compile(r"^[0-9a-zA-Z]+$")
 
 
@@ -46,6 +50,17 @@ class ConvertError(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
+
+
+class PasswordRequired(Exception):
+    """The source is encrypted or rights-managed (DS: CONVERT_PASSWORD / CONVERT_DRM, reported as -5)."""
+
+
+def _convert(data: bytes, filetype: str, target: str) -> bytes:
+    """DS's converter: a protected file stops it before any reader runs; unreadable input is a DocumentError."""
+    if protection_of(data) is not None:
+        raise PasswordRequired
+    return convert_document(data, filetype, target)
 
 
 def negotiate(accept: str | None, offered: tuple[str, str]) -> str:
@@ -157,10 +172,12 @@ class Converter:
             data = await self.egress.download(url, signed=self.egress.jwt_enabled)
             if self.delay:
                 await asyncio.sleep(self.delay)
-            output = await asyncio.to_thread(convert_document, data, filetype, job.file_type)
+            output = await asyncio.to_thread(_convert, data, filetype, job.file_type)
             self.cache.put(job.doc_id, f"output.{job.file_type}", output)
         except DownloadError as exc:
             job.error = -10 if exc.too_large else -4
+        except PasswordRequired:
+            job.error = -5
         except DocumentError:
             job.error = -3
         except Exception:

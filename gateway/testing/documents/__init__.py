@@ -16,9 +16,11 @@ from .formats import (
     make_document,
     media_type,
 )
+from .protection import PROTECTABLE_EXTENSIONS, make_protected, protection_of
 from .seed import demo_files
 
 __all__ = [
+    "PROTECTABLE_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "DocumentError",
     "append_text",
@@ -26,5 +28,7 @@ __all__ = [
     "demo_files",
     "extract_text",
     "make_document",
+    "make_protected",
     "media_type",
+    "protection_of",
 ]
