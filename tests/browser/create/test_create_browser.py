@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page
+from browser_session import editor_frame, sign_in
+from playwright.async_api import Browser
 
-from gateway.testing.stack import Stack, running_stack
+from gateway.testing.stack import running_stack
 
 pytestmark = pytest.mark.browser
 
@@ -19,37 +20,12 @@ OUTPUT = Path(__file__).resolve().parents[3] / "test-output" / "browser-create"
 HOSTILE = '<img src=x onerror=alert(1)> "Q3" plan'
 
 
-async def _sign_in(browser: Browser, stack: Stack, user: str) -> tuple[Page, list[str]]:
-    """A fresh profile that logged in with Confluence's own form, through the gateway."""
-    problems: list[str] = []
-    tab = await (await browser.new_context()).new_page()
-    tab.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    tab.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
-    await tab.goto(f"{stack.public_url}/login.action")
-    await tab.locator("[name=os_username]").fill(user)
-    await tab.locator("[name=os_password]").fill(user)
-    async with tab.expect_navigation():
-        await tab.locator("[name=os_password]").press("Enter")
-    return tab, problems
-
-
-async def _simulator_mode(tab: Page) -> str:
-    """The mode the Document Server simulator's editor (in the doceditor page's iframe) opened in."""
-    await tab.locator("iframe").first.wait_for(state="attached")
-    for _ in range(100):
-        for frame in tab.frames[1:]:
-            mode = await frame.evaluate("(document.getElementById('oo-mode') || {}).textContent || ''")
-            if mode:
-                return str(mode)
-        await tab.wait_for_timeout(100)
-    raise AssertionError("the simulator's editor did not open")
-
-
 async def test_alice_creates_a_spreadsheet_from_the_attachments_page(browser: Browser) -> None:
     async with running_stack() as stack:
         page = stack.store.page_by_title("DEMO", "Welcome")
         assert page is not None
-        tab, problems = await _sign_in(browser, stack, "alice")
+        session = await sign_in(browser, stack, "alice")
+        tab = session.page
         await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={page.id}")
         control = tab.locator("a.onlyoffice-filecreate")
         await control.wait_for()
@@ -64,7 +40,7 @@ async def test_alice_creates_a_spreadsheet_from_the_attachments_page(browser: Br
         await tab.screenshot(path=str(OUTPUT / "form.png"), full_page=True)
         async with tab.expect_navigation(url="**/doceditor?attachmentId=*"):
             await tab.locator("#onlyoffice-create-submit").click()
-        assert await _simulator_mode(tab) == "edit"
+        assert await (await editor_frame(tab)).text_content("#oo-mode") == "edit"
         name = "_img src=x onerror=alert(1)_ _Q3_ plan.xlsx"
         created = stack.store.attachment_by_name(page.id, name)
         assert created is not None and tab.url.endswith(f"attachmentId={created.id}")
@@ -74,4 +50,4 @@ async def test_alice_creates_a_spreadsheet_from_the_attachments_page(browser: Br
         await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={page.id}")
         row = tab.locator(f'tr.attachment-row[data-attachment-id="{created.id}"]')
         await row.locator('.onlyoffice-links a[data-onlyoffice-action="edit"]').wait_for()
-        assert problems == []
+        assert session.problems == []

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Dialog, Error, Frame, Page
+from browser_session import editor_frame, sign_in, watch_problems
+from playwright.async_api import Browser, BrowserContext, Page
 
 from gateway.testing.stack import Stack
 
@@ -22,52 +23,9 @@ OUTPUT = ROOT / "test-output" / "browser-editor"
 EVIL = "<img src=x onerror=alert(1)>.docx"
 
 
-def _record_errors(tab: Page) -> None:
-    """Script errors and any dialog (an alert() would mean injected markup ran) end up in tab.errors."""
-    errors: list[str] = []
-    tab.errors = errors  # type: ignore[attr-defined]
-
-    def on_error(error: Error) -> None:
-        errors.append(str(error))
-
-    async def on_dialog(dialog: Dialog) -> None:
-        errors.append("dialog: " + dialog.message)
-        await dialog.dismiss()  # a listener must answer it, or the page waits forever
-
-    tab.on("pageerror", on_error)
-    tab.on("dialog", on_dialog)
-
-
 async def _screenshot(tab: Page, name: str) -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     await tab.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
-
-
-async def _logged_in(browser: Browser, stack: Stack, user: str) -> tuple[BrowserContext, Page]:
-    """A fresh browser profile, logged in through the gateway's (proxied) login form."""
-    context = await browser.new_context()
-    tab = await context.new_page()
-    _record_errors(tab)
-    await tab.goto(f"{stack.public_url}/login.action")
-    await tab.fill("[name=os_username]", user)
-    await tab.fill("[name=os_password]", user)
-    async with tab.expect_navigation():
-        await tab.press("[name=os_password]", "Enter")
-    assert "login.action" not in tab.url, tab.url
-    return context, tab
-
-
-async def _editor_frame(tab: Page) -> Frame:
-    """The simulator's editor inside the doceditor page, once it has opened the document."""
-    await tab.wait_for_selector("#onlyoffice-editor iframe, iframe[name=frameEditor]", state="attached")
-    for _ in range(100):
-        for frame in tab.frames:
-            if frame != tab.main_frame and await frame.query_selector("#oo-mode"):
-                mode = await frame.text_content("#oo-mode")
-                if mode:
-                    return frame
-        await tab.wait_for_timeout(100)
-    raise AssertionError("the Document Server simulator's editor did not load")
 
 
 async def _config(tab: Page) -> dict[str, Any]:
@@ -77,7 +35,10 @@ async def _config(tab: Page) -> dict[str, Any]:
     return value
 
 
-async def _open_by_link(context: BrowserContext, tab: Page, stack: Stack, name: str, label: str) -> Page:
+async def _open_by_link(
+    context: BrowserContext, tab: Page, stack: Stack, name: str, label: str
+) -> tuple[Page, list[str]]:
+    """Click the link in the attachments table; the editor opens in a new tab, watched for problems."""
     await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={stack.welcome_page_id()}")
     link = tab.locator(
         f'a[data-attachment-id="{stack.welcome_attachment_id(name)}"][data-onlyoffice-action]', has_text=label
@@ -86,14 +47,15 @@ async def _open_by_link(context: BrowserContext, tab: Page, stack: Stack, name: 
     async with context.expect_page() as popup:
         await link.click()
     editor = await popup.value
-    _record_errors(editor)
+    problems = watch_problems(editor)
     await editor.wait_for_load_state()
-    return editor
+    return editor, problems
 
 
 async def test_alice_logs_in_and_sees_welcome_and_attachments(browser: Browser, stack: Stack) -> None:
     """Issue 3's first browser check: the proxied Confluence works for a logged-in user."""
-    context, tab = await _logged_in(browser, stack, "alice")
+    session = await sign_in(browser, stack, "alice")
+    context, tab = session.context, session.page
     await tab.goto(f"{stack.public_url}/display/DEMO/Welcome")
     assert "Welcome" in await tab.title()
     await tab.locator(".onlyoffice-links").first.wait_for()
@@ -102,14 +64,17 @@ async def test_alice_logs_in_and_sees_welcome_and_attachments(browser: Browser, 
     await tab.locator('.onlyoffice-links a[data-onlyoffice-action="edit"]').first.wait_for()
     assert await tab.locator("tr.attachment-row").count() >= 8
     await _screenshot(tab, "alice-attachments")
-    assert tab.errors == []  # type: ignore[attr-defined]
+    assert session.problems == []
     await context.close()
 
 
 async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack: Stack) -> None:
-    alice_context, alice_tab = await _logged_in(browser, stack, "alice")
-    editor = await _open_by_link(alice_context, alice_tab, stack, "report.docx", "Edit in ONLYOFFICE")
-    frame = await _editor_frame(editor)
+    alice_session = await sign_in(browser, stack, "alice")
+    alice_context, alice_tab = alice_session.context, alice_session.page
+    editor, editor_problems = await _open_by_link(
+        alice_context, alice_tab, stack, "report.docx", "Edit in ONLYOFFICE"
+    )
+    frame = await editor_frame(editor)
     assert await frame.text_content("#oo-mode") == "edit"
     assert await frame.text_content("#oo-title") == "report.docx"
     alice_name = stack.store.users["alice"].display_name
@@ -119,9 +84,12 @@ async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack:
     await _screenshot(editor, "alice-editor")
     alice_key = (await _config(editor))["document"]["key"]
 
-    admin_context, admin_tab = await _logged_in(browser, stack, "admin")
-    admin_editor = await _open_by_link(admin_context, admin_tab, stack, "report.docx", "Edit in ONLYOFFICE")
-    admin_frame = await _editor_frame(admin_editor)
+    admin_session = await sign_in(browser, stack, "admin")
+    admin_context, admin_tab = admin_session.context, admin_session.page
+    admin_editor, admin_problems = await _open_by_link(
+        admin_context, admin_tab, stack, "report.docx", "Edit in ONLYOFFICE"
+    )
+    admin_frame = await editor_frame(admin_editor)
     assert await admin_frame.text_content("#oo-mode") == "edit"
     assert (await _config(admin_editor))["document"]["key"] == alice_key
     admin_name = stack.store.users["admin"].display_name
@@ -133,17 +101,20 @@ async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack:
     session = stack.docserver.sessions[alice_key]
     assert {p.user_name for p in session.participants.values()} >= {alice_name, admin_name}
 
-    bob_context, bob_tab = await _logged_in(browser, stack, "bob")
+    bob_session = await sign_in(browser, stack, "bob")
+    bob_context, bob_tab = bob_session.context, bob_session.page
     assert await bob_tab.locator("text=Edit in ONLYOFFICE").count() == 0
-    bob_editor = await _open_by_link(bob_context, bob_tab, stack, "report.docx", "View in ONLYOFFICE")
-    bob_frame = await _editor_frame(bob_editor)
+    bob_editor, bob_problems = await _open_by_link(
+        bob_context, bob_tab, stack, "report.docx", "View in ONLYOFFICE"
+    )
+    bob_frame = await editor_frame(bob_editor)
     assert await bob_frame.text_content("#oo-mode") == "view"
     bob_config = await _config(bob_editor)
     assert bob_config["editorConfig"]["mode"] == "view"
     assert bob_config["editorConfig"]["lang"] == "de-DE"  # his Confluence locale, not the browser's
     await _screenshot(bob_editor, "bob-viewer")
+    assert editor_problems == admin_problems == bob_problems == []
     for page in (editor, admin_editor, bob_editor):
-        assert page.errors == []  # type: ignore[attr-defined]
         assert await page.evaluate("window.__docsapi_errors || []") == []
     for context in (alice_context, admin_context, bob_context):
         await context.close()
@@ -155,7 +126,8 @@ async def test_hostile_filename_stays_text_in_browser(browser: Browser, stack: S
     evil = stack.store.add_attachment(
         stack.welcome_page_id(), EVIL, stack.store.data(report), "application/octet-stream", by="admin"
     )
-    context, tab = await _logged_in(browser, stack, "alice")
+    session = await sign_in(browser, stack, "alice")
+    context, tab = session.context, session.page
     await tab.goto(f"{stack.public_url}/pages/viewpageattachments.action?pageId={stack.welcome_page_id()}")
     link = tab.locator(f'.onlyoffice-links a[data-attachment-id="{evil.id}"][data-onlyoffice-action="edit"]')
     await link.wait_for()
@@ -163,20 +135,21 @@ async def test_hostile_filename_stays_text_in_browser(browser: Browser, stack: S
     async with context.expect_page() as popup:
         await link.click()
     editor = await popup.value
-    _record_errors(editor)
-    frame = await _editor_frame(editor)
+    editor_problems = watch_problems(editor)
+    frame = await editor_frame(editor)
     assert await frame.text_content("#oo-title") == EVIL
     assert await editor.title() == f"{EVIL} - ONLYOFFICE"
     assert await frame.query_selector("img[onerror]") is None
     assert await editor.query_selector("img[onerror]") is None
     await _screenshot(editor, "evil-title")
-    assert tab.errors == []  # type: ignore[attr-defined]  # includes any alert() dialog
-    assert editor.errors == []  # type: ignore[attr-defined]
+    assert session.problems == []  # includes any alert() dialog
+    assert editor_problems == []
     await context.close()
 
 
 async def test_unreachable_document_server_shows_a_message(browser: Browser, stack: Stack) -> None:
-    context, tab = await _logged_in(browser, stack, "alice")
+    session = await sign_in(browser, stack, "alice")
+    context, tab = session.context, session.page
     await context.route("**/web-apps/apps/api/documents/api.js*", lambda route: route.abort())
     await tab.goto(
         f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={stack.welcome_attachment_id('report.docx')}"
@@ -211,7 +184,8 @@ _REFRESH_MACRO = """async (strip) => {
 
 @pytest.mark.parametrize("strip", [False, True], ids=["server-injected", "script-injected"])
 async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, strip: bool) -> None:
-    context, tab = await _logged_in(browser, stack, "alice")
+    session = await sign_in(browser, stack, "alice")
+    context, tab = session.context, session.page
     await tab.goto(f"{stack.public_url}/display/DEMO/Welcome")
     await tab.locator(".plugin_attachments_container .onlyoffice-links").first.wait_for()
     report = stack.store.attachment_by_name(stack.welcome_page_id(), "report.docx")
@@ -238,7 +212,7 @@ async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, s
     )
     assert sorted(await legacy.all_text_contents()) == ["Convert using ONLYOFFICE", "View in ONLYOFFICE"]
     await _screenshot(tab, f"macro-re-render-{'script' if strip else 'server'}")
-    assert tab.errors == []  # type: ignore[attr-defined]
+    assert session.problems == []
     await context.close()
 
 
@@ -253,7 +227,7 @@ async def test_anonymous_editor_link_goes_through_login_and_back(browser: Browse
     async with tab.expect_navigation():
         await tab.press("[name=os_password]", "Enter")
     assert "/plugins/servlet/onlyoffice/doceditor" in tab.url, tab.url
-    frame = await _editor_frame(tab)
+    frame = await editor_frame(tab)
     assert await frame.text_content("#oo-mode") == "edit"
     await context.close()
 
@@ -262,7 +236,8 @@ async def test_anonymous_editor_link_goes_through_login_and_back(browser: Browse
 async def test_file_preview_gets_an_onlyoffice_button(
     browser: Browser, stack: Stack, user: str, mode: str
 ) -> None:
-    context, tab = await _logged_in(browser, stack, user)
+    session = await sign_in(browser, stack, user)
+    context, tab = session.context, session.page
     page_id, report = stack.welcome_page_id(), stack.welcome_attachment_id("report.docx")
     await tab.goto(
         f"{stack.public_url}/pages/viewpageattachments.action?pageId={page_id}&preview=/{page_id}/{report}/report.docx"
@@ -273,8 +248,8 @@ async def test_file_preview_gets_an_onlyoffice_button(
     assert await button.get_attribute("data-attachment-id") == str(report)
     async with context.expect_page() as popup:
         await button.click()
-    frame = await _editor_frame(await popup.value)
+    frame = await editor_frame(await popup.value)
     assert await frame.text_content("#oo-mode") == mode
     await _screenshot(tab, f"preview-{user}")
-    assert tab.errors == []  # type: ignore[attr-defined]
+    assert session.problems == []
     await context.close()

@@ -12,7 +12,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Error, Frame, Page
+from browser_session import editor_frame, sign_in
+from playwright.async_api import Browser, Page
 
 from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
 from gateway.onlyoffice.keys import document_key
@@ -32,51 +33,6 @@ def _report(stack: Stack) -> Attachment:
     found = stack.store.attachment_by_name(page.id, "report.docx")
     assert found is not None
     return found
-
-
-def _watch(tab: Page) -> list[str]:
-    """Script errors, dialogs and CSP reports of the tab, collected for a final `== []`."""
-    problems: list[str] = []
-
-    def on_error(error: Error) -> None:
-        problems.append(str(error))
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append("console: " + message.text)
-
-    async def on_dialog(dialog: Any) -> None:
-        problems.append("dialog: " + dialog.message)
-        await dialog.dismiss()
-
-    tab.on("pageerror", on_error)
-    tab.on("console", on_console)
-    tab.on("dialog", on_dialog)
-    return problems
-
-
-async def _login(browser: Browser, stack: Stack, user: str) -> Page:
-    context = await browser.new_context()
-    tab = await context.new_page()
-    await tab.goto(f"{stack.public_url}/login.action")
-    await tab.fill("[name=os_username]", user)
-    await tab.fill("[name=os_password]", user)
-    async with tab.expect_navigation():
-        await tab.press("[name=os_password]", "Enter")
-    assert "login.action" not in tab.url, tab.url
-    return tab
-
-
-async def _editor_ready(tab: Page) -> Frame:
-    """The simulator's editor frame once the document is open (so events reach the page)."""
-    await tab.wait_for_selector("iframe[name=frameEditor]", state="attached")
-    for _ in range(100):
-        for frame in tab.frames:
-            ready = frame != tab.main_frame and await frame.query_selector("#oo-mode")
-            if ready and await frame.text_content("#oo-mode"):
-                return frame
-        await tab.wait_for_timeout(100)
-    raise AssertionError("the Document Server simulator's editor did not load")
 
 
 async def _calls(tab: Page, method: str, count: int) -> list[Any]:
@@ -108,10 +64,11 @@ async def test_alice_gets_version_history_from_the_editor_page(browser: Browser,
     report = _report(stack)
     stack.store.add_version(report, V2, report.current.media_type, by="alice")
     stack.store.add_version(report, V3, report.current.media_type, by="admin")
-    tab = await _login(browser, stack, "alice")
-    problems = _watch(tab)
+    session = await sign_in(browser, stack, "alice", console=True)
+    tab, problems = session.page, session.problems
+    problems.clear()  # from here on: what the editor page logs
     await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
-    await _editor_ready(tab)
+    await editor_frame(tab)
 
     await tab.evaluate("window.__docsapi_fire('onRequestHistory')")
     (info,) = await _calls(tab, "refreshHistory", 1)
@@ -149,7 +106,7 @@ async def test_alice_gets_version_history_from_the_editor_page(browser: Browser,
     # Closing the history reopens the editor on the current version.
     async with tab.expect_navigation():
         await tab.evaluate("window.__docsapi_fire('onRequestHistoryClose')")
-    await _editor_ready(tab)
+    await editor_frame(tab)
     assert await tab.evaluate("window.__docsapi_calls.filter(c => c.method === 'refreshHistory').length") == 0
     assert problems == []
 
@@ -157,10 +114,11 @@ async def test_alice_gets_version_history_from_the_editor_page(browser: Browser,
 async def test_history_errors_reach_the_editor_not_the_console(browser: Browser, stack: Stack) -> None:
     """When Confluence stops showing the attachment, refreshHistory gets `{error}` (protocol §7)."""
     report = _report(stack)
-    tab = await _login(browser, stack, "bob")
-    problems = _watch(tab)
+    session = await sign_in(browser, stack, "bob", console=True)
+    tab, problems = session.page, session.problems
+    problems.clear()  # from here on: what the editor page logs
     await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
-    await _editor_ready(tab)
+    await editor_frame(tab)
     welcome = stack.store.page_by_title("DEMO", "Welcome")
     assert welcome is not None
     stack.store.restrict(welcome.id, "read", users=("admin",))

@@ -13,16 +13,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.async_api import (
-    Browser,
-    BrowserContext,
-    Dialog,
-    Error,
-    Frame,
-    Locator,
-    Page,
-    Request,
-)
+from browser_session import SignedIn, editor_frame, sign_in
+from playwright.async_api import Browser, Locator, Request
 
 from gateway.testing.confluence.common import CONFIG
 from gateway.testing.stack import Stack
@@ -37,23 +29,12 @@ ITEMS = 'li[data-onlyoffice="menu"] > a'
 
 
 class Tab:
-    """A logged-in tab that records script errors, dialogs and every /access request."""
+    """A signed-in tab (script errors and dialogs in `errors`) that also records every /access request."""
 
-    def __init__(self, context: BrowserContext, page: Page) -> None:
-        self.context = context
-        self.page = page
-        self.errors: list[str] = []
+    def __init__(self, session: SignedIn) -> None:
+        self.context, self.page, self.errors = session.context, session.page, session.problems
         self.access: list[str] = []
-        page.on("pageerror", self._error)
-        page.on("dialog", self._dialog)
-        page.on("request", self._request)
-
-    def _error(self, error: Error) -> None:
-        self.errors.append(str(error))
-
-    async def _dialog(self, dialog: Dialog) -> None:
-        self.errors.append("dialog: " + dialog.message)  # an alert() would mean injected markup ran
-        await dialog.dismiss()
+        self.page.on("request", self._request)
 
     def _request(self, request: Request) -> None:
         if ACCESS_PATH in request.url:
@@ -61,16 +42,7 @@ class Tab:
 
 
 async def _logged_in(browser: Browser, stack: Stack, user: str) -> Tab:
-    context = await browser.new_context()
-    page = await context.new_page()
-    tab = Tab(context, page)
-    await page.goto(f"{stack.public_url}/login.action")
-    await page.fill("[name=os_username]", user)
-    await page.fill("[name=os_password]", user)
-    async with page.expect_navigation():
-        await page.press("[name=os_password]", "Enter")
-    assert "login.action" not in page.url, page.url
-    return tab
+    return Tab(await sign_in(browser, stack, user))
 
 
 def _attachments_url(stack: Stack, preview: str | None = None) -> str:
@@ -112,20 +84,6 @@ async def _screenshot(tab: Tab, name: str) -> Path:
     path = OUTPUT / f"{name}.png"
     await tab.page.screenshot(path=str(path), full_page=True)
     return path
-
-
-async def _editor_frame(page: Page) -> Frame:
-    await page.wait_for_selector("#onlyoffice-editor iframe, iframe[name=frameEditor]", state="attached")
-    for _ in range(100):
-        for frame in page.frames:
-            if (
-                frame != page.main_frame
-                and await frame.query_selector("#oo-mode")
-                and await frame.text_content("#oo-mode")
-            ):
-                return frame
-        await page.wait_for_timeout(100)
-    raise AssertionError("the Document Server simulator's editor did not load")
 
 
 async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
@@ -171,7 +129,7 @@ async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
     async with tab.context.expect_page() as popup:
         await more.locator(ITEMS).click()
     editor = await popup.value
-    frame = await _editor_frame(editor)
+    frame = await editor_frame(editor)
     assert await frame.text_content("#oo-mode") == "edit"
     assert await frame.text_content("#oo-title") == "report.docx"
     assert len(tab.access) == asked  # opening menus asked nothing

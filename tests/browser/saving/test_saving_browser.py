@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
+from browser_session import sign_in
+from playwright.async_api import Browser
 
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import running_stack
@@ -15,17 +16,13 @@ pytestmark = pytest.mark.browser
 OUTPUT = Path(__file__).resolve().parents[3] / "test-output"
 
 
-async def test_alice_edits_closes_and_the_attachments_page_shows_the_new_version(browser: Any) -> None:
+async def test_alice_edits_closes_and_the_attachments_page_shows_the_new_version(browser: Browser) -> None:
     async with running_stack(save_delay=0.2, retry_base_delay=0.05) as stack:
         page_id = stack.store.page_by_title("DEMO", "Welcome").id  # type: ignore[union-attr]
         att = stack.store.attachment_by_name(page_id, "report.docx")
         assert att is not None and len(att.versions) == 1
-        page: Any = await browser.new_page()
-        await page.goto(f"{stack.public_url}/login.action")
-        await page.fill("#os_username", "alice")
-        await page.fill("#os_password", "alice")
-        await page.click("#loginButton")
-        await page.wait_for_load_state()
+        session = await sign_in(browser, stack, "alice")
+        page = session.page
 
         await page.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={att.id}")
         frame = page.frame_locator("iframe[name=frameEditor]")
@@ -57,3 +54,4 @@ async def test_alice_edits_closes_and_the_attachments_page_shows_the_new_version
         )
         OUTPUT.mkdir(exist_ok=True)
         await page.screenshot(path=str(OUTPUT / "saving-attachments-after-edit.png"), full_page=True)
+        assert session.problems == []
