@@ -96,21 +96,27 @@ def _check_document_server_url(value: str) -> str:
 def resolve_document_server_path(data: Any) -> Any:
     """`documentserver.public_url: /ds-vpath` -> the same path on public_url's origin.
 
-    Runs on the raw mapping before any field is checked. Anything that is not a well-formed bare
-    path with a usable public_url is left alone for the field checks to report.
+    Runs on the raw mapping before any field is checked. An absolute URL on the gateway's origin is
+    spelled as public_url spells its origin ('https://WIKI.example.com:443/x' -> 'https://wiki.example.com/x'),
+    so later comparisons need no care. Anything that is not a well-formed value with a usable
+    public_url is left alone for the field checks to report.
     """
     if not isinstance(data, Mapping) or not isinstance(data.get("documentserver"), Mapping):
         return data
-    path, public = data["documentserver"].get("public_url"), data.get("public_url")
-    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
-        return data
-    if any(c.isspace() for c in path) or "?" in path or "#" in path or not isinstance(public, str):
+    given, public = data["documentserver"].get("public_url"), data.get("public_url")
+    if not isinstance(given, str) or not isinstance(public, str):
         return data
     try:
         base = URL(_check_http_url(public))
+        if given.startswith("/") and not given.startswith("//"):
+            path = URL(_check_http_url(f"{base.origin()}{given}")).raw_path
+        elif origin(_check_http_url(given)) == origin(str(base)):
+            path = URL(_check_http_url(given)).raw_path
+        else:
+            return data
     except ValueError:
         return data
-    absolute = f"{base.origin()}{path}"
+    absolute = f"{base.origin()}{path.rstrip('/')}"
     return {**data, "documentserver": {**data["documentserver"], "public_url": absolute}}
 
 
