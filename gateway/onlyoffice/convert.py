@@ -109,9 +109,7 @@ async def convert_step(request: web.Request) -> web.Response:
     if (
         not attachment_id.isdigit()
         or not _same_origin(context, request)
-        or not hmac.compare_digest(
-            str(body.get("csrf", "")).encode(), expected.encode()
-        )  # bytes: non-ASCII str raises
+        or not hmac.compare_digest(str(body.get("csrf", "")).encode(), expected.encode())  # bytes: non-ASCII str raises
     ):
         log.warning("convert refused: CSRF check failed for attachment %r", attachment_id[:20])
         return _json({"error": "the request did not come from the conversion page"}, 403)
