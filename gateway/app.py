@@ -1,7 +1,8 @@
 """Build the gateway's aiohttp Application: health, plugin routes, then the proxy catch-all.
 
 Route order is the routing policy: `/livez` `/readyz` `/metrics` at the root are answered here,
-plugin routes under `<public context>/plugins/servlet/onlyoffice/` next, and everything else is
+plugin routes under `<public context>/plugins/servlet/onlyoffice/` next, then the Document Server's
+path when it is served under the gateway's origin (proxy/mount.py), and everything else is
 forwarded to Confluence. A middleware rejects requests for hosts the gateway does not serve
 (Host-header poisoning) and counts responses.
 """
@@ -24,6 +25,7 @@ from gateway.observability import (
 from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
 from gateway.proxy.errors import error_page
 from gateway.proxy.forward import proxy_expect_handler, proxy_handler
+from gateway.proxy.mount import mount_upstream
 from gateway.proxy.plugin import PLUGIN_PREFIX, Plugin, PluginContext
 from gateway.proxy.upstream import UpstreamMap, create_upstream_session
 from gateway.settings import Settings
@@ -100,5 +102,10 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     add_health_routes(app, SESSION_KEY)
     for method, path, handler in context.routes:
         app.router.add_route(method, path, handler)
+    ds = settings.documentserver
+    if settings.docserver_prefix is not None and ds.internal_url is not None:
+        # The Document Server under a path of the gateway's origin: a second upstream, same core.
+        mounted = proxy_context.mount("documentserver", ds.public_url, ds.internal_url, ds.timeout)
+        mount_upstream(app, mounted, connect_timeout=min(ds.timeout, 10.0), read_timeout=ds.timeout)
     app.router.add_route("*", "/{tail:.*}", proxy_handler, expect_handler=proxy_expect_handler)
     return app

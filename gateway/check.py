@@ -144,13 +144,19 @@ async def _ds_version(session: aiohttp.ClientSession, settings: Settings) -> str
 
 
 async def _ds_api_js(session: aiohttp.ClientSession, settings: Settings) -> str:
-    url = f"{settings.documentserver.public_url}{API_JS_PATH}"
+    public = f"{settings.documentserver.public_url}{API_JS_PATH}"
+    # Under the gateway's own path the public URL is this gateway, which need not be running yet:
+    # probe what it will proxy to.
+    mounted = settings.docserver_prefix is not None
+    url = f"{_internal_ds(settings)}{API_JS_PATH}" if mounted else public
     async with session.get(url, allow_redirects=False) as response:
         if response.status != 200:
             raise _Failed(f"{url}: HTTP {response.status}")
         kind = response.headers.get("Content-Type", "")
         if "javascript" not in kind and "ecmascript" not in kind:
             raise _Failed(f"{url}: answered {kind or 'no Content-Type'}, not JavaScript")
+    if mounted:
+        return f"{url}: served to browsers by the gateway at {public}"
     return f"{url}: served to browsers"
 
 

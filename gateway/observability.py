@@ -25,12 +25,35 @@ __all__ = [
     "READINESS_KEY",
     "Metrics",
     "Readiness",
+    "UpstreamMeters",
     "add_health_routes",
 ]
 
 log = logging.getLogger("gateway.health")
 
 HEALTH_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
+
+
+class UpstreamMeters:
+    """The metric children of one upstream ("confluence", "documentserver"), resolved once.
+
+    labels() takes a lock and a dict lookup per call; the hot path uses these instead.
+    """
+
+    def __init__(self, metrics: Metrics, name: str) -> None:
+        self.name = name
+        self.latency = metrics.upstream_latency.labels(upstream=name)
+        self.uploaded = metrics.bytes.labels(direction="upload", upstream=name)
+        self.downloaded = metrics.bytes.labels(direction="download", upstream=name)
+        self.websockets_open = metrics.websockets_open.labels(upstream=name)
+        self._errors = {
+            kind: metrics.upstream_errors.labels(kind=kind, upstream=name)
+            for kind in ("connect", "timeout", "body")
+        }
+
+    def error(self, kind: str) -> None:
+        """Count a failed request: kind is connect, timeout or body."""
+        self._errors[kind].inc()
 
 
 class Metrics:
@@ -46,30 +69,39 @@ class Metrics:
         )
         self.upstream_latency = Histogram(
             "gateway_upstream_response_seconds",
-            "Time from sending a request to Confluence until its response headers arrived.",
+            "Time from sending a request to an upstream until its response headers arrived.",
+            ["upstream"],
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
         )
         self.upstream_errors = Counter(
             "gateway_upstream_errors",
-            "Requests that failed to reach Confluence, by kind (connect, timeout, body).",
-            ["kind"],
+            "Requests that failed to reach an upstream, by kind (connect, timeout, body).",
+            ["kind", "upstream"],
             registry=self.registry,
         )
         self.bytes = Counter(
             "gateway_body_bytes",
             "Body bytes relayed: 'upload' from clients, 'download' to clients.",
-            ["direction"],
+            ["direction", "upstream"],
             registry=self.registry,
         )
         self.websockets_open = Gauge(
-            "gateway_websockets_open", "WebSocket connections currently bridged.", registry=self.registry
+            "gateway_websockets_open",
+            "WebSocket connections currently bridged.",
+            ["upstream"],
+            registry=self.registry,
         )
 
-        # Label children resolved once: labels() takes a lock and a dict lookup per call.
         self._by_class = {n: self.requests.labels(status_class=f"{n}xx") for n in range(1, 6)}
-        self.uploaded = self.bytes.labels(direction="upload")
-        self.downloaded = self.bytes.labels(direction="download")
+        self._upstreams: dict[str, UpstreamMeters] = {}
+        self.for_upstream("confluence")  # its series exist (at 0) from the start
+
+    def for_upstream(self, name: str) -> UpstreamMeters:
+        """The meters of the upstream called `name` (created on first use)."""
+        if name not in self._upstreams:
+            self._upstreams[name] = UpstreamMeters(self, name)
+        return self._upstreams[name]
 
     def count_response(self, status: int) -> None:
         self._by_class[min(max(status // 100, 1), 5)].inc()

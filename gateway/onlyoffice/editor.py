@@ -162,7 +162,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         lang=config["editorConfig"]["lang"],
         document_type=offer.format.document_type,
         api_js_url=str(context.api_js_url.with_query(shardkey=key)),
-        docserver_origin=str(context.docserver_public_url.origin()),
+        docserver_origin=str(context.docserver_public_url),
         config=config,
         # Same-origin paths: the page's fetches stay under its CSP's connect-src 'self'.
         history_url=str(context.public("history").with_query(attachmentId=attachment.id).relative()),

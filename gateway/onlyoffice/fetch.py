@@ -2,7 +2,8 @@
 
 The callback names the file by URL. Even with a verified JWT that URL is fetched only when its
 origin is the configured Document Server's (public or internal, compared as parsed origins, never
-by string prefix), rewritten to the internal address, without following redirects, with a timeout
+by string prefix) and its path is under that address's path (the Document Server may sit under a
+path of the gateway's own origin: then only that path is its), rewritten to the internal address, without following redirects, with a timeout
 and a size cap — the SSRF class the reference lists for other connectors (Chamilo, Nextcloud).
 """
 
@@ -29,7 +30,7 @@ class FetchError(Exception):
 
 
 def _prefix(url: URL) -> str:
-    return url.path.rstrip("/")
+    return url.raw_path.rstrip("/")
 
 
 def pinned_url(url: str, public: URL, internal: URL) -> URL:
@@ -41,10 +42,12 @@ def pinned_url(url: str, public: URL, internal: URL) -> URL:
     if not parsed.is_absolute() or parsed.scheme not in ("http", "https") or parsed.user or parsed.password:
         raise FetchError("the file URL is not an absolute http(s) URL", transient=False)
     for base in (internal, public):
+        # Compared as sent (percent-encoded): the part after the prefix is what is forwarded, so a
+        # decoded match ('/ds%2F..%2Fx' or '/d%73/x') must not count.
         if parsed.origin() == base.origin() and (
-            parsed.path == _prefix(base) or parsed.path.startswith(_prefix(base) + "/")
+            parsed.raw_path == _prefix(base) or parsed.raw_path.startswith(_prefix(base) + "/")
         ):
-            relative = parsed.raw_path[len(base.raw_path.rstrip("/")) :]
+            relative = parsed.raw_path[len(_prefix(base)) :]
             # The query exactly as signed (re-encoding it would be a different link to some servers).
             query = f"?{parsed.raw_query_string}" if parsed.raw_query_string else ""
             return URL(

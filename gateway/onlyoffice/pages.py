@@ -8,15 +8,26 @@ from aiohttp import web
 
 from gateway.onlyoffice.context import OnlyOfficeContext
 
-__all__ = ["error_page", "html_page"]
+__all__ = ["docserver_source", "error_page", "html_page"]
+
+
+def docserver_source(context: OnlyOfficeContext) -> str:
+    """The Document Server as a CSP source: its origin, or 'self' when the gateway serves it."""
+    docserver = context.docserver_public_url.origin()
+    return "'self'" if docserver == context.public_url.origin() else str(docserver)
+
+
+def _sources(docserver: str, *extra: str) -> str:
+    return " ".join(dict.fromkeys(("'self'", *extra, docserver)))
 
 
 def _security_headers(context: OnlyOfficeContext) -> dict[str, str]:
-    docserver = context.docserver_public_url.origin()
+    docserver = docserver_source(context)
     return {
         "Content-Security-Policy": (
-            f"default-src 'self'; script-src 'self' {docserver}; frame-src {docserver}; "
-            f"connect-src 'self' {docserver}; img-src 'self' data: {docserver}; style-src 'self' 'unsafe-inline'; "
+            f"default-src 'self'; script-src {_sources(docserver)}; frame-src {docserver}; "
+            f"connect-src {_sources(docserver)}; img-src {_sources(docserver, 'data:')}; "
+            "style-src 'self' 'unsafe-inline'; "
             "frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
         ),
         "X-Content-Type-Options": "nosniff",

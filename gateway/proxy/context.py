@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import aiohttp
 from aiohttp import web
 from yarl import URL
 
-from gateway.observability import Metrics
+from gateway.observability import Metrics, UpstreamMeters
 from gateway.proxy.headers import TrustedProxies
 from gateway.proxy.plugin import ResponseFilter
 from gateway.proxy.upstream import UpstreamMap, host_spellings
@@ -22,14 +22,35 @@ SESSION_KEY = web.AppKey("gateway_upstream_session", aiohttp.ClientSession)
 
 @dataclass(frozen=True)
 class ProxyContext:
+    """One upstream as the proxy handlers see it: where it is, how to talk to it, what to count.
+
+    Confluence is the main one (catch-all route, response filters). A `mounted` one (the Document
+    Server under a path of the gateway's origin) takes only its prefix, gets no filters, no browser
+    credentials and no cookies, and fixed X-Forwarded-* (see headers.py).
+    """
+
     settings: Settings
     upstream: UpstreamMap
     trusted: TrustedProxies
     filters: tuple[ResponseFilter, ...]
     metrics: Metrics
     allowed_hosts: frozenset[str]
+    name: str = "confluence"  # the `upstream` label of metrics and the name in log lines
+    mounted: bool = False
+    # Seconds to wait for response headers (and a WebSocket handshake); None: Confluence's setting.
+    header_timeout: float | None = None
     # Open client-side WebSockets, so shutdown can tell them 1001 instead of waiting on them.
     websockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
+
+    @property
+    def meters(self) -> UpstreamMeters:
+        return self.metrics.for_upstream(self.name)
+
+    @property
+    def response_timeout(self) -> float:
+        if self.header_timeout is not None:
+            return self.header_timeout
+        return self.settings.confluence.response_timeout
 
     @classmethod
     def build(cls, settings: Settings, filters: tuple[ResponseFilter, ...], metrics: Metrics) -> ProxyContext:
@@ -45,6 +66,18 @@ class ProxyContext:
             filters=filters,
             metrics=metrics,
             allowed_hosts=frozenset(hosts),
+        )
+
+    def mount(self, name: str, public_url: str, upstream_url: str, header_timeout: float) -> ProxyContext:
+        """A second upstream under `public_url`'s path on this gateway's origin; same hosts and limits."""
+        return replace(
+            self,
+            upstream=UpstreamMap.for_mount(public_url, upstream_url),
+            filters=(),
+            name=name,
+            mounted=True,
+            header_timeout=header_timeout,
+            websockets=weakref.WeakSet(),
         )
 
 

@@ -23,7 +23,7 @@ from gateway.proxy.filters import start_pipeline
 from gateway.proxy.headers import downstream_headers, upstream_headers
 from gateway.proxy.websocket import bridge_websocket, is_websocket_upgrade
 
-__all__ = ["forward", "proxy_expect_handler", "proxy_handler"]
+__all__ = ["forward", "proxy_expect_handler", "proxy_handler", "request_target"]
 
 log = logging.getLogger("gateway.proxy")
 
@@ -58,7 +58,7 @@ class _Upload:
         self.waiting_for_headers = True
 
     async def stream(self) -> AsyncIterator[bytes]:
-        counter = self._ctx.metrics.uploaded
+        counter = self._ctx.meters.uploaded
         chunks = self._content.iter_any()
         while True:
             try:
@@ -96,7 +96,7 @@ async def proxy_expect_handler(request: web.Request) -> web.StreamResponse | Non
     return None
 
 
-def _request_target(request: web.Request) -> str:
+def request_target(request: web.Request) -> str:
     """Path and query as sent; an absolute-form target (`GET http://host/x`) keeps only `/x`."""
     target = request.raw_path
     return target if target.startswith("/") else request.rel_url.raw_path_qs
@@ -127,9 +127,10 @@ async def forward(
         scheme=request.scheme,
         trusted=ctx.trusted,
         upstream=ctx.upstream,
+        mounted=ctx.mounted,
     )
-    url = ctx.upstream.upstream_url(_request_target(request))
-    response_timeout = ctx.settings.confluence.response_timeout
+    url = ctx.upstream.upstream_url(request_target(request))
+    response_timeout = ctx.response_timeout
     loop = asyncio.get_running_loop()
     started = time.monotonic()
     upload: _Upload | None = None
@@ -162,13 +163,16 @@ async def forward(
             response.force_close()
             return response
         if isinstance(error, TimeoutError):
-            ctx.metrics.upstream_errors.labels(kind="timeout").inc()
-            log.warning("upstream timeout: %s %s (%s)", request.method, request.path, type(error).__name__)
+            ctx.meters.error("timeout")
+            log.warning(
+                "%s timeout: %s %s (%s)", ctx.name, request.method, request.path, type(error).__name__
+            )
             return error_page(504)
         if isinstance(error, aiohttp.ClientError | OSError):
-            ctx.metrics.upstream_errors.labels(kind="connect").inc()
+            ctx.meters.error("connect")
             log.warning(
-                "upstream failed: %s %s (%s: %s)",
+                "%s failed: %s %s (%s: %s)",
+                ctx.name,
                 request.method,
                 request.path,
                 type(error).__name__,
@@ -176,7 +180,7 @@ async def forward(
             )
             return error_page(502)
         raise
-    ctx.metrics.upstream_latency.observe(time.monotonic() - started)
+    ctx.meters.latency.observe(time.monotonic() - started)
     try:
         return await _relay(request, upstream, ctx)
     finally:
@@ -186,11 +190,11 @@ async def forward(
 async def _relay(
     request: web.Request, upstream: aiohttp.ClientResponse, ctx: ProxyContext
 ) -> web.StreamResponse:
-    headers = downstream_headers(upstream.headers, ctx.upstream)
+    headers = downstream_headers(upstream.headers, ctx.upstream, mounted=ctx.mounted)
     pipeline = start_pipeline(request, upstream.status, headers, ctx.filters)
     response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
     await response.prepare(request)
-    downloaded = ctx.metrics.downloaded
+    downloaded = ctx.meters.downloaded
     try:
         async for chunk in upstream.content.iter_any():
             if pipeline is not None:
@@ -206,9 +210,9 @@ async def _relay(
     except ConnectionResetError:
         return response  # the browser went away; aiohttp finishes quietly
     except (aiohttp.ClientError, TimeoutError, zlib.error, brotli.error, ValueError) as error:
-        ctx.metrics.upstream_errors.labels(kind="body").inc()
+        ctx.meters.error("body")
         log.warning(
-            "upstream body failed mid-way: %s %s (%s)", request.method, request.path, type(error).__name__
+            "%s body failed mid-way: %s %s (%s)", ctx.name, request.method, request.path, type(error).__name__
         )
         response.force_close()
         if request.transport is not None:

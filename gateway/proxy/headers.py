@@ -51,8 +51,11 @@ _FORWARDING = frozenset(
     }
 )
 
+# The browser's Confluence credentials: never sent to a mounted upstream (the Document Server).
+_CREDENTIALS = frozenset({"authorization", "cookie"})
+
 # Headers a client must never be able to remove by naming them in Connection.
-_PROTECTED = _FORWARDING | {"authorization", "cookie", "host", "content-length", "content-type"}
+_PROTECTED = _FORWARDING | _CREDENTIALS | {"host", "content-length", "content-type"}
 
 # Request headers the gateway answers itself (aiohttp handles Expect: 100-continue with the client).
 _REQUEST_ONLY_DROP = frozenset({"expect", "host", "content-length"})
@@ -109,39 +112,61 @@ def upstream_headers(
     trusted: TrustedProxies,
     upstream: UpstreamMap,
     websocket: bool = False,
+    mounted: bool = False,
 ) -> CIMultiDict[str]:
-    """Headers to send to Confluence for one client request.
+    """Headers to send upstream for one client request.
 
-    Content-Length is re-added by the caller for a streamed body it has decided to forward.
+    Confluence gets the public Host and the client's X-Forwarded-Host/Proto. A `mounted` upstream
+    (the Document Server under a path of the gateway's origin) gets its own Host, and
+    X-Forwarded-Proto/Host/Prefix fixed from the public URL, whatever the client or a trusted proxy
+    sent: the Document Server builds its public links (cache files) from them. It never gets the
+    browser's Cookie or Authorization: those are the user's Confluence credentials, and the
+    Document Server has no use for them. Content-Length is re-added by the caller for a streamed
+    body it has decided to forward.
     """
     named = connection_tokens(incoming) - _PROTECTED
     drop = set(HOP_BY_HOP) | named | _REQUEST_ONLY_DROP
     peer_trusted = peer in trusted
-    if not peer_trusted:
-        drop |= _FORWARDING
+    if not peer_trusted or mounted:
+        drop |= _FORWARDING | {"x-forwarded-prefix"}
+    if mounted:
+        drop |= _CREDENTIALS
     if websocket:
         drop |= _WEBSOCKET_HANDSHAKE
     out = _strip(incoming.items(), drop)
 
     # Only now add the gateway's own headers: no client token can remove them.
-    client_host = incoming.get("Host", upstream.public_host)
-    prior_for = ", ".join(out.popall("X-Forwarded-For", ())) if peer_trusted else ""
+    prior_for = ", ".join(incoming.getall("X-Forwarded-For", ())) if peer_trusted else ""
     hop = peer or "unknown"
+    out.popall("X-Forwarded-For", ())
     out["X-Forwarded-For"] = f"{prior_for}, {hop}" if prior_for else hop
+    if mounted:
+        out["X-Forwarded-Proto"] = upstream.public_origin.scheme
+        out["X-Forwarded-Host"] = upstream.public_host
+        out["X-Forwarded-Prefix"] = upstream.public_prefix
+        out["Host"] = upstream.upstream_host
+        return out
     if "X-Forwarded-Proto" not in out:
         out["X-Forwarded-Proto"] = scheme
     if "X-Forwarded-Host" not in out:
-        out["X-Forwarded-Host"] = client_host
+        out["X-Forwarded-Host"] = incoming.get("Host", upstream.public_host)
     out["Host"] = upstream.public_host
     return out
 
 
-def downstream_headers(incoming: CIMultiDictProxy[str], upstream: UpstreamMap) -> CIMultiDict[str]:
+def downstream_headers(
+    incoming: CIMultiDictProxy[str], upstream: UpstreamMap, *, mounted: bool = False
+) -> CIMultiDict[str]:
     """Response headers to send to the browser: hop-by-hop gone, upstream URLs made public.
 
-    Set-Cookie is passed as-is, every instance kept (Confluence sets several).
+    Set-Cookie from Confluence is passed as-is, every instance kept (Confluence sets several). A
+    `mounted` upstream's Set-Cookie is dropped: the browser shares one origin between it and
+    Confluence, so its cookies could shadow or clobber Confluence's (same name, Path=/), and they
+    would never come back anyway (Cookie is not forwarded to it).
     """
     drop = set(HOP_BY_HOP) | connection_tokens(incoming)
+    if mounted:
+        drop |= {"set-cookie", "set-cookie2"}
     out = _strip(incoming.items(), drop)
     for name in ("Location", "Content-Location"):
         values = out.popall(name, ())

@@ -62,15 +62,31 @@ class UpstreamMap:
         upstream = URL(settings.confluence.url)
         return cls(public.origin(), _prefix(public), upstream.origin(), _prefix(upstream))
 
+    @classmethod
+    def for_mount(cls, public_url: str, upstream_url: str) -> UpstreamMap:
+        """A second upstream served under `public_url`'s path on the gateway's origin (e.g. the
+        Document Server at `https://wiki.example.com/onlyoffice` -> `http://documentserver`)."""
+        public, upstream = URL(public_url), URL(upstream_url)
+        return cls(public.origin(), _prefix(public), upstream.origin(), _prefix(upstream))
+
     @property
     def public_host(self) -> str:
         return host_of(self.public_origin)
+
+    @property
+    def upstream_host(self) -> str:
+        return host_of(self.upstream_origin)
+
+    def under_public_prefix(self, raw_target: str) -> bool:
+        """Whether a raw request target lies under the public prefix (as sent, not decoded)."""
+        path = raw_target.partition("?")[0]
+        return path == self.public_prefix or path.startswith(self.public_prefix + "/")
 
     def _map_path(self, path: str, src: str, dst: str) -> str | None:
         if src == dst:
             return path
         if path == src or path.startswith(src + "/") or src == "":
-            return dst + path[len(src) :]
+            return (dst + path[len(src) :]) or "/"
         return None
 
     def upstream_url(self, raw_target: str) -> URL:
@@ -119,12 +135,15 @@ class UpstreamMap:
         return value
 
 
-def create_upstream_session(settings: Settings) -> aiohttp.ClientSession:
-    """The single pooled session to Confluence; every default that is wrong for a proxy overridden.
+def create_upstream_session(
+    settings: Settings, *, connect_timeout: float | None = None, read_timeout: float | None = None
+) -> aiohttp.ClientSession:
+    """The single pooled session to one upstream; every default that is wrong for a proxy overridden.
 
     No cookie jar (cookies would leak between users), no decompression (bodies pass untouched),
     no redirects (set per request), no auto headers, Confluence-sized header limits, and no total
     timeout (a long download must not be cut off; `sock_read` bounds silence between reads).
+    Timeouts default to Confluence's; a second upstream passes its own.
     """
     proxy = settings.proxy
     connector = aiohttp.TCPConnector(
@@ -136,8 +155,8 @@ def create_upstream_session(settings: Settings) -> aiohttp.ClientSession:
     timeout = aiohttp.ClientTimeout(
         total=None,
         connect=None,
-        sock_connect=settings.confluence.connect_timeout,
-        sock_read=settings.confluence.read_timeout,
+        sock_connect=connect_timeout if connect_timeout is not None else settings.confluence.connect_timeout,
+        sock_read=read_timeout if read_timeout is not None else settings.confluence.read_timeout,
     )
     return aiohttp.ClientSession(
         connector=connector,

@@ -78,11 +78,12 @@ async def bridge_websocket(
         trusted=ctx.trusted,
         upstream=ctx.upstream,
         websocket=True,
+        mounted=ctx.mounted,
     )
     target = request.raw_path if request.raw_path.startswith("/") else request.rel_url.raw_path_qs
     url = ctx.upstream.upstream_ws_url(target)
     try:
-        async with asyncio.timeout(ctx.settings.confluence.response_timeout):
+        async with asyncio.timeout(ctx.response_timeout):
             upstream = await session.ws_connect(
                 url,
                 headers=headers,
@@ -94,13 +95,13 @@ async def bridge_websocket(
                 compress=0,
             )
     except aiohttp.WSServerHandshakeError as error:
-        log.info("websocket refused by upstream: %s -> HTTP %s", request.path, error.status)
+        log.info("websocket refused by %s: %s -> HTTP %s", ctx.name, request.path, error.status)
         status = error.status if 400 <= error.status < 600 else 502
         return error_page(status) if status >= 500 else web.Response(status=status)
     except TimeoutError:
         return error_page(504)
     except (aiohttp.ClientError, OSError) as error:
-        log.warning("websocket upstream failed: %s (%s)", request.path, type(error).__name__)
+        log.warning("websocket to %s failed: %s (%s)", ctx.name, request.path, type(error).__name__)
         return error_page(502)
 
     client = web.WebSocketResponse(
@@ -116,12 +117,12 @@ async def bridge_websocket(
     except Exception:
         await upstream.close()
         raise
-    ctx.metrics.websockets_open.inc()
+    ctx.meters.websockets_open.inc()
     ctx.websockets.add(client)
     try:
         await _bridge(client, upstream)
     finally:
-        ctx.metrics.websockets_open.dec()
+        ctx.meters.websockets_open.dec()
         if not upstream.closed:
             # Only reached when the bridge was cut short (client connection lost, handler
             # cancelled): the upstream must not take that for a normal 1000 close.

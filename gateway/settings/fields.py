@@ -7,7 +7,7 @@ people edit. Each check raises ValueError with a message that reads after "key: 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, SecretStr
@@ -31,7 +31,9 @@ __all__ = [
     "check_auth",
     "context_path",
     "cross_field_problems",
+    "docserver_prefix",
     "origin",
+    "resolve_document_server_path",
 ]
 
 Loc = tuple[str | int, ...]
@@ -79,12 +81,43 @@ def _check_http_url(value: str, what: str = "an absolute http(s) URL") -> str:
 
 
 def _check_document_server_url(value: str) -> str:
-    if value.startswith("/"):
+    """An absolute URL, or a bare path meaning that path on the gateway's own public origin.
+
+    A bare path is resolved against public_url by the Settings model (see `resolve_document_server_path`),
+    so one reaching this check could not be resolved: public_url itself is invalid and says so.
+    """
+    if value.startswith("/") and not value.startswith("//"):
         raise ValueError(
-            "a path under the gateway's public origin is planned, not yet supported; "
-            f"give the Document Server's own absolute URL, got {value!r}"
+            f"a path under the gateway ({value!r}) needs a valid public_url to be resolved against"
         )
     return _check_http_url(value)
+
+
+def resolve_document_server_path(data: Any) -> Any:
+    """`documentserver.public_url: /ds-vpath` -> the same path on public_url's origin.
+
+    Runs on the raw mapping before any field is checked. An absolute URL on the gateway's origin is
+    spelled as public_url spells its origin ('https://WIKI.example.com:443/x' -> 'https://wiki.example.com/x'),
+    so later comparisons need no care. Anything that is not a well-formed value with a usable
+    public_url is left alone for the field checks to report.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("documentserver"), Mapping):
+        return data
+    given, public = data["documentserver"].get("public_url"), data.get("public_url")
+    if not isinstance(given, str) or not isinstance(public, str):
+        return data
+    try:
+        base = URL(_check_http_url(public))
+        if given.startswith("/") and not given.startswith("//"):
+            path = URL(_check_http_url(f"{base.origin()}{given}")).raw_path
+        elif origin(_check_http_url(given)) == origin(str(base)):
+            path = URL(_check_http_url(given)).raw_path
+        else:
+            return data
+    except ValueError:
+        return data
+    absolute = f"{base.origin()}{path.rstrip('/')}"
+    return {**data, "documentserver": {**data["documentserver"], "public_url": absolute}}
 
 
 def _check_redis_url(value: str) -> str:
@@ -195,12 +228,82 @@ def cross_field_problems(settings: Any) -> list[tuple[Loc, str]]:
                 f"public_url ({public_path or '/'!r}): the gateway serves one context path",
             )
         )
-    if origin(settings.documentserver.public_url) == origin(settings.public_url):
+    problems.extend(_document_server_problems(settings))
+    return problems
+
+
+# Paths the gateway answers at its root, and Confluence's Synchrony (proxied outside the context path).
+_ROOT_PATHS = ("/livez", "/readyz", "/metrics", "/synchrony")
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def docserver_prefix(settings: Any) -> str | None:
+    """The path under which the gateway serves the Document Server, or None when it has its own origin."""
+    if origin(settings.documentserver.public_url) != origin(settings.public_url):
+        return None
+    return context_path(settings.documentserver.public_url)
+
+
+def _gateway_origins(settings: Any) -> set[tuple[str, str, int | None]]:
+    found = {origin(settings.public_url)}
+    if settings.internal_url is not None:
+        found.add(origin(settings.internal_url))
+    host, port = settings.listen.host.lower(), settings.listen.port
+    local = {"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"} if host in ("0.0.0.0", "::") else {host}
+    found.update((scheme, name, port) for scheme in ("http", "https") for name in local)
+    return found
+
+
+def _document_server_problems(settings: Any) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    ds = settings.documentserver
+    internal = ds.internal_url
+    if internal is not None and origin(internal) in _gateway_origins(settings):
         problems.append(
             (
-                ("documentserver", "public_url"),
-                "a path under the gateway's public origin is planned, not yet supported; give the "
-                "Document Server its own origin (host or port)",
+                ("documentserver", "internal_url"),
+                f"{internal!r} is the gateway itself: give the address where the Document Server "
+                "listens (e.g. http://documentserver)",
+            )
+        )
+    prefix = docserver_prefix(settings)
+    if prefix is None:
+        return problems
+    confluence = context_path(settings.public_url)
+    where = ("documentserver", "public_url")
+    if prefix == "":
+        problems.append(
+            (
+                where,
+                "on the gateway's own origin it needs a path of its own, like "
+                f"'{URL(settings.public_url).origin()}/onlyoffice': '/' is Confluence's",
+            )
+        )
+    elif confluence and (_under(prefix, confluence) or _under(confluence, prefix)):
+        problems.append(
+            (
+                where,
+                f"its path {prefix!r} overlaps Confluence's context path {confluence!r}: give the "
+                "Document Server a path beside it, like '/onlyoffice'",
+            )
+        )
+    elif any(_under(prefix, root) or _under(root, prefix) for root in _ROOT_PATHS):
+        problems.append(
+            (
+                where,
+                f"its path {prefix!r} overlaps a path the gateway answers itself or sends to Confluence "
+                f"({', '.join(_ROOT_PATHS)})",
+            )
+        )
+    if internal is None:
+        problems.append(
+            (
+                ("documentserver", "internal_url"),
+                "required when documentserver.public_url is a path under the gateway: the address "
+                "where the gateway reaches the Document Server (e.g. http://documentserver)",
             )
         )
     return problems

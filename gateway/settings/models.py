@@ -11,7 +11,7 @@ fields.py, reading YAML and locating errors in source.py and loader.py.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,6 +30,8 @@ from gateway.settings.fields import (
     SpaceKey,
     check_auth,
     cross_field_problems,
+    docserver_prefix,
+    resolve_document_server_path,
 )
 
 __all__ = [
@@ -86,7 +88,9 @@ class JwtSettings(_Strict):
 
 
 class DocumentServerSettings(_Strict):
-    public_url: DocumentServerUrl  # where browsers load api.js from
+    # Where browsers load api.js from: the Document Server's own origin, or a path on the gateway's
+    # origin ("/onlyoffice" or "https://wiki.example.com/onlyoffice"), which the gateway then proxies.
+    public_url: DocumentServerUrl
     internal_url: HttpUrl | None = None  # how the gateway reaches it; defaults to public_url
     jwt: JwtSettings
     timeout: float = Field(default=60.0, gt=0)
@@ -181,9 +185,19 @@ class Settings(_Strict):
     state: StateSettings = StateSettings()
     logging: LoggingSettings = LoggingSettings()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_paths(cls, data: Any) -> Any:
+        return resolve_document_server_path(data)
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         problems = cross_field_problems(self)
         if problems:
             raise CrossFieldError(problems)
         return self
+
+    @property
+    def docserver_prefix(self) -> str | None:
+        """The path under which the gateway proxies the Document Server; None when it has its own origin."""
+        return docserver_prefix(self)

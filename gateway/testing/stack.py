@@ -216,11 +216,20 @@ async def running_stack(
     retry_base_delay: float = 1.0,
     data_dir: Path | None = None,
     settings: Mapping[str, Any] | None = None,
+    docserver_path: str | None = None,
 ) -> AsyncIterator[Stack]:
-    """Start the three servers; `settings` entries override the gateway's generated config."""
+    """Start the three servers; `settings` entries override the gateway's generated config.
+
+    `docserver_path` (e.g. "/ds-vpath") puts the Document Server under that path of the gateway's
+    origin: browsers reach it through the gateway, which reaches it at its own port.
+    """
     gateway_port = gateway_port or free_port(host)
     confluence_port, docserver_port = free_port(host), free_port(host)
-    config = _settings(host, gateway_port, confluence_port, docserver_port, settings or {})
+    overrides = dict(settings or {})
+    if docserver_path is not None:
+        placed = {"public_url": docserver_path, "internal_url": f"http://{host}:{docserver_port}"}
+        overrides["documentserver"] = {**placed, **overrides.get("documentserver", {})}
+    config = _settings(host, gateway_port, confluence_port, docserver_port, overrides)
     public_url = f"http://{host}:{gateway_port}{CONTEXT_PATH}"
     confluence_app = create_confluence_app(
         context_path=CONTEXT_PATH,

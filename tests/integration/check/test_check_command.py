@@ -176,6 +176,35 @@ async def test_basic_auth_and_internal_url(aiohttp_server: ServerFactory) -> Non
     assert f"OK docserver api.js {public.make_url('')}{API_JS}: served to browsers" in lines
 
 
+async def test_document_server_under_the_gateway_is_probed_at_internal_url(
+    aiohttp_server: ServerFactory,
+) -> None:
+    """With the Document Server under the gateway's path, api.js comes through the gateway, which
+    need not run during `check`: everything is probed at internal_url, the public URL is reported."""
+    confluence = await aiohttp_server(confluence_app())
+    internal = await aiohttp_server(docserver_app())
+    settings = load_settings_from_mapping(
+        {
+            "public_url": "https://wiki.example.com/confluence",
+            "confluence": {"url": str(confluence.make_url("/confluence")), "auth": {"token": TOKEN}},
+            "documentserver": {
+                "public_url": "/onlyoffice",
+                "internal_url": str(internal.make_url("/")),
+                "jwt": {"secret": SECRET},
+                "timeout": 10,
+            },
+        }
+    )
+    code, lines = await check(settings)
+    assert code == 0, lines
+    ds = internal.make_url("")
+    assert f"OK docserver health {ds}/healthcheck: true" in lines
+    assert (
+        f"OK docserver api.js {ds}{API_JS}: served to browsers by the gateway at "
+        f"https://wiki.example.com/onlyoffice{API_JS}"
+    ) in lines
+
+
 async def test_rejected_credentials_and_secret(aiohttp_server: ServerFactory) -> None:
     confluence = await aiohttp_server(confluence_app())
     docserver = await aiohttp_server(docserver_app(secret="the-document-servers-other-secret-0123"))

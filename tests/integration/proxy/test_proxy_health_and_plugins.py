@@ -58,9 +58,11 @@ async def test_metrics_count_requests_and_bytes(make_gateway: MakeGateway) -> No
     assert status == 200
     assert 'gateway_requests_total{status_class="2xx"} 1.0' in text
     assert 'gateway_requests_total{status_class="4xx"} 1.0' in text
-    downloaded = re.search(r'gateway_body_bytes_total\{direction="download"\} (\S+)', text)
+    downloaded = re.search(
+        r'gateway_body_bytes_total\{direction="download",upstream="confluence"\} (\S+)', text
+    )
     assert downloaded is not None and float(downloaded.group(1)) >= 5000
-    assert "gateway_upstream_response_seconds_count 2.0" in text
+    assert 'gateway_upstream_response_seconds_count{upstream="confluence"} 2.0' in text
     _, other_text = await _get(other.url("/metrics"))
     assert 'gateway_requests_total{status_class="2xx"} 0.0' in other_text
 

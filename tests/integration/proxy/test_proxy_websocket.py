@@ -87,10 +87,10 @@ async def test_websocket_metric_counts_open_bridges(make_gateway: MakeGateway) -
             await ws.send_str("x")
             await ws.receive(timeout=5)
             async with session.get(gw.url("/metrics")) as response:
-                assert "gateway_websockets_open 1.0" in await response.text()
+                assert 'gateway_websockets_open{upstream="confluence"} 1.0' in await response.text()
         await asyncio.sleep(0.1)
         async with session.get(gw.url("/metrics")) as response:
-            assert "gateway_websockets_open 0.0" in await response.text()
+            assert 'gateway_websockets_open{upstream="confluence"} 0.0' in await response.text()
 
 
 async def test_heartbeat_keeps_idle_healthy_bridge_open(make_gateway: MakeGateway) -> None:

@@ -51,3 +51,31 @@ def test_anything_else_is_refused(given: str) -> None:
     with pytest.raises(FetchError) as refused:
         pinned_url(given, PUBLIC, INTERNAL)
     assert refused.value.transient is False
+
+
+# The Document Server under a path of the gateway's own origin: only that path is the Document Server.
+GATEWAY_PUBLIC = URL("https://wiki.example.com/ds-vpath")
+DS_INTERNAL = URL("http://ds-internal")
+
+
+def test_a_prefix_on_the_gateway_origin_maps_to_the_internal_address() -> None:
+    given = "https://wiki.example.com/ds-vpath/cache/files/data/k_1/output.docx/output.docx?md5=a&expires=1"
+    fetched = pinned_url(given, GATEWAY_PUBLIC, DS_INTERNAL)
+    assert str(fetched) == "http://ds-internal/cache/files/data/k_1/output.docx/output.docx?md5=a&expires=1"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://wiki.example.com/confluence/rest/api/content/1/child/attachment",  # Confluence's
+        "https://wiki.example.com/cache/files/data/k_1/output.docx/output.docx",  # the origin's root
+        "https://wiki.example.com/ds-vpath-other/cache/files/x.docx",
+        "https://wiki.example.com/ds-vpath/../confluence/rest/api/content",
+        "https://wiki.example.com/ds-vpath%2F..%2Fconfluence/rest/api/content",
+        "http://wiki.example.com/ds-vpath/cache/files/x.docx",
+    ],
+)
+def test_the_gateway_origin_outside_the_prefix_is_refused(given: str) -> None:
+    with pytest.raises(FetchError) as refused:
+        pinned_url(given, GATEWAY_PUBLIC, DS_INTERNAL)
+    assert refused.value.transient is False

@@ -37,6 +37,7 @@ PUBLIC = "public_url: https://wiki.example.com/confluence"
 SECRET = "    secret: ${DS_JWT_SECRET}"
 DS_PUBLIC = "  public_url: https://docs.example.com/"
 EXTENSIONS = "  - extensions: [docx]"
+URLS = BASE[BASE.index(PUBLIC) : BASE.index(DS_PUBLIC) + len(DS_PUBLIC)]  # lines 4-10
 
 CASES: list[tuple[str, str, str, list[str]]] = [
     (
@@ -171,21 +172,89 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         ],
     ),
     (
-        "Document Server under the gateway's origin",
+        "Document Server under the gateway's origin without internal_url",
         DS_PUBLIC,
         "  public_url: https://wiki.example.com/onlyoffice",
         [
-            "gateway.yaml:10: documentserver.public_url: a path under the gateway's public origin is "
-            "planned, not yet supported; give the Document Server its own origin (host or port)"
+            "gateway.yaml:9: documentserver.internal_url: required when documentserver.public_url is a "
+            "path under the gateway: the address where the gateway reaches the Document Server "
+            "(e.g. http://documentserver)"
         ],
     ),
     (
-        "Document Server as a path",
+        "Document Server as a bare path without internal_url",
         DS_PUBLIC,
         "  public_url: /ds/",
         [
-            "gateway.yaml:10: documentserver.public_url: a path under the gateway's public origin is "
-            "planned, not yet supported; give the Document Server's own absolute URL, got '/ds/'"
+            "gateway.yaml:9: documentserver.internal_url: required when documentserver.public_url is a "
+            "path under the gateway: the address where the gateway reaches the Document Server "
+            "(e.g. http://documentserver)"
+        ],
+    ),
+    (
+        "Document Server at the root of the gateway's origin",
+        DS_PUBLIC,
+        "  public_url: /\n  internal_url: http://documentserver",
+        [
+            "gateway.yaml:10: documentserver.public_url: on the gateway's own origin it needs a path of "
+            "its own, like 'https://wiki.example.com/onlyoffice': '/' is Confluence's"
+        ],
+    ),
+    (
+        "Document Server at the gateway's origin given absolute, no path",
+        DS_PUBLIC,
+        "  public_url: https://WIKI.example.com:443/\n  internal_url: http://documentserver",
+        [
+            "gateway.yaml:10: documentserver.public_url: on the gateway's own origin it needs a path of "
+            "its own, like 'https://wiki.example.com/onlyoffice': '/' is Confluence's"
+        ],
+    ),
+    (
+        "Document Server path inside Confluence's context path",
+        DS_PUBLIC,
+        "  public_url: /confluence/onlyoffice\n  internal_url: http://documentserver",
+        [
+            "gateway.yaml:10: documentserver.public_url: its path '/confluence/onlyoffice' overlaps "
+            "Confluence's context path '/confluence': give the Document Server a path beside it, like "
+            "'/onlyoffice'"
+        ],
+    ),
+    (
+        "Document Server path holding Confluence's context path",
+        URLS,
+        URLS.replace("m/confluence", "m/wiki/confluence")
+        .replace("0/confluence", "0/wiki/confluence")
+        .replace(DS_PUBLIC, "  public_url: /wiki\n  internal_url: http://documentserver"),
+        [
+            "gateway.yaml:10: documentserver.public_url: its path '/wiki' overlaps Confluence's context "
+            "path '/wiki/confluence': give the Document Server a path beside it, like '/onlyoffice'"
+        ],
+    ),
+    (
+        "Document Server path on a health route",
+        DS_PUBLIC,
+        "  public_url: /metrics\n  internal_url: http://documentserver",
+        [
+            "gateway.yaml:10: documentserver.public_url: its path '/metrics' overlaps a path the gateway "
+            "answers itself or sends to Confluence (/livez, /readyz, /metrics, /synchrony)"
+        ],
+    ),
+    (
+        "Document Server internal_url is the gateway itself",
+        DS_PUBLIC,
+        "  public_url: /onlyoffice\n  internal_url: https://wiki.example.com/onlyoffice",
+        [
+            "gateway.yaml:11: documentserver.internal_url: 'https://wiki.example.com/onlyoffice' is the "
+            "gateway itself: give the address where the Document Server listens (e.g. http://documentserver)"
+        ],
+    ),
+    (
+        "Document Server internal_url is the gateway's listen address",
+        DS_PUBLIC,
+        "  public_url: /onlyoffice\n  internal_url: http://127.0.0.1:8080",
+        [
+            "gateway.yaml:11: documentserver.internal_url: 'http://127.0.0.1:8080' is the gateway itself: "
+            "give the address where the Document Server listens (e.g. http://documentserver)"
         ],
     ),
     (

@@ -145,6 +145,28 @@ def test_secrets_never_shown() -> None:
     ]
 
 
+@pytest.mark.parametrize("given", ["/onlyoffice/", "https://WIKI.example.com:443/onlyoffice"])
+def test_document_server_under_the_gateway(given: str) -> None:
+    """A bare path means that path on the gateway's public origin, as does the absolute spelling."""
+    settings = load_settings_from_mapping(
+        _mapping(
+            documentserver={
+                "public_url": given,
+                "internal_url": "http://documentserver:8000/",
+                "jwt": {"secret": JWT_SECRET},
+            }
+        )
+    )
+    assert settings.documentserver.public_url == "https://wiki.example.com/onlyoffice"
+    assert settings.docserver_prefix == "/onlyoffice"
+    assert settings.documentserver.internal_url == "http://documentserver:8000"
+
+
+def test_document_server_on_its_own_origin_has_no_prefix() -> None:
+    settings = load_settings_from_mapping(_mapping())
+    assert settings.docserver_prefix is None
+
+
 def test_urls_are_normalised_and_defaults_apply() -> None:
     settings = load_settings_from_mapping(
         _mapping(

@@ -1,0 +1,51 @@
+"""Alice edits report.docx in Chromium with the Document Server under the gateway's `/ds-vpath`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gateway.testing.documents import extract_text
+from gateway.testing.stack import running_stack
+
+pytestmark = pytest.mark.browser
+
+PREFIX = "/ds-vpath"
+
+
+async def test_alice_edits_with_the_document_server_under_the_gateway(browser: Any) -> None:
+    async with running_stack(save_delay=0.2, retry_base_delay=0.05, docserver_path=PREFIX) as stack:
+        att = stack.store.attachment_by_name(stack.welcome_page_id(), "report.docx")
+        assert att is not None
+        before = len(att.versions)
+        page: Any = await browser.new_page()
+        docserver_requests: list[str] = []
+        page.on("request", lambda request: docserver_requests.append(request.url))
+        await page.goto(f"{stack.public_url}/login.action")
+        await page.fill("#os_username", "alice")
+        await page.fill("#os_password", "alice")
+        await page.click("#loginButton")
+        await page.wait_for_load_state()
+
+        await page.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={att.id}")
+        iframe = page.locator("iframe[name=frameEditor]")
+        src = await iframe.get_attribute("src")
+        assert src is not None and src.startswith(f"{stack.gateway_origin}{PREFIX}/web-apps/apps/"), src
+        frame = page.frame_locator("iframe[name=frameEditor]")
+        await frame.locator("#oo-title", has_text="report.docx").wait_for()
+        assert (await frame.locator("#oo-mode").inner_text()).strip() == "edit"
+        await frame.locator("#oo-input").fill("Alice typed this under ds-vpath")
+        await frame.locator("#oo-append").click()
+        await frame.locator("#oo-text", has_text="Alice typed this under ds-vpath").wait_for()
+        await frame.locator("#oo-close").click()
+        await page.wait_for_url("**/pages/viewpageattachments.action?pageId=*")
+        await stack.docserver.drain()
+
+        assert len(att.versions) == before + 1
+        assert "Alice typed this under ds-vpath" in extract_text(
+            "docx", stack.store.data(att, att.current.number)
+        )
+        # The browser never talked to the Document Server's own address: only to the gateway.
+        assert docserver_requests and not [u for u in docserver_requests if f":{stack.docserver_port}" in u]
+        assert any(u.startswith(f"{stack.gateway_origin}{PREFIX}/doc/") for u in docserver_requests)
