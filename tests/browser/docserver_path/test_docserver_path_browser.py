@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from browser_session import sign_in
+from playwright.async_api import Browser
 
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import running_stack
@@ -14,19 +14,15 @@ pytestmark = pytest.mark.browser
 PREFIX = "/ds-vpath"
 
 
-async def test_alice_edits_with_the_document_server_under_the_gateway(browser: Any) -> None:
+async def test_alice_edits_with_the_document_server_under_the_gateway(browser: Browser) -> None:
     async with running_stack(save_delay=0.2, retry_base_delay=0.05, docserver_path=PREFIX) as stack:
         att = stack.store.attachment_by_name(stack.welcome_page_id(), "report.docx")
         assert att is not None
         before = len(att.versions)
-        page: Any = await browser.new_page()
+        session = await sign_in(browser, stack, "alice")
+        page = session.page
         docserver_requests: list[str] = []
         page.on("request", lambda request: docserver_requests.append(request.url))
-        await page.goto(f"{stack.public_url}/login.action")
-        await page.fill("#os_username", "alice")
-        await page.fill("#os_password", "alice")
-        await page.click("#loginButton")
-        await page.wait_for_load_state()
 
         await page.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={att.id}")
         iframe = page.locator("iframe[name=frameEditor]")
@@ -49,3 +45,4 @@ async def test_alice_edits_with_the_document_server_under_the_gateway(browser: A
         # The browser never talked to the Document Server's own address: only to the gateway.
         assert docserver_requests and not [u for u in docserver_requests if f":{stack.docserver_port}" in u]
         assert any(u.startswith(f"{stack.gateway_origin}{PREFIX}/doc/") for u in docserver_requests)
+        assert session.problems == []
