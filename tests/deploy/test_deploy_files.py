@@ -24,6 +24,10 @@ def test_the_compose_config_is_valid() -> None:
     assert settings.state.redis_url == "redis://redis:6379/0"
     assert settings.confluence.auth.token is not None
     assert settings.confluence.auth.token.get_secret_value() == SECRETS["CONFLUENCE_TOKEN"]
+    # compose publishes no Document Server port: browsers must reach it through the gateway
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    assert "ports" not in compose["services"]["documentserver"]
+    assert settings.docserver_prefix == "/onlyoffice"
 
 
 def test_the_kubernetes_config_map_is_valid() -> None:
@@ -31,6 +35,7 @@ def test_the_kubernetes_config_map_is_valid() -> None:
     text = config_map["data"]["gateway.yaml"]  # type: ignore[index]
     settings = parse_settings(text, source="configmap", environ=SECRETS)
     assert settings.listen.port == 8080 and settings.state.redis_url is not None
+    assert settings.docserver_prefix == "/onlyoffice"  # the Document Server Service stays internal
 
 
 def test_kubernetes_probes_ports_and_grace_period_fit_the_gateway() -> None:

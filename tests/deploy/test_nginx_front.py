@@ -70,7 +70,10 @@ async def front(tmp_path: Path) -> AsyncIterator[tuple[Stack, str, ssl.SSLContex
         "internal_url": f"http://127.0.0.1:{gateway_port}/confluence",
         "proxy": {"trusted_proxies": ["127.0.0.1/32"]},
     }
-    async with running_stack(gateway_port=gateway_port, settings=extra) as stack:
+    # As deploy/gateway.yaml ships it: the Document Server under /onlyoffice of the wiki's origin.
+    async with running_stack(
+        gateway_port=gateway_port, settings=extra, docserver_path="/onlyoffice"
+    ) as stack:
         process = subprocess.Popen([*command, "-g", "daemon off;"])
         context = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
         try:
@@ -117,3 +120,20 @@ async def test_websockets_pass_the_front(front: tuple[Stack, str, ssl.SSLContext
         await ws.send_str("hello through nginx")
         message = await ws.receive(timeout=5)
         assert message.type == aiohttp.WSMsgType.TEXT and "hello through nginx" in message.data
+
+
+async def test_the_document_server_is_served_under_the_wiki_origin(
+    front: tuple[Stack, str, ssl.SSLContext],
+) -> None:
+    stack, public, context = front
+    origin = public.rsplit("/confluence", 1)[0]
+    report = stack.welcome_attachment_id("report.docx")
+    async with aiohttp.ClientSession(headers=demo_login("alice")) as session:
+        editor_url = f"{public}/plugins/servlet/onlyoffice/doceditor?attachmentId={report}"
+        async with session.get(editor_url, ssl=context) as response:
+            page = await response.text()
+            assert response.status == 200
+            assert f'src="{origin}/onlyoffice/web-apps/apps/api/documents/api.js?shardkey=' in page
+        api_js = f"{origin}/onlyoffice/web-apps/apps/api/documents/api.js"
+        async with session.get(api_js, ssl=context) as response:
+            assert response.status == 200 and "DocsAPI" in await response.text()
