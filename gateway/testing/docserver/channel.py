@@ -70,11 +70,13 @@ class _Connection:
 
     async def send(self, message: dict[str, Any]) -> None:
         if not self.ws.closed:
-            await self.ws.send_str(json.dumps(message))
+            with contextlib.suppress(ConnectionResetError):  # the editor went away mid-send
+                await self.ws.send_str(json.dumps(message))
 
     async def refuse(self, error: EditorError) -> None:
         await self.send({"type": "error", "code": error.code, "description": error.description})
-        await self.ws.close(code=CLOSE_CODES.get(error.code, 1000), message=error.description[:100].encode())
+        reason = error.description.encode("ascii", "ignore")[:120]  # a close reason fits in 123 bytes
+        await self.ws.close(code=CLOSE_CODES.get(error.code, 1000), message=reason)
 
     def state(self, session: Session, participant: Participant) -> dict[str, Any]:
         return {
@@ -201,8 +203,12 @@ class _Connection:
     async def finish(self) -> None:
         if self.pusher is not None:
             self.pusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self.pusher
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("docserver simulator: the editor socket's state pusher failed")
         if not self.channel.shutting_down:
             self.leave()
 
