@@ -9,7 +9,8 @@ answer), `forgotten`, and hooks that act as an editor through the same code as t
 `await open(config, base_url=...)`, `await join(key, user, mode)`, `type_text(p, text)`,
 `await force_save(p)`, `leave(p)`, `await drain()` (wait for pending callbacks and timers).
 The editor page's element ids: #oo-title #oo-users #oo-mode #oo-text #oo-input #oo-append
-#oo-save #oo-close #oo-error #oo-warning #oo-status.
+#oo-save #oo-close #oo-error #oo-lost (connection lost) #oo-warning #oo-status.
+The editor's channel is a WebSocket at `/doc/<key>/c/?EIO=4&transport=websocket` (channel.py).
 """
 
 from .app import DOCSERVER, DocServer, create_docserver_app, run_docserver

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import secrets
@@ -18,6 +16,7 @@ from . import convert
 from .blobs import BlobStore
 from .cache import CacheFiles
 from .callbacks import CallbackAttempt, CallbackSender
+from .channel import EditorChannel
 from .command import CommandService, build_number
 from .editor import EditorRoutes
 from .egress import Egress
@@ -162,14 +161,14 @@ def create_docserver_app(
     allow_private_ip_unsigned: bool = False,
     jwt_enabled: bool = True,
     convert_delay: float = 0.0,
-    connection_timeout: float = 90.0,
+    ping_interval: float = 25.0,
 ) -> web.Application:
     """The simulated Document Server. JWT is on by default and then needs a secret.
 
-    `retry_base_delay` scales the 1 s/2 s/4 s callback retries. `connection_timeout` is how long a
-    browser editor may stop polling before it counts as disconnected (closing the tab tells the
-    simulator at once; the margin covers Chrome's throttling of hidden tabs). `convert_delay`
-    makes conversions take a while so async polling can be seen.
+    `retry_base_delay` scales the 1 s/2 s/4 s callback retries. `ping_interval` is the editor
+    socket's heartbeat (DS: socket.io pingInterval 25 s): a socket that does not answer a ping within
+    half of it is dropped, and its participant leaves. `convert_delay` makes conversions take a
+    while so async polling can be seen.
     """
     if jwt_enabled and not jwt_secret:
         raise ValueError("the Document Server simulator needs a JWT secret (or jwt_enabled=False)")
@@ -191,17 +190,14 @@ def create_docserver_app(
     async def lifecycle(app: web.Application) -> Any:
         egress.client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         manager.restore()
-        reaper = asyncio.get_running_loop().create_task(manager.reaper(connection_timeout))
         yield
-        reaper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reaper
         await manager.close()
         await converter.close()
         await egress.client.close()
 
     app.cleanup_ctx.append(lifecycle)
     EditorRoutes(manager, version).add_to(app)
+    EditorChannel(manager, ping_interval).add_to(app)
     app.router.add_get("/cache/files/data/{doc_id}/{file}/{friendly}", cache.handle)
     app.router.add_post("/converter", convert.handler(converter, ("json", "xml")))
     app.router.add_route("*", "/ConvertService.ashx", convert.handler(converter, ("xml", "json")))

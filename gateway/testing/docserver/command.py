@@ -109,6 +109,7 @@ class CommandService:
             participant.messages.append(
                 {"type": "metaChange", "title": session.title, "favorite": meta.get("favorite")}
             )
+        self.manager.notify(session)
         return {}
 
     async def version_cmd(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,8 +26,9 @@ class Participant:
     base_url: str
     forcesave_button: bool
     browser: bool
-    last_seen: float = field(default_factory=time.monotonic)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    # Set whenever the session (or this connection) changes: the editor's socket pushes the new state.
+    changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False, compare=False)
 
     @property
     def editing(self) -> bool:

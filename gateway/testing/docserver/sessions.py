@@ -7,7 +7,6 @@ call the same methods here, so a test that acts as an editor exercises the same 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import secrets
 import time
@@ -85,7 +84,14 @@ class SessionManager:
             task.cancel()
         await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
+    def notify(self, session: Session) -> None:
+        """Wake every connection of `session`: their editors get the new state pushed."""
+        for participant in session.participants.values():
+            participant.changed.set()
+
     def _persist(self, session: Session | None = None, *, key: str | None = None) -> None:
+        if session is not None:
+            self.notify(session)
         if session is not None and session.key in self.sessions:
             self.store.blobs.put(f"session/{session.key}", session.content)
             self.store.sessions[session.key] = session.to_json()
@@ -328,6 +334,7 @@ class SessionManager:
         except UnknownKey:
             return
         del session.participants[connection]
+        participant.changed.set()  # its socket, if any, learns that it is gone
         if participant.editing:
             self._editor_left(session, participant)
         elif not session.participants and session.save_task is None and not session.has_changes():
@@ -439,23 +446,3 @@ class SessionManager:
             self._persist(session)
         else:
             self._end(session)
-
-    # -- liveness of browser connections ----------------------------------------------------
-    def touch(self, connection: str) -> tuple[Session, Participant]:
-        session, participant = self.participant(connection)
-        participant.last_seen = time.monotonic()
-        return session, participant
-
-    def reap(self, timeout: float) -> None:
-        """Browser connections that stopped polling are gone, like a dropped socket."""
-        now = time.monotonic()
-        for session in list(self.sessions.values()):
-            for participant in list(session.participants.values()):
-                if participant.browser and now - participant.last_seen > timeout:
-                    self.leave(participant.connection)
-
-    async def reaper(self, timeout: float) -> None:
-        with contextlib.suppress(asyncio.CancelledError):
-            while True:
-                await asyncio.sleep(min(timeout / 3, 2.0))
-                self.reap(timeout)

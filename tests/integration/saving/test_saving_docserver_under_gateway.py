@@ -6,10 +6,12 @@ headers it gets, so a save round trip proves the public-prefix mapping end to en
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import aiohttp
-from saving_helpers import FAST, attachment, basic, callbacks, editor_config, text_of
+from saving_helpers import FAST, attachment, basic, callbacks, editor_config, metric_value, text_of
 
 from gateway.testing.stack import Stack, running_stack
 
@@ -54,16 +56,16 @@ async def test_editor_page_api_js_iframe_and_assets_load_through_the_gateway() -
             assert await r.text() == "true"
 
 
-async def _editor_call(
-    client: aiohttp.ClientSession, stack: Stack, key: str, step: str, body: dict[str, Any]
-) -> dict[str, Any]:
-    """What the simulator's editor iframe does, through the gateway, with alice's browser credentials."""
-    headers = {"Authorization": basic("alice", "alice"), "Cookie": "JSESSIONID=alice-confluence-session"}
-    async with client.post(ds(stack, f"/doc/{key}/c/{step}"), json=body, headers=headers) as r:
-        assert r.status == 200, await r.text()
-        answer: dict[str, Any] = await r.json()
-    assert "error" not in answer, answer
-    return answer
+async def _receive(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, Any]:
+    """The next message of type `kind` on the editor's socket (others, like state pushes, skipped)."""
+    async with asyncio.timeout(10):
+        while True:
+            msg = await ws.receive()
+            assert msg.type is aiohttp.WSMsgType.TEXT, (msg.type, msg.data)
+            data: dict[str, Any] = json.loads(msg.data)
+            assert data["type"] != "error", data
+            if data["type"] == kind:
+                return data
 
 
 async def test_edit_and_save_round_trip_through_the_prefix() -> None:
@@ -72,11 +74,20 @@ async def test_edit_and_save_round_trip_through_the_prefix() -> None:
         before = att.current.number
         config = await editor_config(stack, att.id)
         key = config["document"]["key"]
-        opened = await _editor_call(client, stack, key, "open", {"config": config})
-        connection = opened["connection"]
-        assert opened["mode"] == "edit"
-        await _editor_call(client, stack, key, "append", {"connection": connection, "text": "Via the prefix"})
-        await _editor_call(client, stack, key, "close", {"connection": connection})
+        # What the simulator's editor iframe does: its socket, through the gateway, with alice's cookies.
+        socket_url = ds(stack, f"/doc/{key}/c/?EIO=4&transport=websocket").replace("http://", "ws://", 1)
+        headers = {"Authorization": basic("alice", "alice"), "Cookie": "JSESSIONID=alice-confluence-session"}
+        async with client.ws_connect(socket_url, headers=headers) as ws:
+            await ws.send_json({"type": "open", "config": config})
+            opened = await _receive(ws, "opened")
+            assert opened["mode"] == "edit"
+            assert await metric_value(stack, "gateway_websockets_open", upstream="documentserver") == 1
+            await ws.send_json({"type": "append", "text": "Via the prefix"})
+            await _receive(ws, "appended")
+            await ws.send_json({"type": "close"})
+            while (msg := await ws.receive()).type is aiohttp.WSMsgType.TEXT:
+                pass  # a state push sent before the close
+            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 1000, msg
         await stack.docserver.drain()
 
         saves = callbacks(stack, status=2)

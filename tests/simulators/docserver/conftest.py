@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,15 +29,20 @@ async def host(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> StubHost
 
 
 @pytest.fixture
-def make_sim(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> SimFactory:
+async def make_sim(aiohttp_server: Callable[..., Awaitable[TestServer]]) -> AsyncIterator[SimFactory]:
+    started: list[Sim] = []
+
     async def start(**kwargs: Any) -> Sim:
         options: dict[str, Any] = {"jwt_secret": SECRET, "save_delay": 0.2, "retry_base_delay": 0.1}
         options.update(kwargs)
         app = create_docserver_app(**options)
         server = await aiohttp_server(app)
-        return Sim(server, app[DOCSERVER])
+        started.append(Sim(server, app[DOCSERVER]))
+        return started[-1]
 
-    return start
+    yield start
+    for sim in started:
+        await sim.close()
 
 
 @pytest.fixture

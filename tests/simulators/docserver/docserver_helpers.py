@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -95,6 +96,8 @@ class StubHost:
 class Sim:
     server: TestServer
     state: DocServer
+    client: aiohttp.ClientSession = field(default_factory=aiohttp.ClientSession)
+    sockets: dict[str, aiohttp.ClientWebSocketResponse] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
@@ -102,6 +105,51 @@ class Sim:
     @property
     def base(self) -> str:
         return str(self.server.make_url("")).rstrip("/")
+
+    def socket_url(self, key: str) -> str:
+        return self.url(f"/doc/{key}/c/?EIO=4&transport=websocket")
+
+    async def connect(self, key: str, **headers: str) -> aiohttp.ClientWebSocketResponse:
+        """The editor's socket, as the real editor opens it."""
+        return await self.client.ws_connect(self.socket_url(key), headers=headers)
+
+    async def open_socket(
+        self, config: dict[str, Any], **headers: str
+    ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+        """Connect, send `open` with `config`, and return the socket with the first answer."""
+        ws = await self.connect(str(config.get("document", {}).get("key", "x")), **headers)
+        await ws.send_json({"type": "open", "config": config})
+        answer = await receive(ws)
+        if answer.get("type") == "opened":
+            self.sockets[answer["connection"]] = ws
+        return ws, answer
+
+    async def close(self) -> None:
+        for ws in self.sockets.values():
+            await ws.close()
+        await self.client.close()
+
+
+async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str | None = None) -> dict[str, Any]:
+    """The next JSON message (of type `kind`, skipping others); fails on a close or after 10 s."""
+    async with asyncio.timeout(10):
+        while True:
+            msg = await ws.receive()
+            assert msg.type is aiohttp.WSMsgType.TEXT, (msg.type, msg.data, msg.extra)
+            data: dict[str, Any] = json.loads(msg.data)
+            if kind is None or data.get("type") == kind:
+                return data
+
+
+async def closed_with(ws: aiohttp.ClientWebSocketResponse) -> int | None:
+    """Read until the server closes the socket; its close code."""
+    async with asyncio.timeout(10):
+        while True:
+            msg = await ws.receive()
+            if msg.type is aiohttp.WSMsgType.CLOSE:
+                return int(msg.data)
+            if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                return ws.close_code
 
 
 SimFactory = Callable[..., Awaitable[Sim]]

@@ -113,6 +113,19 @@ async def test_edit_save_close_in_the_browser(browser: Any, pages: Any, sim: Sim
     await page.close()
 
 
+async def test_a_lost_connection_is_shown(browser: Any, pages: Any, sim: Sim, host: StubHost) -> None:
+    page = await browser.new_page()
+    await page.goto(pages(editor_config(host, "b8")))
+    await wait_event(page, "onDocumentReady")
+    frame = page.frame_locator("iframe[name=frameEditor]")
+    assert await frame.locator("#oo-lost").is_hidden()
+    await sim.server.close()  # the socket closes under the editor (1001, going away)
+    await frame.locator("#oo-lost", has_text="Connection lost").wait_for()
+    assert await frame.locator("#oo-editing").is_hidden()
+    assert await frame.locator("#oo-save").is_hidden()
+    await page.close()
+
+
 async def test_co_editors_see_each_other(browser: Any, pages: Any, sim: Sim, host: StubHost) -> None:
     alice = await browser.new_page()
     await alice.goto(pages(editor_config(host, "b2")))

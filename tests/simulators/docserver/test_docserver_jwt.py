@@ -7,18 +7,14 @@ import json
 import time
 from typing import Any
 
-import aiohttp
 import pytest
 from docserver_helpers import SECRET, Sim, StubHost, editor_config, sign
 
 
 async def open_error(sim: Sim, config: dict[str, Any]) -> dict[str, Any] | None:
-    async with aiohttp.ClientSession() as client:
-        resp = await client.post(sim.url("/doc/x/c/open"), json={"config": config})
-        assert resp.status == 200
-        answer = await resp.json()
-    error: dict[str, Any] | None = answer.get("error")
-    return error
+    """The error the editor's socket answers to `open` (None when it opened)."""
+    _, answer = await sim.open_socket(config)
+    return answer if answer["type"] == "error" else None
 
 
 def resign(config: dict[str, Any], payload: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
@@ -115,9 +111,7 @@ async def test_the_signed_values_win(sim: Sim, host: StubHost) -> None:
     config["document"]["title"] = "<b>forged</b>.docx"
     config["editorConfig"]["user"] = {"id": "mallory", "name": "Mallory"}
     config["editorConfig"]["mode"] = "edit"
-    async with aiohttp.ClientSession() as client:
-        resp = await client.post(sim.url("/doc/j10/c/open"), json={"config": config})
-        answer = await resp.json()
+    _, answer = await sim.open_socket(config)
     assert answer["title"] == "report.docx"
     assert answer["user"] == {"id": "alice", "name": "Alice"}
 

@@ -15,6 +15,7 @@ async def test_unsaved_session_is_saved_after_restart(
 ) -> None:
     first = await make_sim(data_dir=tmp_data, save_delay=60)
     opened = await first.state.open(editor_config(host, "p1"), base_url=first.base)
+    await host.wait_callbacks(1)  # status 1 arrived: the count below cannot race with it
     first.state.type_text(opened.participant, "before restart")
     first.state.leave(opened.participant)
     await first.server.close()

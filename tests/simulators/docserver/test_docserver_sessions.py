@@ -12,18 +12,16 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
-from docserver_helpers import SECRET, Sim, StubHost, editor_config
+from docserver_helpers import SECRET, Sim, StubHost, closed_with, editor_config, receive
 
 from gateway.testing.documents import extract_text, make_document
 
 
 async def open_editor(sim: Sim, config: dict[str, Any], **headers: str) -> dict[str, Any]:
-    key = config["document"]["key"]
-    async with aiohttp.ClientSession() as client:
-        resp = await client.post(sim.url(f"/doc/{key}/c/open"), json={"config": config}, headers=headers)
-        assert resp.status == 200
-        answer: dict[str, Any] = await resp.json()
-        return answer
+    """Open an editor over its socket; the socket stays open (in `sim.sockets`) until the test ends."""
+    _, answer = await sim.open_socket(config, **headers)
+    assert answer["type"] == "opened", answer
+    return answer
 
 
 def assert_signed_twice(host: StubHost, index: int) -> dict[str, Any]:
@@ -74,10 +72,9 @@ async def test_same_key_is_one_shared_session_without_redownload(sim: Sim, host:
     assert len(sim.state.sessions) == 1
 
     sim.state.type_text(first["connection"], "Alice was here")
-    async with aiohttp.ClientSession() as client:
-        resp = await client.get(sim.url("/doc/doc-2/c/state"), params={"connection": second["connection"]})
-        state = await resp.json()
-    assert state["text"] == "Quarterly report\nAlice was here"
+    state = await receive(sim.sockets[second["connection"]], "state")
+    while state["text"] != "Quarterly report\nAlice was here":  # pushed: maybe a users change first
+        state = await receive(sim.sockets[second["connection"]], "state")
     assert [u["name"] for u in state["users"]] == ["Alice", "Bob"]
 
     await sim.state.drain()
@@ -196,9 +193,9 @@ async def test_force_save_button_sends_status_6_and_keeps_the_key(sim: Sim, host
 async def test_plain_save_button_is_a_command_style_force_save(sim: Sim, host: StubHost) -> None:
     alice = await open_editor(sim, editor_config(host, "doc-8"))
     sim.state.type_text(alice["connection"], "text")
-    async with aiohttp.ClientSession() as client:
-        resp = await client.post(sim.url("/doc/doc-8/c/save"), json={"connection": alice["connection"]})
-        assert (await resp.json()) == {"saved": True}
+    ws = sim.sockets[alice["connection"]]
+    await ws.send_json({"type": "save"})
+    assert await receive(ws, "saved") == {"type": "saved", "saved": True}
     await sim.state.drain()
     body = host.bodies(6)[0]
     assert body["forcesavetype"] == 0
@@ -243,23 +240,26 @@ async def test_links_use_the_editor_connection_host(sim: Sim, host: StubHost) ->
 
 
 async def test_unknown_and_invalid_requests_to_the_editor_channel(sim: Sim) -> None:
-    async with aiohttp.ClientSession() as client:
-        resp = await client.post(sim.url("/doc/k/c/open"), data=b"not json")
-        assert resp.status == 400
-        resp = await client.post(sim.url("/doc/k/c/open"), json={"nothing": 1})
-        assert (await resp.json())["error"]["code"] == -20
-        resp = await client.get(sim.url("/doc/k/c/state"), params={"connection": "nope"})
-        assert await resp.json() == {"closed": True}
-        resp = await client.post(sim.url("/doc/k/c/append"), json={"connection": "nope", "text": "x"})
-        assert await resp.json() == {"closed": True}
+    ws = await sim.connect("k")
+    await ws.send_str("not json")
+    assert await closed_with(ws) == 1003
+    ws = await sim.connect("k")
+    await ws.send_json({"type": "append", "text": "x"})
+    assert (await receive(ws, "error"))["code"] == -1  # nothing open on this socket yet
+    await ws.send_json({"type": "open", "nothing": 1})
+    assert (await receive(ws, "error"))["code"] == -20
+    assert await closed_with(ws) == 4006
 
 
-async def test_browser_connection_that_stops_polling_is_disconnected(make_sim: Any, host: StubHost) -> None:
-    sim = await make_sim(connection_timeout=0.3)
-    await open_editor(sim, editor_config(host, "doc-11"))
+async def test_a_socket_that_stops_answering_pings_is_disconnected(make_sim: Any, host: StubHost) -> None:
+    sim = await make_sim(ping_interval=0.3)
+    ws = await sim.client.ws_connect(sim.socket_url("doc-11"), autoping=False)
+    await ws.send_json({"type": "open", "config": editor_config(host, "doc-11")})
+    assert (await receive(ws))["type"] == "opened"
     await host.wait_callbacks(2, timeout=10)
     assert [b["status"] for b in host.bodies()] == [1, 4]
     assert "doc-11" not in sim.state.sessions
+    await ws.close()
 
 
 async def test_concurrent_opens_of_one_key_download_once(sim: Sim, host: StubHost) -> None:

@@ -6,7 +6,7 @@
     var parentOrigin = params.get("parentOrigin") || "*";
     var base = window.location.pathname.slice(0, window.location.pathname.indexOf("/web-apps/"));
     var $ = function (id) { return document.getElementById(id); };
-    var state = {connection: null, key: null, subscribed: [], mode: null, timer: null, closed: false};
+    var state = {connection: null, key: null, subscribed: [], mode: null, socket: null, closed: false, failed: false};
 
     function toParent(msg) {
         window.parent.postMessage(JSON.stringify(msg), parentOrigin);
@@ -15,20 +15,37 @@
         toParent({event: event, data: data === undefined ? null : data});
     }
     function subscribed(event) { return state.subscribed.indexOf(event) !== -1; }
-    function url(action) { return base + "/doc/" + encodeURIComponent(state.key) + "/c/" + action; }
-    function call(action, body) {
-        return fetch(url(action), {
-            method: "POST", headers: {"Content-Type": "application/json"},
-            body: JSON.stringify(Object.assign({connection: state.connection}, body || {}))
-        }).then(function (r) { return r.json(); });
+    /* The co-editing socket, built from this page's own URL so it follows any path prefix. */
+    function socketUrl(key) {
+        var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+        return scheme + "//" + window.location.host + base + "/doc/" + encodeURIComponent(key) +
+            "/c/?EIO=4&transport=websocket";
+    }
+    function send(message) {
+        if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+            state.socket.send(JSON.stringify(message));
+            return true;
+        }
+        return false;
+    }
+    function stopEditing() {
+        $("oo-editing").hidden = true;
+        $("oo-save").hidden = true;
     }
     function showError(code, description) {
         var box = $("oo-error");
         box.textContent = description + " (" + code + ")";
         box.hidden = false;
-        $("oo-editing").hidden = true;
-        $("oo-save").hidden = true;
+        state.failed = true;
+        stopEditing();
         fire("onError", {errorCode: code, errorDescription: description});
+    }
+    function showLost(code) {
+        var box = $("oo-lost");
+        box.textContent = "Connection lost (" + code + "). Changes made now are not saved; reload the page.";
+        box.hidden = false;
+        $("oo-status").textContent = "Connection lost";
+        stopEditing();
     }
     function showWarning(text) {
         var box = $("oo-warning");
@@ -61,75 +78,83 @@
         if (data.text !== undefined) $("oo-text").textContent = data.text;
         if (data.users !== undefined) renderUsers(data.users);
     }
-    function poll() {
-        if (state.closed || !state.connection) return;
-        fetch(url("state") + "?connection=" + encodeURIComponent(state.connection))
-            .then(function (r) { return r.json(); })
-            .then(function (data) {
-                if (data.closed) { state.closed = true; return; }
-                render(data);
-                (data.messages || []).forEach(function (m) {
-                    if (m.type === "metaChange") fire("onMetaChange", {title: m.title, favorite: m.favorite});
-                    if (m.type === "drop") showWarning("You have been disconnected from editing; you can still view.");
-                });
-            })
-            .catch(function () {})
-            .then(function () { if (!state.closed) state.timer = setTimeout(poll, 1000); });
+    function opened(data) {
+        state.connection = data.connection;
+        state.key = data.key;
+        render(data);
+        renderMode(data.mode);
+        if (data.warning) showWarning(data.warning);
+        if (data.outdated) {
+            if (subscribed("onRequestRefreshFile")) fire("onRequestRefreshFile");
+            else fire("onOutdatedVersion");
+        }
+        fire("onDocumentReady");
+    }
+    function receive(data) {
+        if (data.type === "opened") opened(data);
+        else if (data.type === "state") render(data);
+        else if (data.type === "error") showError(data.code, data.description);
+        else if (data.type === "metaChange") fire("onMetaChange", {title: data.title, favorite: data.favorite});
+        else if (data.type === "drop") showWarning("You have been disconnected from editing; you can still view.");
+        else if (data.type === "saved") $("oo-status").textContent = data.saved ? "Saved" : "Nothing to save";
+        else if (data.type === "closed") { state.closed = true; $("oo-status").textContent = "Closed"; stopEditing(); }
+        else if (data.type === "appended") {
+            var input = $("oo-input");
+            if (input) input.value = "";
+            render({text: data.text});
+            fire("onDocumentStateChange", true);
+            fire("onDocumentStateChange", false);
+        }
+    }
+    function onClose(event) {
+        state.socket = null;
+        if (state.closed) return;
+        state.closed = true;
+        if (event.code === 4008) {
+            showWarning("The file version has been changed. The page will be reloaded.");
+            stopEditing();
+        } else if (event.code === 4004 || event.code === 4005 || event.code === 4006) {
+            if (!state.failed) showError(-20, "The document security token is not valid (" + event.code + ").");
+        } else if (!state.failed) {
+            showLost(event.code);
+        }
     }
     function open(config) {
         state.key = (config.document && config.document.key) || "unknown";
         fire("onAppReady");
-        fetch(url("open"), {method: "POST", headers: {"Content-Type": "application/json"},
-                            body: JSON.stringify({config: config})})
-            .then(function (r) { return r.json(); })
-            .then(function (data) {
-                if (data.error) { showError(data.error.code, data.error.description); return; }
-                state.connection = data.connection;
-                state.key = data.key;
-                render(data);
-                renderMode(data.mode);
-                if (data.warning) showWarning(data.warning);
-                if (data.outdated) {
-                    if (subscribed("onRequestRefreshFile")) fire("onRequestRefreshFile");
-                    else fire("onOutdatedVersion");
-                }
-                fire("onDocumentReady");
-                state.timer = setTimeout(poll, 1000);
-            })
-            .catch(function (e) { showError(-1, "Unknown error: " + e); });
+        var socket;
+        try {
+            socket = new WebSocket(socketUrl(state.key));
+        } catch (e) {
+            showError(-1, "Unknown error: " + e);
+            return;
+        }
+        state.socket = socket;
+        socket.onopen = function () { send({type: "open", config: config}); };
+        socket.onmessage = function (event) {
+            var data;
+            try { data = JSON.parse(event.data); } catch (e) { return; }
+            if (data && typeof data === "object") receive(data);
+        };
+        socket.onclose = onClose;
     }
     function close() {
-        if (state.connection && !state.closed) {
-            state.closed = true;
-            navigator.sendBeacon(url("close"), JSON.stringify({connection: state.connection}));
-        }
+        if (!state.closed && send({type: "close"})) state.closed = true;
     }
 
     $("oo-append").addEventListener("click", function () {
         var input = $("oo-input");
         if (!input || !input.value) return;
-        var text = input.value;
-        call("append", {text: text}).then(function (data) {
-            if (data.error) { showError(data.error.code, data.error.description); return; }
-            input.value = "";
-            render({text: data.text});
-            fire("onDocumentStateChange", true);
-            fire("onDocumentStateChange", false);
-        });
+        if (!send({type: "append", text: input.value})) showLost("not connected");
     });
     $("oo-save").addEventListener("click", function () {
-        call("save").then(function (data) {
-            $("oo-status").textContent = data.saved ? "Saved" : "Nothing to save";
-        });
+        if (!send({type: "save"})) showLost("not connected");
     });
     $("oo-close").addEventListener("click", function () {
-        if (state.connection && !state.closed) {
-            state.closed = true;
-            call("close").catch(function () {});
-        }
+        close();
+        state.closed = true;
         $("oo-status").textContent = "Closed";
-        $("oo-editing").hidden = true;
-        $("oo-save").hidden = true;
+        stopEditing();
         if (subscribed("onRequestClose")) fire("onRequestClose");
     });
     window.addEventListener("pagehide", close);
