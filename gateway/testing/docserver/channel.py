@@ -17,9 +17,8 @@ outdated), `state` (title, mode, text, users: pushed whenever they change), `met
 Close codes as DS (reference §3.1, §8.2): 4006 malformed or invalid token, 4005 expired token, 4004
 access deny; 4008 when the key was just saved (the editor opened read-only, "version changed").
 The socket going away is the participant leaving (status 1 or the save-delay flow of
-`SessionManager.leave`); a clean `close` goes the same way. Real DS skips the 5 s save delay after a
-clean close; the simulator keeps the delay for both, as its HTTP channel did (`save_delay` is small
-in tests anyway). On shutdown sockets close with 1001 and nobody leaves: the sessions stay persisted
+`SessionManager.leave`); a clean `close` goes the same way but, as in DS (§2.2), without the save
+delay: the edits are saved at once. On shutdown sockets close with 1001 and nobody leaves: the sessions stay persisted
 and `restore()` saves them on the next start, like DS's shutdown.
 """
 
@@ -121,7 +120,7 @@ class _Connection:
             await self.send({"type": "saved", "saved": saved})
             return True
         if kind == "close":
-            self.leave()
+            self.leave(clean=True)
             await self.ws.close(code=1000)
             return False
         await self.send({"type": "error", "code": -1, "description": f"Unknown message type '{kind}'."})
@@ -195,10 +194,10 @@ class _Connection:
                 self.last_state = state
                 await self.send(state)
 
-    def leave(self) -> None:
+    def leave(self, *, clean: bool = False) -> None:
         if self.participant is not None:
             connection, self.participant = self.participant.connection, None
-            self.manager.leave(connection)
+            self.manager.leave(connection, clean=clean)
 
     async def finish(self) -> None:
         if self.pusher is not None:

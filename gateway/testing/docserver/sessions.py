@@ -327,8 +327,9 @@ class SessionManager:
         return True
 
     # -- leaving ----------------------------------------------------------------------------
-    def leave(self, connection: str) -> None:
-        """A connection closes (Close button, tab gone, test hook)."""
+    def leave(self, connection: str, *, clean: bool = False) -> None:
+        """A connection closes (Close button, tab gone, test hook). A `clean` close (the editor said
+        goodbye) skips the save delay, as DS does; a dropped connection waits it out (§2.2)."""
         try:
             session, participant = self.participant(connection)
         except UnknownKey:
@@ -336,7 +337,7 @@ class SessionManager:
         del session.participants[connection]
         participant.changed.set()  # its socket, if any, learns that it is gone
         if participant.editing:
-            self._editor_left(session, participant)
+            self._editor_left(session, participant, clean=clean)
         elif not session.participants and session.save_task is None and not session.has_changes():
             self._end(session)
         self._persist(session)
@@ -353,12 +354,13 @@ class SessionManager:
                 self._editor_left(session, participant)
         self._persist(session)
 
-    def _editor_left(self, session: Session, participant: Participant) -> None:
+    def _editor_left(self, session: Session, participant: Participant, *, clean: bool = False) -> None:
         if session.editors():
             self.spawn(self._status1(session, participant, action=0))
             return
         if session.has_changes():
-            session.save_task = self.spawn(self._save_later(session, participant.user_id))
+            delay = 0.0 if clean else self.save_delay
+            session.save_task = self.spawn(self._save_later(session, participant.user_id, delay))
             return
         url = participant.callback_url or session.callback_url
         if url:
@@ -405,8 +407,8 @@ class SessionManager:
         self.spawn(self.sender.send(url, lambda: dict(body)))
         return users
 
-    async def _save_later(self, session: Session, leaver: str) -> None:
-        await asyncio.sleep(self.save_delay)
+    async def _save_later(self, session: Session, leaver: str, delay: float | None = None) -> None:
+        await asyncio.sleep(self.save_delay if delay is None else delay)
         if session.editors():
             return
         session.saving = True

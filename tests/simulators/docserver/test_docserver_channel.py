@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from docserver_helpers import Sim, StubHost, closed_with, editor_config, receive
+from docserver_helpers import Sim, SimFactory, StubHost, closed_with, editor_config, receive
 
 from gateway.testing.documents import extract_text
 
@@ -80,6 +80,18 @@ async def test_clean_close_message_leaves_like_the_close_button(sim: Sim, host: 
     assert await closed_with(ws) == 1000
     bodies = await host.wait_callbacks(2)
     assert plain(bodies[1]) == {"key": "w4", "status": 4, "actions": [{"type": 0, "userid": "alice"}]}
+
+
+async def test_clean_close_after_edits_saves_without_the_delay(make_sim: SimFactory, host: StubHost) -> None:
+    """§2.2: DS skips `savetimeoutdelay` when the editor closed cleanly; a dropped socket waits it out."""
+    slow = await make_sim(save_delay=30.0)
+    ws, _ = await slow.open_socket(editor_config(host, "w4b"))
+    await ws.send_json({"type": "append", "text": "Closed cleanly"})
+    await receive(ws, "appended")
+    await ws.send_json({"type": "close"})
+    assert await closed_with(ws) == 1000
+    bodies = await host.wait_callbacks(2)  # long before the 30 s delay
+    assert bodies[1]["status"] == 2
 
 
 async def test_save_message_is_a_force_save_with_status_6(sim: Sim, host: StubHost) -> None:
