@@ -30,6 +30,7 @@ from gateway.onlyoffice.conversion import (
     valid_page_request,
 )
 from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
+from gateway.onlyoffice.filenames import FORBIDDEN_CHARACTERS
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.pages import error_page, html_page
@@ -39,7 +40,7 @@ __all__ = ["convert_page", "convert_step", "csrf_token", "target_name"]
 
 log = logging.getLogger(__name__)
 _RESULT_TTL = 7 * 24 * 3600.0
-_FORBIDDEN_IN_NAMES = str.maketrans({c: "_" for c in '*?:"<>/|\\'})
+_FORBIDDEN_IN_NAMES = str.maketrans({c: "_" for c in FORBIDDEN_CHARACTERS})
 
 
 def csrf_token(context: OnlyOfficeContext, credentials: UserCredentials, attachment_id: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
 from gateway.onlyoffice.context import OnlyOfficeContext
 
-__all__ = ["docserver_source", "error_page", "html_page"]
+__all__ = ["docserver_source", "error_page", "html_page", "login_redirect"]
 
 
 def docserver_source(context: OnlyOfficeContext) -> str:
@@ -54,3 +55,18 @@ def error_page(
     return html_page(
         context, "error.html", status=status, heading=heading, message=message, back_url=back_url
     )
+
+
+def login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTPFound:
+    """Anonymous users go to Confluence's login and come back to this page (editor, Download As).
+
+    The plugin sends `os_destination` without its leading slash; Confluence's own links carry it
+    (`/pages/...`, relative to the context path), and a login form that only accepts same-site
+    paths starting with "/" would otherwise drop the user on the dashboard.
+    """
+    context_path = context.public_url.path.rstrip("/")
+    destination = request.rel_url.path_qs
+    if context_path and destination.startswith(context_path + "/"):
+        destination = destination[len(context_path) :]
+    login = URL(str(context.public_url).rstrip("/") + "/login.action")
+    return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
