@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import json
 import logging
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
@@ -22,16 +24,21 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError
 from gateway.docserver.client import ConversionResult, DocumentServerError
 from gateway.onlyoffice.access import UserAccess, access_for
-from gateway.onlyoffice.context import OnlyOfficeContext
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
+from gateway.onlyoffice.fetch import FetchedFile, fetch_from_docserver
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 
 __all__ = [
     "PagePurpose",
+    "Poll",
     "conversion_failed",
+    "fetch_result",
     "json_answer",
     "page_token",
+    "poll_conversion",
     "read_json_object",
+    "read_poll",
     "start_conversion",
     "user_access",
     "valid_page_request",
@@ -89,6 +96,41 @@ def json_answer(body: dict[str, object], status: int = 200) -> web.Response:
     return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
 
 
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """One checked POST of a conversion page: its JSON body and the user's access (None: not shown)."""
+
+    context: OnlyOfficeContext
+    body: dict[str, Any]
+    access: UserAccess | None
+
+
+async def read_poll(request: web.Request, purpose: PagePurpose, token_field: str) -> Poll | web.Response:
+    """The page's POST with its token checked, or the answer refusing it (400 not JSON, 403 token)."""
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
+    body = await read_json_object(request)
+    if body is None:
+        return json_answer({"error": "the request is not a JSON object"}, 400)
+    attachment_id = str(body.get("attachmentId", ""))
+    if not valid_page_request(context, request, purpose, attachment_id, body.get(token_field)):
+        log.warning("%s refused: CSRF check failed for attachment %r", purpose, attachment_id[:20])
+        page = "conversion" if purpose == "convert" else "Download As"
+        return json_answer({"error": f"the request did not come from the {page} page"}, 403)
+    return Poll(context, body, await user_access(context, request, attachment_id))
+
+
+def fetch_result(context: OnlyOfficeContext, file_url: str) -> AbstractAsyncContextManager[FetchedFile]:
+    """The converted file at the Document Server's result link: pinned, no redirects, size cap."""
+    return fetch_from_docserver(
+        context.docserver_fetch_session,
+        file_url,
+        public=context.docserver_public_url,
+        internal=context.docserver.base_url,
+        max_bytes=context.settings.proxy.max_upload_bytes,
+        timeout=context.settings.documentserver.timeout,
+    )
+
+
 async def start_conversion(
     context: OnlyOfficeContext, source: Attachment, key: str, target: str
 ) -> ConversionResult:
@@ -106,6 +148,20 @@ async def start_conversion(
         target_type=target,
         key=f"{key}-{target}",
     )
+
+
+async def poll_conversion(
+    context: OnlyOfficeContext, source: Attachment, key: str, target: str
+) -> str | web.Response:
+    """The result link once the conversion is done; until then, this poll's answer (the progress,
+    or why the Document Server did not convert)."""
+    try:
+        result = await start_conversion(context, source, key, target)
+    except DocumentServerError as error:
+        return conversion_failed(source.id, source.title, error)
+    if not result.done or not result.file_url:
+        return json_answer({"done": False, "percent": result.percent})
+    return result.file_url
 
 
 # Conversion errors (reference section 4) that are about the file, not a fault of the gateway or the

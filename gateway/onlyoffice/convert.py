@@ -18,18 +18,16 @@ from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError
-from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.conversion import (
-    conversion_failed,
+    fetch_result,
     json_answer,
     page_token,
-    read_json_object,
-    start_conversion,
+    poll_conversion,
+    read_poll,
     user_access,
-    valid_page_request,
 )
-from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
+from gateway.onlyoffice.fetch import FetchError
 from gateway.onlyoffice.filenames import FORBIDDEN_CHARACTERS
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
@@ -86,15 +84,10 @@ async def convert_page(request: web.Request) -> web.StreamResponse:
 
 async def convert_step(request: web.Request) -> web.Response:
     """One poll: start or continue the conversion; store the result once it is ready."""
-    context = request.config_dict[ONLYOFFICE_CONTEXT]
-    body = await read_json_object(request)
-    if body is None:
-        return json_answer({"error": "the request is not a JSON object"}, 400)
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, "convert", attachment_id, body.get("csrf")):
-        log.warning("convert refused: CSRF check failed for attachment %r", attachment_id[:20])
-        return json_answer({"error": "the request did not come from the conversion page"}, 403)
-    access = await user_access(context, request, attachment_id)
+    poll = await read_poll(request, "convert", "csrf")
+    if isinstance(poll, web.Response):
+        return poll
+    context, access = poll.context, poll.access
     if access is None or access.identity.anonymous or access.offer.convert_to is None:
         return json_answer({"error": "you may not convert this document"}, 403)
     source, target = access.attachment, access.offer.convert_to
@@ -103,12 +96,9 @@ async def convert_step(request: web.Request) -> web.Response:
     finished = await context.state.get(done_key)
     if finished is not None:
         return json_answer(finished)
-    try:
-        result = await start_conversion(context, source, key, target)
-    except DocumentServerError as error:
-        return conversion_failed(source.id, source.title, error)
-    if not result.done or not result.file_url:
-        return json_answer({"done": False, "percent": result.percent})
+    file_url = await poll_conversion(context, source, key, target)
+    if isinstance(file_url, web.Response):
+        return file_url
     try:
         async with context.state.lock(f"convert:{key}:{target}", ttl=600.0, wait=120.0):
             finished = await context.state.get(done_key)
@@ -118,14 +108,7 @@ async def convert_step(request: web.Request) -> web.Response:
                 source.title, target, await context.confluence.attachment_titles(source.page_id)
             )
             found = context.formats.get(target)
-            async with fetch_from_docserver(
-                context.docserver_fetch_session,
-                result.file_url,
-                public=context.docserver_public_url,
-                internal=context.docserver.base_url,
-                max_bytes=context.settings.proxy.max_upload_bytes,
-                timeout=context.settings.documentserver.timeout,
-            ) as fetched:
+            async with fetch_result(context, file_url) as fetched:
                 created = await context.confluence.create_attachment(
                     source.page_id,
                     name,

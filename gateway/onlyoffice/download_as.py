@@ -18,22 +18,19 @@ from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import is_content_id
-from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.conversion import (
-    conversion_failed,
     json_answer,
     page_token,
-    read_json_object,
-    start_conversion,
+    poll_conversion,
+    read_poll,
     user_access,
-    valid_page_request,
 )
 from gateway.onlyoffice.filenames import name_problem
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
-from gateway.onlyoffice.pages import error_page, html_page, login_redirect
+from gateway.onlyoffice.pages import error_page, html_page, not_shown
 
 __all__ = ["download_as_page", "download_as_step", "download_name", "file_extension", "stem_of"]
 
@@ -71,15 +68,7 @@ async def download_as_page(request: web.Request) -> web.StreamResponse:
         return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
     access = await user_access(context, request, attachment_id)
     if access is None:
-        identity = await context.identities.get(UserCredentials.from_headers(request.headers))
-        if identity.anonymous:
-            raise login_redirect(context, request)
-        return error_page(
-            context,
-            404,
-            "Document not found",
-            "This attachment does not exist, or you do not have permission to see it.",
-        )
+        return await not_shown(context, request)
     source, targets = access.attachment, access.offer.download_to
     back = _back_url(source.page_id, str(context.public_url))
     if not targets:
@@ -106,15 +95,10 @@ async def download_as_page(request: web.Request) -> web.StreamResponse:
 
 async def download_as_step(request: web.Request) -> web.Response:
     """One poll: check the request, start or continue the conversion, hand out the link when done."""
-    context = request.config_dict[ONLYOFFICE_CONTEXT]
-    body = await read_json_object(request)
-    if body is None:
-        return json_answer({"error": "the request is not a JSON object"}, 400)
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, "download-as", attachment_id, body.get("token")):
-        log.warning("download-as refused: CSRF check failed for attachment %r", attachment_id[:20])
-        return json_answer({"error": "the request did not come from the Download As page"}, 403)
-    access = await user_access(context, request, attachment_id)
+    poll = await read_poll(request, "download-as", "token")
+    if isinstance(poll, web.Response):
+        return poll
+    context, access, body = poll.context, poll.access, poll.body
     if access is None or not access.offer.download_to:
         return json_answer({"error": "You may not download this document."}, 403)
     name = body.get("fileName")
@@ -125,12 +109,9 @@ async def download_as_step(request: web.Request) -> web.Response:
     if target not in access.offer.download_to:
         return json_answer({"error": "This document cannot be downloaded in that format."}, 415)
     key = document_key(str(context.public_url), source.id, source.version)
-    try:
-        result = await start_conversion(context, source, key, target)
-    except DocumentServerError as error:
-        return conversion_failed(source.id, source.title, error)
-    if not result.done or not result.file_url:
-        return json_answer({"done": False, "percent": result.percent})
+    file_url = await poll_conversion(context, source, key, target)
+    if isinstance(file_url, web.Response):
+        return file_url
     filename = download_name(name, target)
     token = make_link_token(
         LinkClaims(

@@ -20,8 +20,8 @@ from gateway.confluence.client import UserCredentials
 from gateway.docserver.client import DocumentServerError
 from gateway.docserver.jwt import JwtError
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import start_conversion, user_access
-from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
+from gateway.onlyoffice.conversion import fetch_result, start_conversion, user_access
+from gateway.onlyoffice.fetch import FetchError
 from gateway.onlyoffice.filenames import attachment_disposition, name_problem
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.links import read_link_token
@@ -78,14 +78,7 @@ async def download_as_file(request: web.Request) -> web.StreamResponse:
     if not result.done or not result.file_url:
         return error_page(context, 503, "Not ready", f"The converted file is no longer ready. {_AGAIN}")
     try:
-        async with fetch_from_docserver(
-            context.docserver_fetch_session,
-            result.file_url,
-            public=context.docserver_public_url,
-            internal=context.docserver.base_url,
-            max_bytes=context.settings.proxy.max_upload_bytes,
-            timeout=context.settings.documentserver.timeout,
-        ) as fetched:
+        async with fetch_result(context, result.file_url) as fetched:
             response = web.StreamResponse(
                 headers={
                     "Content-Type": media_type(context, filename),

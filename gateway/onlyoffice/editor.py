@@ -11,7 +11,6 @@ import logging
 
 from aiohttp import web
 
-from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.blank import BLANK_KINDS
@@ -19,7 +18,7 @@ from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
-from gateway.onlyoffice.pages import error_page, html_page, login_redirect
+from gateway.onlyoffice.pages import error_page, html_page, not_shown
 from gateway.onlyoffice.save import session_record_key
 from gateway.state import StateUnavailable
 
@@ -75,15 +74,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
             "The document cannot be opened right now. Try again shortly.",
         )
     if access is None:
-        identity = await context.identities.get(UserCredentials.from_headers(request.headers))
-        if identity.anonymous:
-            raise login_redirect(context, request)
-        return error_page(
-            context,
-            404,
-            "Document not found",
-            "This attachment does not exist, or you do not have permission to see it.",
-        )
+        return await not_shown(context, request)
     attachment, offer = access.attachment, access.offer
     back = (
         f"{str(context.public_url).rstrip('/')}/pages/viewpageattachments.action?pageId={attachment.page_id}"

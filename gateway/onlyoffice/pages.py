@@ -7,9 +7,10 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
+from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import OnlyOfficeContext
 
-__all__ = ["docserver_source", "error_page", "html_page", "login_redirect"]
+__all__ = ["docserver_source", "error_page", "html_page", "login_redirect", "not_shown"]
 
 
 def docserver_source(context: OnlyOfficeContext) -> str:
@@ -70,3 +71,17 @@ def login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTP
         destination = destination[len(context_path) :]
     login = URL(str(context.public_url).rstrip("/") + "/login.action")
     return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
+
+
+async def not_shown(context: OnlyOfficeContext, request: web.Request) -> web.Response:
+    """For an attachment Confluence does not show this user: anonymous users are sent to log in
+    (the redirect is raised), others learn that there is nothing for them (404)."""
+    identity = await context.identities.get(UserCredentials.from_headers(request.headers))
+    if identity.anonymous:
+        raise login_redirect(context, request)
+    return error_page(
+        context,
+        404,
+        "Document not found",
+        "This attachment does not exist, or you do not have permission to see it.",
+    )
