@@ -2,7 +2,8 @@
 
 The browser script (static/inject.js) asks once per batch of attachments it found in markup that
 Confluence rendered client-side. The answer is the same decision the server-side injection makes:
-`{"<id>": {"mode": "edit" | "view" | null, "convert": "<ext>" | null}}`; ids the user cannot see
+`{"<id>": {"mode": "edit" | "view" | null, "convert": "<ext>" | null, "download": bool}}`; ids the
+user cannot see
 are absent. Read-only, so no CSRF token; never cached by shared caches (it is per user).
 An optional `pageId` (the page the attachments are on) lets the gateway list them in one call; it is
 only a hint: attachments not on that page are still answered, one by one.
@@ -44,7 +45,11 @@ async def access(request: web.Request) -> web.Response:
         log.warning("access: Confluence lookup failed: %s", error)
         return web.json_response({"error": "Confluence is not answering"}, status=503, headers=_HEADERS)
     body = {
-        attachment_id: {"mode": item.offer.mode, "convert": item.offer.convert_to}
+        attachment_id: {
+            "mode": item.offer.mode,
+            "convert": item.offer.convert_to,
+            "download": bool(item.offer.download_to),
+        }
         for attachment_id, item in found.items()
     }
     return web.json_response(body, headers=_HEADERS)

@@ -6,27 +6,31 @@ asks the Document Server for an asynchronous conversion (cached per key and targ
 cheap), and when it ends stores the result as a new attachment next to the source — once, even if
 several polls see the end at the same time — and answers with the editor link for it.
 The POST changes state, so it needs the page's CSRF token (bound to the user's credentials and the
-attachment) and, when the browser sends one, a same-origin `Origin`.
+attachment) and, when the browser sends one, a same-origin `Origin` (`conversion.py`, shared with
+Download As).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
 
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError
-from gateway.docserver.client import DocumentServerError
-from gateway.onlyoffice.access import UserAccess, access_for
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
+from gateway.onlyoffice.conversion import (
+    fetch_result,
+    json_answer,
+    page_token,
+    poll_conversion,
+    read_poll,
+    user_access,
+)
+from gateway.onlyoffice.fetch import FetchError
+from gateway.onlyoffice.filenames import FORBIDDEN_CHARACTERS
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
-from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page
 from gateway.state import LockTimeout
 
@@ -34,12 +38,11 @@ __all__ = ["convert_page", "convert_step", "csrf_token", "target_name"]
 
 log = logging.getLogger(__name__)
 _RESULT_TTL = 7 * 24 * 3600.0
-_FORBIDDEN_IN_NAMES = str.maketrans({c: "_" for c in '*?:"<>/|\\'})
+_FORBIDDEN_IN_NAMES = str.maketrans({c: "_" for c in FORBIDDEN_CHARACTERS})
 
 
 def csrf_token(context: OnlyOfficeContext, credentials: UserCredentials, attachment_id: str) -> str:
-    message = f"convert\x00{credentials.fingerprint()}\x00{attachment_id}".encode()
-    return hmac.new(context.link_secret.encode(), message, hashlib.sha256).hexdigest()
+    return page_token(context, credentials, "convert", attachment_id)
 
 
 def target_name(source_title: str, target: str, taken: set[str]) -> str:
@@ -56,20 +59,12 @@ def target_name(source_title: str, target: str, taken: set[str]) -> str:
     return candidate
 
 
-async def _access(context: OnlyOfficeContext, request: web.Request, attachment_id: str) -> UserAccess | None:
-    try:
-        return await access_for(context, request.headers, attachment_id)
-    except ConfluenceError as error:
-        log.warning("convert: Confluence lookup failed: %s", error)
-        raise web.HTTPServiceUnavailable(text="Confluence is not answering") from error
-
-
 async def convert_page(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
     if not attachment_id.isdigit():
         return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
-    access = await _access(context, request, attachment_id)
+    access = await user_access(context, request, attachment_id)
     if access is None or access.identity.anonymous:
         return error_page(
             context, 404, "Document not found", "This attachment does not exist, or you may not convert it."
@@ -87,108 +82,33 @@ async def convert_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _json(body: dict[str, object], status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
-
-
-# Conversion errors (reference section 4) that are about the file, not a fault of the gateway or the
-# Document Server: 422 with what the user can do about it. The rest stay 502.
-_FILE_PROBLEMS: dict[int, str] = {
-    -3: (
-        "The file could not be converted: it is damaged, or its content is not a .{ext} file. "
-        "Open it in an office application, save it again and upload the new version."
-    ),
-    -5: "The file is password protected; remove the password in an office application and upload it again.",
-    -7: "The Document Server does not accept this file's type for conversion.",
-    -9: "The Document Server cannot tell which kind of document this file should become.",
-    -10: "The file is larger than the Document Server converts; make it smaller and upload it again.",
-}
-_JWT_REFUSED = -8
-
-
-def _conversion_failed(source_id: str, title: str, error: DocumentServerError) -> web.Response:
-    """The answer to a conversion the Document Server did not do: 422 for the file, 502 for faults."""
-    problem = _FILE_PROBLEMS.get(error.code) if error.code is not None else None
-    if problem is not None:
-        log.info("convert of attachment %s refused: %s (error %s)", source_id, error, error.code)
-        return _json({"error": problem.format(ext=extension_of(title) or "?")}, 422)
-    if error.code == _JWT_REFUSED:
-        log.error(
-            "configuration error: the Document Server refused the gateway's JWT on conversion of attachment %s;"
-            " documentserver.jwt (secret, header) must match the Document Server's settings",
-            source_id,
-        )
-        return _json(
-            {"error": "The conversion service is not set up correctly; please tell your administrator."}, 502
-        )
-    log.warning("convert of attachment %s failed: %s", source_id, error)
-    return _json({"error": str(error)}, 502)
-
-
-def _same_origin(context: OnlyOfficeContext, request: web.Request) -> bool:
-    origin = request.headers.get("Origin")
-    return origin is None or origin == str(context.public_url.origin())
-
-
 async def convert_step(request: web.Request) -> web.Response:
     """One poll: start or continue the conversion; store the result once it is ready."""
-    context = request.config_dict[ONLYOFFICE_CONTEXT]
-    try:
-        body = json.loads(await request.read() or b"{}")
-    except ValueError:
-        return _json({"error": "the request is not JSON"}, 400)
-    attachment_id = str(body.get("attachmentId", "")) if isinstance(body, dict) else ""
-    credentials = UserCredentials.from_headers(request.headers)
-    expected = csrf_token(context, credentials, attachment_id)
-    if (
-        not attachment_id.isdigit()
-        or not _same_origin(context, request)
-        # bytes: compare_digest raises on a non-ASCII str
-        or not hmac.compare_digest(str(body.get("csrf", "")).encode(), expected.encode())
-    ):
-        log.warning("convert refused: CSRF check failed for attachment %r", attachment_id[:20])
-        return _json({"error": "the request did not come from the conversion page"}, 403)
-    access = await _access(context, request, attachment_id)
+    poll = await read_poll(request, "convert", "csrf")
+    if isinstance(poll, web.Response):
+        return poll
+    context, access = poll.context, poll.access
     if access is None or access.identity.anonymous or access.offer.convert_to is None:
-        return _json({"error": "you may not convert this document"}, 403)
+        return json_answer({"error": "you may not convert this document"}, 403)
     source, target = access.attachment, access.offer.convert_to
     key = document_key(str(context.public_url), source.id, source.version)
     done_key = f"converted:{key}:{target}"
     finished = await context.state.get(done_key)
     if finished is not None:
-        return _json(finished)
-    token = make_link_token(
-        LinkClaims(action="download", attachment_id=source.id, key=key, version=source.version),
-        context.link_secret,
-    )
-    try:
-        result = await context.docserver.convert(
-            url=str(context.internal("download").with_query(token=token)),
-            source_type=extension_of(source.title),
-            target_type=target,
-            key=f"{key}-{target}",
-        )
-    except DocumentServerError as error:
-        return _conversion_failed(source.id, source.title, error)
-    if not result.done or not result.file_url:
-        return _json({"done": False, "percent": result.percent})
+        return json_answer(finished)
+    file_url = await poll_conversion(context, source, key, target)
+    if isinstance(file_url, web.Response):
+        return file_url
     try:
         async with context.state.lock(f"convert:{key}:{target}", ttl=600.0, wait=120.0):
             finished = await context.state.get(done_key)
             if finished is not None:
-                return _json(finished)
+                return json_answer(finished)
             name = target_name(
                 source.title, target, await context.confluence.attachment_titles(source.page_id)
             )
             found = context.formats.get(target)
-            async with fetch_from_docserver(
-                context.docserver_fetch_session,
-                result.file_url,
-                public=context.docserver_public_url,
-                internal=context.docserver.base_url,
-                max_bytes=context.settings.proxy.max_upload_bytes,
-                timeout=context.settings.documentserver.timeout,
-            ) as fetched:
+            async with fetch_result(context, file_url) as fetched:
                 created = await context.confluence.create_attachment(
                     source.page_id,
                     name,
@@ -205,7 +125,7 @@ async def convert_step(request: web.Request) -> web.Response:
             }
             await context.state.put(done_key, answer, ttl=_RESULT_TTL)
             log.info("converted attachment %s to %s as attachment %s", source.id, target, created.id)
-            return _json(answer)
+            return json_answer(answer)
     except (FetchError, ConfluenceError, LockTimeout) as error:
         log.warning("storing the conversion of attachment %s failed: %s", source.id, error)
-        return _json({"error": "the converted file could not be stored; try again"}, 502)
+        return json_answer({"error": "the converted file could not be stored; try again"}, 502)

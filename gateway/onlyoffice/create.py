@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -27,6 +26,7 @@ from gateway.onlyoffice.blank import BLANK_KINDS, BlankKind, blank_document
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, SERVLET_PATH, OnlyOfficeContext
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import CreateAccess, create_access_for
+from gateway.onlyoffice.filenames import INVISIBLE
 from gateway.onlyoffice.pages import error_page, html_page
 from gateway.state import LockTimeout, StateUnavailable
 
@@ -35,8 +35,6 @@ __all__ = ["create_document", "create_form", "create_token", "document_stem"]
 log = logging.getLogger(__name__)
 
 MAX_STEM = 200  # Confluence stores titles up to 255 characters; leave room for " (n).pptx"
-# Control characters and bidirectional overrides: invisible, and able to disguise an extension.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _FETCH_SITES = ("same-origin", "none")
 
 
@@ -48,7 +46,7 @@ def create_token(context: OnlyOfficeContext, credentials: UserCredentials, page_
 
 def document_stem(raw: str, kind: BlankKind) -> str:
     """The name without extension: visible characters, no repeated extension, never empty."""
-    name = _INVISIBLE.sub("", raw).strip()
+    name = INVISIBLE.sub("", raw).strip()
     if name.lower().endswith("." + kind.extension):
         name = name[: -len(kind.extension) - 1].rstrip()
     return name[:MAX_STEM].strip() or kind.default_name

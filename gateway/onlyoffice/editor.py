@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from yarl import URL
 
-from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.blank import BLANK_KINDS
@@ -20,28 +18,13 @@ from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
-from gateway.onlyoffice.pages import error_page, html_page
+from gateway.onlyoffice.pages import error_page, html_page, not_shown
 from gateway.onlyoffice.save import session_record_key
 from gateway.state import StateUnavailable
 
 __all__ = ["doceditor"]
 
 log = logging.getLogger(__name__)
-
-
-def _login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTPFound:
-    """Anonymous users go to Confluence's login and come back to the editor.
-
-    The plugin sends `os_destination` without its leading slash; Confluence's own links carry it
-    (`/pages/...`, relative to the context path), and a login form that only accepts same-site
-    paths starting with "/" would otherwise drop the user on the dashboard.
-    """
-    context_path = context.public_url.path.rstrip("/")
-    destination = request.rel_url.path_qs
-    if context_path and destination.startswith(context_path + "/"):
-        destination = destination[len(context_path) :]
-    login = URL(str(context.public_url).rstrip("/") + "/login.action")
-    return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
 
 
 async def _session_key(context: OnlyOfficeContext, attachment_id: str, version: int) -> tuple[str, int]:
@@ -91,15 +74,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
             "The document cannot be opened right now. Try again shortly.",
         )
     if access is None:
-        identity = await context.identities.get(UserCredentials.from_headers(request.headers))
-        if identity.anonymous:
-            raise _login_redirect(context, request)
-        return error_page(
-            context,
-            404,
-            "Document not found",
-            "This attachment does not exist, or you do not have permission to see it.",
-        )
+        return await not_shown(context, request)
     attachment, offer = access.attachment, access.offer
     back = (
         f"{str(context.public_url).rstrip('/')}/pages/viewpageattachments.action?pageId={attachment.page_id}"

@@ -1,11 +1,14 @@
-"""Signed links the Document Server calls back on: file downloads and save callbacks.
+"""Signed links: those the Document Server calls back on (file downloads, save callbacks), and the
+browser's Download As links.
 
 The Document Server stores these URLs and may use them hours later (a callback arrives when the
 last editor leaves; retries and forgotten files come later still), so their tokens are long-lived
 and bound to what they may do instead: one action, one attachment, one document key (and version
 for downloads). They are JWTs signed with the gateway's link secret, derived from the Document
 Server secret with domain separation, so a link token never verifies as a Document Server token
-or the other way round.
+or the other way round. A Download As link is the opposite: the browser follows it at once, so it
+lives minutes and is bound to the credentials of the user who asked (a fingerprint), the attachment
+version, the target type and the file name.
 """
 
 from __future__ import annotations
@@ -17,19 +20,28 @@ from gateway.docserver.jwt import JwtError, sign, verify
 
 __all__ = [
     "CALLBACK_LIFETIME_SECONDS",
+    "DOWNLOAD_AS_LIFETIME_SECONDS",
     "DOWNLOAD_LIFETIME_SECONDS",
     "LinkClaims",
     "make_link_token",
     "read_link_token",
 ]
 
-LinkAction = Literal["download", "callback"]
+LinkAction = Literal["download", "callback", "download-as"]
 
 # A session can stay open for days, and a callback can be retried after Confluence was down.
 CALLBACK_LIFETIME_SECONDS = 30 * 24 * 3600
 # Downloads happen when the session opens, on reconnects and after the key is reset (5 min).
 DOWNLOAD_LIFETIME_SECONDS = 2 * 24 * 3600
-_LIFETIMES: dict[str, int] = {"download": DOWNLOAD_LIFETIME_SECONDS, "callback": CALLBACK_LIFETIME_SECONDS}
+# The browser follows a Download As link as soon as the conversion ends.
+DOWNLOAD_AS_LIFETIME_SECONDS = 300
+_LIFETIMES: dict[str, int] = {
+    "download": DOWNLOAD_LIFETIME_SECONDS,
+    "callback": CALLBACK_LIFETIME_SECONDS,
+    "download-as": DOWNLOAD_AS_LIFETIME_SECONDS,
+}
+# Optional string claims: (attribute, claim name).
+_TEXT_CLAIMS = (("user", "sub"), ("target", "tgt"), ("filename", "name"), ("holder", "hld"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +51,21 @@ class LinkClaims:
     key: str
     version: int | None = None
     user: str | None = None  # the Confluence userKey whose editor registered the link
+    target: str | None = None  # Download As: the target type
+    filename: str | None = None  # Download As: the name the user chose
+    holder: str | None = None  # Download As: fingerprint of the credentials of the user who asked
 
 
-def make_link_token(claims: LinkClaims, secret: str) -> str:
+def make_link_token(claims: LinkClaims, secret: str, *, lifetime: int | None = None) -> str:
+    """A signed token for `claims`; `lifetime` (seconds) overrides the action's usual one."""
     payload: dict[str, Any] = {"act": claims.action, "att": claims.attachment_id, "key": claims.key}
     if claims.version is not None:
         payload["ver"] = claims.version
-    if claims.user is not None:
-        payload["sub"] = claims.user
-    return sign(payload, secret, lifetime=_LIFETIMES[claims.action])
+    for attribute, name in _TEXT_CLAIMS:
+        value = getattr(claims, attribute)
+        if value is not None:
+            payload[name] = value
+    return sign(payload, secret, lifetime=_LIFETIMES[claims.action] if lifetime is None else lifetime)
 
 
 def read_link_token(token: str, secret: str, *, action: LinkAction) -> LinkClaims:
@@ -59,11 +77,11 @@ def read_link_token(token: str, secret: str, *, action: LinkAction) -> LinkClaim
     if not isinstance(attachment_id, str) or not attachment_id.isdigit() or not isinstance(key, str):
         raise JwtError("link token lacks its attachment or key")
     version = claims.get("ver")
-    user = claims.get("sub")
+    texts = {attribute: claims.get(name) for attribute, name in _TEXT_CLAIMS}
     return LinkClaims(
         action=action,
         attachment_id=attachment_id,
         key=key,
         version=version if isinstance(version, int) else None,
-        user=user if isinstance(user, str) else None,
+        **{attribute: value if isinstance(value, str) else None for attribute, value in texts.items()},
     )

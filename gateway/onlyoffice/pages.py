@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from yarl import URL
 
+from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import OnlyOfficeContext
 
-__all__ = ["docserver_source", "error_page", "html_page"]
+__all__ = ["docserver_source", "error_page", "html_page", "login_redirect", "not_shown"]
 
 
 def docserver_source(context: OnlyOfficeContext) -> str:
@@ -53,4 +55,33 @@ def error_page(
     """A short page a person can act on; never a traceback, never internal addresses."""
     return html_page(
         context, "error.html", status=status, heading=heading, message=message, back_url=back_url
+    )
+
+
+def login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTPFound:
+    """Anonymous users go to Confluence's login and come back to this page (editor, Download As).
+
+    The plugin sends `os_destination` without its leading slash; Confluence's own links carry it
+    (`/pages/...`, relative to the context path), and a login form that only accepts same-site
+    paths starting with "/" would otherwise drop the user on the dashboard.
+    """
+    context_path = context.public_url.path.rstrip("/")
+    destination = request.rel_url.path_qs
+    if context_path and destination.startswith(context_path + "/"):
+        destination = destination[len(context_path) :]
+    login = URL(str(context.public_url).rstrip("/") + "/login.action")
+    return web.HTTPFound(str(login.with_query(permissionViolation="true", os_destination=destination)))
+
+
+async def not_shown(context: OnlyOfficeContext, request: web.Request) -> web.Response:
+    """For an attachment Confluence does not show this user: anonymous users are sent to log in
+    (the redirect is raised), others learn that there is nothing for them (404)."""
+    identity = await context.identities.get(UserCredentials.from_headers(request.headers))
+    if identity.anonymous:
+        raise login_redirect(context, request)
+    return error_page(
+        context,
+        404,
+        "Document not found",
+        "This attachment does not exist, or you do not have permission to see it.",
     )

@@ -26,6 +26,8 @@ from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext, de
 from gateway.onlyoffice.convert import convert_page, convert_step
 from gateway.onlyoffice.create import create_document, create_form
 from gateway.onlyoffice.download import download
+from gateway.onlyoffice.download_as import download_as_page, download_as_step
+from gateway.onlyoffice.download_as_file import download_as_file
 from gateway.onlyoffice.editor import doceditor
 from gateway.onlyoffice.formats import default_format_table, parse_version
 from gateway.onlyoffice.history import history_data, history_info
@@ -78,6 +80,9 @@ class OnlyOfficePlugin:
         proxy.add_route("POST", "callback", callback)
         proxy.add_route("GET", "convert", convert_page)
         proxy.add_route("POST", "convert", convert_step)
+        proxy.add_route("GET", "download-as", download_as_page)
+        proxy.add_route("POST", "download-as", download_as_step)
+        proxy.add_route("GET", "download-as/file", download_as_file)
         proxy.add_route("GET", "create", create_form)
         proxy.add_route("POST", "create", create_document)
         public = URL(self._settings.public_url)

@@ -3,7 +3,8 @@
 Three things must all agree before a link appears: the admin's rules (first match wins), the
 format table (can ONLYOFFICE do it with this extension), and the user's Confluence permissions
 (the gateway never offers more than Confluence allows). Exactly one of Edit or View is offered,
-as the plugin does; Convert needs the right to add attachments, since it creates one.
+as the plugin does; Convert needs the right to add attachments, since it creates one. Download As
+(convert to any target of the format's list, straight to the browser) needs only the right to view.
 """
 
 from __future__ import annotations
@@ -55,16 +56,18 @@ class UserFacts:
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """What to show: `mode` is "edit", "view" or None; `convert_to` the Convert target or None."""
+    """What to show: `mode` is "edit", "view" or None; `convert_to` the Convert target or None;
+    `download_to` the Download As targets (empty: no Download As)."""
 
     mode: Literal["edit", "view"] | None
     convert_to: str | None
     fill_forms: bool
     format: Format | None
+    download_to: tuple[str, ...] = ()
 
     @property
     def anything(self) -> bool:
-        return self.mode is not None or self.convert_to is not None
+        return self.mode is not None or self.convert_to is not None or bool(self.download_to)
 
 
 NOTHING = Offer(mode=None, convert_to=None, fill_forms=False, format=None)
@@ -149,4 +152,5 @@ def decide(
         convert_to=convert_to,
         fill_forms=mode == "edit" and found.fillable,
         format=found,
+        download_to=found.convert_targets if "download" in rule.actions else (),
     )

@@ -126,7 +126,13 @@ class RuleSettings(_Strict):
     extensions: tuple[Extension, ...] = ()  # lower-case, no dot; empty = any
     groups: tuple[GroupName, ...] = ()  # Confluence groups of the user; empty = anyone
     max_size: int | None = Field(default=None, gt=0)  # bytes
-    actions: tuple[Literal["edit", "view", "convert", "create"], ...] = ("edit", "view", "convert", "create")
+    actions: tuple[Literal["edit", "view", "convert", "create", "download"], ...] = (
+        "edit",
+        "view",
+        "convert",
+        "create",
+        "download",
+    )
     enabled: bool = True  # false turns the gateway's additions off where this rule matches
     # Formats whose round trip may lose formatting (odt, ods, odp, rtf, txt, csv...): edit them here.
     lossy_edit: tuple[Extension, ...] = ()

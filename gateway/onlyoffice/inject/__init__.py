@@ -24,6 +24,7 @@ from gateway.onlyoffice.inject.model import AttachmentLinks, AttachmentReference
 from gateway.onlyoffice.inject.rewrite import (
     CONVERT_PATH,
     CREATE_PATH,
+    DOWNLOAD_AS_PATH,
     EDITOR_PATH,
     LABELS,
     ScriptPolicy,
@@ -39,6 +40,7 @@ from gateway.onlyoffice.inject.transform import PageInjector
 __all__ = [
     "CONVERT_PATH",
     "CREATE_PATH",
+    "DOWNLOAD_AS_PATH",
     "EDITOR_PATH",
     "LABELS",
     "MARKER_ATTRIBUTE",

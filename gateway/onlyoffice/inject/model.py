@@ -103,15 +103,17 @@ class PageScan:
 
 @dataclass(frozen=True, slots=True)
 class AttachmentLinks:
-    """Which links to show for one attachment: `mode` edit/view/None, `convert` target or None."""
+    """Which links to show for one attachment: `mode` edit/view/None, `convert` target or None,
+    `download` whether Download As is offered."""
 
     mode: Literal["edit", "view"] | None
     convert: str | None = None
+    download: bool = False
 
     @classmethod
     def from_offer(cls, offer: Offer) -> AttachmentLinks:
-        return cls(mode=offer.mode, convert=offer.convert_to)
+        return cls(mode=offer.mode, convert=offer.convert_to, download=bool(offer.download_to))
 
     @property
     def anything(self) -> bool:
-        return self.mode is not None or self.convert is not None
+        return self.mode is not None or self.convert is not None or self.download

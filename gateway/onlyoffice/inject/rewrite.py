@@ -5,7 +5,8 @@ with a few strings spliced in. So every byte Confluence sent stays as it was, an
 to insert comes back as the very same object.
 
 The markup is the plugin's (reference onlyoffice-confluence-plugin.md section 2): one `<a>` per
-action with the classes `onlyoffice-doceditor` / `onlyoffice-docviewer` / `onlyoffice-docconvert`,
+action with the classes `onlyoffice-doceditor` / `onlyoffice-docviewer` / `onlyoffice-docconvert` /
+`onlyoffice-download-as`,
 grouped in a `span.onlyoffice-links[data-onlyoffice]` that marks the attachment as done (a second
 pass, or the browser script, leaves it alone). A row whose actions dropdown is in the markup also
 gets the same anchors as `li[data-onlyoffice="menu"] > a` items at the top of the dropdown's list. `static/inject.js` builds the same markup.
@@ -27,6 +28,7 @@ from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, scan_page
 __all__ = [
     "CONVERT_PATH",
     "CREATE_PATH",
+    "DOWNLOAD_AS_PATH",
     "EDITOR_PATH",
     "LABELS",
     "ScriptPolicy",
@@ -43,15 +45,18 @@ _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8}){0,3}")
 EDITOR_PATH = "/plugins/servlet/onlyoffice/doceditor"
 CONVERT_PATH = "/plugins/servlet/onlyoffice/convert"
 CREATE_PATH = "/plugins/servlet/onlyoffice/create"
+DOWNLOAD_AS_PATH = "/plugins/servlet/onlyoffice/download-as"
 LABELS = {
     "edit": "Edit in ONLYOFFICE",
     "view": "View in ONLYOFFICE",
     "convert": "Convert using ONLYOFFICE",
+    "download": "Download As",
 }
 _CLASSES = {
     "edit": "onlyoffice-doceditor",
     "view": "onlyoffice-docviewer",
     "convert": "onlyoffice-docconvert",
+    "download": "onlyoffice-download-as",
 }
 
 # Where the <script> goes. "relevant" (the default): pages that show attachment references or an
@@ -90,7 +95,7 @@ def _link(action: str, path: str, attachment_id: str, title: str | None, lang: s
 def _anchors(
     context_path: str, ref: AttachmentReference, links: AttachmentLinks, lang: str | None
 ) -> list[str]:
-    """One `<a>` per offered action (edit or view first, then convert), as the plugin's weights order them."""
+    """One `<a>` per offered action (edit or view, convert, then Download As): the plugin's weights."""
     if not links.anything or not ref.attachment_id.isdigit():
         return []
     base = quote(context_path.rstrip("/"), safe="/")
@@ -102,6 +107,9 @@ def _anchors(
     if links.convert is not None:
         title = f"Convert {ref.filename} to {links.convert.upper()}" if ref.filename else None
         anchors.append(_link("convert", base + CONVERT_PATH, ref.attachment_id, title))
+    if links.download:
+        title = f"Download {ref.filename} as another format" if ref.filename else None
+        anchors.append(_link("download", base + DOWNLOAD_AS_PATH, ref.attachment_id, title))
     return anchors
 
 

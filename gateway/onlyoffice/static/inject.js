@@ -11,11 +11,11 @@
  * Menus: each attachment row's actions dropdown (`.attachment-dropdown-actions`, an `aui-dropdown2`
  * found in the row or through its trigger's `aria-owns`, since AUI may move it) and the preview's
  * "More" menu (`#cp-more-menu`) get `li[data-onlyoffice="menu"] > a` items at the top of their
- * first `ul`, as the plugin's `system.attachment` web-items (weights 9-11) appear. Menus that AUI
+ * first `ul`, as the plugin's `system.attachment` web-items (weights 9-11, Download As 35) appear. Menus that AUI
  * or React create (or re-create) only when opened are filled when their `ul` appears, from the
  * answers already known: opening a menu never asks `/access` again. A row's menu built on open
  * next to the links the server put in that row reuses the server's answer (its anchors say
- * edit/view/convert), so it needs no request at all. Menus the script does not
+ * edit/view/convert/download), so it needs no request at all. Menus the script does not
  * recognise (e.g. the page tools menu `#action-menu`, or `aui-dropdown-menu` web components) are
  * left alone.
  *
@@ -26,8 +26,9 @@
  *   GET <ctx>/plugins/servlet/onlyoffice/access?attachmentId=1&attachmentId=2...[&pageId=N]
  *   (pageId, from ajs-page-id, is only a hint: the gateway lists that page's attachments at once)
  *   sent with the user's own cookies (credentials: "same-origin"), header Accept: application/json.
- *   200 -> {"<id>": {"mode": "edit" | "view" | null, "convert": "<target ext>" | null}, ...}
- *   An id that is missing, null, or has mode and convert null gets no link. Any other status or a
+ *   200 -> {"<id>": {"mode": "edit" | "view" | null, "convert": "<target ext>" | null,
+ *                    "download": true | false}, ...}
+ *   An id that is missing, null, or has mode and convert null and download false gets no link. Any other status or a
  *   body that is not such an object shows nothing (and is asked again on the next DOM change).
  * One request per burst of DOM changes, for all ids not yet known; answers are kept for the page's
  * lifetime, so a re-rendered table does not ask again.
@@ -41,16 +42,28 @@
 
   var EDITOR_PATH = "/plugins/servlet/onlyoffice/doceditor";
   var CONVERT_PATH = "/plugins/servlet/onlyoffice/convert";
+  var DOWNLOAD_AS_PATH = "/plugins/servlet/onlyoffice/download-as";
   var ACCESS_PATH = "/plugins/servlet/onlyoffice/access";
-  var LABELS = { edit: "Edit in ONLYOFFICE", view: "View in ONLYOFFICE", convert: "Convert using ONLYOFFICE" };
-  var CLASSES = { edit: "onlyoffice-doceditor", view: "onlyoffice-docviewer", convert: "onlyoffice-docconvert" };
+  var LABELS = {
+    edit: "Edit in ONLYOFFICE",
+    view: "View in ONLYOFFICE",
+    convert: "Convert using ONLYOFFICE",
+    download: "Download As",
+  };
+  var CLASSES = {
+    edit: "onlyoffice-doceditor",
+    view: "onlyoffice-docviewer",
+    convert: "onlyoffice-docconvert",
+    download: "onlyoffice-download-as",
+  };
+  var NOTHING = { mode: null, convert: null, download: false };
   var MARKER = "data-onlyoffice";
   var DIGITS = /^[0-9]{1,19}$/;
   var DEBOUNCE_MS = 50;
 
   var ownScript = document.currentScript;
-  var decisions = new Map(); // id -> {mode, convert} | null
-  var fromServer = new Map(); // id -> {mode, convert}, read from server-inserted links (row menus only)
+  var decisions = new Map(); // id -> {mode, convert, download} | null
+  var fromServer = new Map(); // id -> {mode, convert, download}, read from server-inserted links (row menus only)
   var inFlight = new Set();
   var timer = null;
 
@@ -250,7 +263,7 @@
     return a;
   }
 
-  /* Edit or View first, then Convert: the plugin's web-item order. */
+  /* Edit or View first, then Convert, then Download As: the plugin's web-item order. */
   function anchors(ref, decision) {
     var found = [];
     if (decision.mode === "edit" || decision.mode === "view") {
@@ -260,6 +273,9 @@
     if (decision.convert) {
       var title = ref.filename ? "Convert " + ref.filename + " to " + decision.convert.toUpperCase() : null;
       found.push(anchor("convert", CONVERT_PATH, ref.id, title));
+    }
+    if (decision.download) {
+      found.push(anchor("download", DOWNLOAD_AS_PATH, ref.id, ref.filename ? "Download " + ref.filename + " as another format" : null));
     }
     return found;
   }
@@ -355,11 +371,14 @@
       }
       var mode = null;
       var convert = null;
+      var download = false;
       var readable = true;
       span.querySelectorAll("a[data-onlyoffice-action]").forEach(function (a) {
         var action = a.getAttribute("data-onlyoffice-action");
         if (action === "edit" || action === "view") {
           mode = action;
+        } else if (action === "download") {
+          download = true;
         } else if (action === "convert") {
           var target = / to ([A-Za-z0-9]{1,10})$/.exec(a.getAttribute("title") || "");
           if (target) {
@@ -369,7 +388,7 @@
           }
         }
       });
-      var decision = readable ? validDecision({ mode: mode, convert: convert }) : null;
+      var decision = readable ? validDecision({ mode: mode, convert: convert, download: download }) : null;
       if (decision) {
         fromServer.set(id, decision);
       }
@@ -391,7 +410,8 @@
     }
     var mode = value.mode === "edit" || value.mode === "view" ? value.mode : null;
     var convert = typeof value.convert === "string" && /^[a-z0-9]{1,10}$/.test(value.convert) ? value.convert : null;
-    return mode || convert ? { mode: mode, convert: convert } : null;
+    var download = value.download === true;
+    return mode || convert || download ? { mode: mode, convert: convert, download: download } : null;
   }
 
   function ask(ids) {
@@ -448,7 +468,7 @@
       }
     });
     if (preview && decisions.has(preview.id)) {
-      var shown = decisions.get(preview.id) || { mode: null, convert: null };
+      var shown = decisions.get(preview.id) || NOTHING;
       insertPreviewButton(preview, shown);
       insertPreviewMenuItems(preview, shown);
     }
@@ -510,7 +530,7 @@
     });
     var preview = previewReference();
     if (preview && preview.menu && decisions.has(preview.id)) {
-      insertPreviewMenuItems(preview, decisions.get(preview.id) || { mode: null, convert: null });
+      insertPreviewMenuItems(preview, decisions.get(preview.id) || NOTHING);
     }
   }
 

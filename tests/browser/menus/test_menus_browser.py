@@ -102,7 +102,7 @@ async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
     assert asked <= 1  # at most the preview's button (the rows came with the server's links)
 
     menu = await _open_row_menu(tab, report)
-    assert await _item_texts(menu) == ["Edit in ONLYOFFICE", "Preview", "Properties"]
+    assert await _item_texts(menu) == ["Edit in ONLYOFFICE", "Download As", "Preview", "Properties"]
     edit = menu.locator(ITEMS).first
     assert await edit.get_attribute("class") == "onlyoffice-doceditor"
     assert await edit.get_attribute("href") == (
@@ -110,14 +110,15 @@ async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
     )
     assert await edit.get_attribute("data-attachment-id") == str(report)
     await _screenshot(tab, "alice-row-dropdown")
+    await tab.page.keyboard.press("Escape")  # the open menu (now with Download As) covers the next row
     menu = await _open_row_menu(tab, legacy)
     await menu.locator(ITEMS).first.wait_for()
-    assert (await _item_texts(menu))[:2] == ["View in ONLYOFFICE", "Convert using ONLYOFFICE"]
+    assert (await _item_texts(menu))[:3] == ["View in ONLYOFFICE", "Convert using ONLYOFFICE", "Download As"]
 
     more = await _open_more_menu(tab)
-    await more.locator(ITEMS).wait_for()
-    assert await _item_texts(more) == ["Edit in ONLYOFFICE", "View attachments", "Download"]
-    assert await more.locator(ITEMS).get_attribute("data-attachment-id") == str(report)
+    await more.locator(ITEMS).first.wait_for()
+    assert await _item_texts(more) == ["Edit in ONLYOFFICE", "Download As", "View attachments", "Download"]
+    assert await more.locator(ITEMS).first.get_attribute("data-attachment-id") == str(report)
     assert (
         await tab.page.locator("#cp-control-panel-onlyoffice").get_attribute("data-onlyoffice-action")
         == "edit"
@@ -127,7 +128,7 @@ async def test_alice_gets_edit_items_in_row_dropdowns_and_the_preview_menu(
 
     # A click on the item opens the editor, in edit mode, in a new tab.
     async with tab.context.expect_page() as popup:
-        await more.locator(ITEMS).click()
+        await more.locator(ITEMS).first.click()
     editor = await popup.value
     frame = await editor_frame(editor)
     assert await frame.text_content("#oo-mode") == "edit"
@@ -143,11 +144,15 @@ async def test_bob_gets_view_items(browser: Browser, stack: Stack) -> None:
     await tab.page.goto(_attachments_url(stack, preview="report.docx"))
     await _settled(tab)
     menu = await _open_row_menu(tab, report)
-    await menu.locator(ITEMS).wait_for()
-    assert await _item_texts(menu) == ["View in ONLYOFFICE", "Preview"]  # bob may not edit or delete
-    assert await menu.locator(ITEMS).get_attribute("class") == "onlyoffice-docviewer"
+    await menu.locator(ITEMS).first.wait_for()
+    assert await _item_texts(menu) == [
+        "View in ONLYOFFICE",
+        "Download As",
+        "Preview",
+    ]  # bob may not edit or delete
+    assert await menu.locator(ITEMS).first.get_attribute("class") == "onlyoffice-docviewer"
     more = await _open_more_menu(tab)
-    await more.locator(ITEMS).wait_for()
+    await more.locator(ITEMS).first.wait_for()
     assert (await _item_texts(more))[0] == "View in ONLYOFFICE"
     assert await tab.page.locator('[data-onlyoffice-action="edit"]').count() == 0
     await _screenshot(tab, "bob-preview-more-menu")
@@ -185,9 +190,15 @@ async def test_menus_built_on_open_get_items_without_asking_again(browser: Brows
     assert await tab.page.locator(f"#attachment-actions-{report} li").count() == 0  # not built yet
     # The items are there as soon as the menu's own are (the observer's microtask, before a paint).
     trigger = f"#attachment-{report} .attachment-dropdown-actions a.aui-dropdown2-trigger"
-    assert await tab.page.evaluate(_OPEN_AND_READ, trigger) == ["Edit in ONLYOFFICE", "Preview", "Properties"]
+    assert await tab.page.evaluate(_OPEN_AND_READ, trigger) == [
+        "Edit in ONLYOFFICE",
+        "Download As",
+        "Preview",
+        "Properties",
+    ]
     assert await tab.page.evaluate(_OPEN_AND_READ, "#cp-control-panel-more") == [
         "Edit in ONLYOFFICE",
+        "Download As",
         "View attachments",
         "Download",
     ]
@@ -195,21 +206,26 @@ async def test_menus_built_on_open_get_items_without_asking_again(browser: Brows
 
     for _ in range(2):  # each open builds a fresh list; each gets the item from what is known
         menu = await _open_row_menu(tab, report)
-        await menu.locator(ITEMS).wait_for()
-        assert await _item_texts(menu) == ["Edit in ONLYOFFICE", "Preview", "Properties"]
+        await menu.locator(ITEMS).first.wait_for()
+        assert await _item_texts(menu) == ["Edit in ONLYOFFICE", "Download As", "Preview", "Properties"]
         await tab.page.keyboard.press("Escape")
         await menu.locator("li").first.wait_for(state="detached")
     menu = await _open_row_menu(tab, budget)
-    await menu.locator(ITEMS).wait_for()
+    await menu.locator(ITEMS).first.wait_for()
     assert (await _item_texts(menu))[0] == "Edit in ONLYOFFICE"
     menu = await _open_row_menu(tab, evil)
-    await menu.locator(ITEMS).wait_for()
-    assert await menu.locator(ITEMS).get_attribute("title") == f"Edit {EVIL} in ONLYOFFICE"
+    await menu.locator(ITEMS).first.wait_for()
+    assert await menu.locator(ITEMS).first.get_attribute("title") == f"Edit {EVIL} in ONLYOFFICE"
     assert await tab.page.locator("img[onerror]").count() == 0
     for _ in range(2):
         more = await _open_more_menu(tab)
-        await more.locator(ITEMS).wait_for()
-        assert await _item_texts(more) == ["Edit in ONLYOFFICE", "View attachments", "Download"]
+        await more.locator(ITEMS).first.wait_for()
+        assert await _item_texts(more) == [
+            "Edit in ONLYOFFICE",
+            "Download As",
+            "View attachments",
+            "Download",
+        ]
         await _screenshot(tab, "lazy-preview-more-menu")
         await tab.page.keyboard.press("Escape")
     await tab.page.wait_for_timeout(300)
@@ -260,7 +276,7 @@ async def test_script_answers_are_reused_by_menus_opened_later(browser: Browser,
     assert len(tab.access) == before + 1  # one batched request for the whole re-rendered table
     for _ in range(2):
         menu = await _open_row_menu(tab, report)
-        await menu.locator(ITEMS).wait_for()
+        await menu.locator(ITEMS).first.wait_for()
         assert (await _item_texts(menu))[0] == "Edit in ONLYOFFICE"
         await tab.page.keyboard.press("Escape")
     await tab.page.wait_for_timeout(300)

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from gateway.docserver.client import CONVERSION_ERRORS, DocumentServerError
-from gateway.onlyoffice.convert import _conversion_failed
+from gateway.onlyoffice.conversion import conversion_failed
 from gateway.testing.documents import make_document, make_protected, media_type
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
@@ -101,7 +101,7 @@ async def test_a_refused_jwt_is_a_502_logged_as_configuration_error(
 ) -> None:
     stack.docserver.egress.jwt_secret = "the Document Server's admin changed the secret meanwhile"
     before = page_titles(stack)
-    with caplog.at_level(logging.ERROR, logger="gateway.onlyoffice.convert"):
+    with caplog.at_level(logging.ERROR, logger="gateway.onlyoffice.conversion"):
         status, body = (await convert(stack, str(stack.welcome_attachment_id("legacy.doc"))))[-1]
     assert status == 502
     assert body == {
@@ -138,7 +138,7 @@ async def test_an_unreachable_document_server_stays_502(stack: Stack) -> None:
 def test_every_conversion_error_code_has_its_status(code: int, status: int) -> None:
     """The codes the simulator cannot be made to send cheaply (-7, -9, -10...) answer as the others do."""
     error = DocumentServerError(f"conversion failed: {CONVERSION_ERRORS[code]}", code=code)
-    response = _conversion_failed("42", "legacy.doc", error)
+    response = conversion_failed("42", "legacy.doc", error)
     assert response.status == status and response.headers["Cache-Control"] == "no-store"
     assert isinstance(response.body, bytes)
     message = json.loads(response.body)["error"]

@@ -50,7 +50,7 @@ def attachment_id(stack: Stack, name: str) -> int:
 
 
 def link_actions(body: bytes) -> dict[str, set[str]]:
-    """{attachment id: {"edit", "view", "convert"}} from the injected anchors."""
+    """{attachment id: {"edit", "view", "convert", "download"}} from the injected anchors."""
     found: dict[str, set[str]] = {}
     for attachment, action in _LINK.findall(body.decode()):
         found.setdefault(attachment, set()).add(action)

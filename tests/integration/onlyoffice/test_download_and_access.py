@@ -124,14 +124,14 @@ async def test_access_route_batches_and_hides(stack: Stack) -> None:
     assert status == 200
     assert "no-store" in headers["Cache-Control"]
     answer = json.loads(body)
-    assert answer[str(report)] == {"mode": "edit", "convert": None}
+    assert answer[str(report)] == {"mode": "edit", "convert": None, "download": True}
     assert answer[str(budget)]["mode"] == "edit"
-    assert answer[str(legacy)] == {"mode": "view", "convert": "docx"}
-    assert answer[str(png)] == {"mode": None, "convert": None}
+    assert answer[str(legacy)] == {"mode": "view", "convert": "docx", "download": True}
+    assert answer[str(png)] == {"mode": None, "convert": None, "download": False}
 
     status, _, body = await get(route + query, "bob")
     answer = json.loads(body)
-    assert answer[str(report)] == {"mode": "view", "convert": None}
+    assert answer[str(report)] == {"mode": "view", "convert": None, "download": True}
     assert answer[str(legacy)]["convert"] is None
 
     # Invisible: on a page bob cannot read, or unknown; and anonymous sees nothing.

@@ -55,7 +55,7 @@ async def test_evil_filename_is_escaped_in_links_editor_and_docserver(stack: Sta
         assert RAW not in body, url
         parsed = _parse(body)
         assert not any(tag == "img" and attrs.get("onerror") for tag, attrs in parsed.tags), url
-        assert link_actions(body).get(str(evil.id)) == {"edit"}, url
+        assert link_actions(body).get(str(evil.id)) == {"edit", "download"}, url
         titles = {
             attrs.get("title")
             for tag, attrs in parsed.tags
@@ -64,7 +64,7 @@ async def test_evil_filename_is_escaped_in_links_editor_and_docserver(stack: Sta
             and attrs.get("data-onlyoffice-action")
         }
         # Escaped once, not twice: the browser shows the real name.
-        assert titles == {f"Edit {EVIL} in ONLYOFFICE"}, (url, titles)
+        assert titles == {f"Edit {EVIL} in ONLYOFFICE", f"Download {EVIL} as another format"}, (url, titles)
 
     status, _, body = await get(editor_url(stack, evil.id), "alice")
     assert status == 200

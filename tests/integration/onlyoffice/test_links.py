@@ -47,7 +47,7 @@ async def test_bob_gets_view_links_only(stack: Stack) -> None:
         assert status == 200, name
         links = link_actions(body)
         for filename in OFFICE:
-            assert links.get(str(attachment_id(stack, filename))) == {"view"}, (name, filename)
+            assert links.get(str(attachment_id(stack, filename))) == {"view", "download"}, (name, filename)
         assert not any("edit" in actions for actions in links.values()), name
         assert not any("convert" in actions for actions in links.values()), name
 

@@ -56,7 +56,11 @@ async def test_session_cookie_user_sees_their_own_links(stack: Stack) -> None:
     page = f"{stack.public_url}/pages/viewpageattachments.action?pageId={welcome(stack).id}"
     report = str(attachment_id(stack, "report.docx"))
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        for cookies, expected in ((alice, {"edit"}), (bob, {"view"}), (alice, {"edit"})):
+        for cookies, expected in (
+            (alice, {"edit", "download"}),
+            (bob, {"view", "download"}),
+            (alice, {"edit", "download"}),
+        ):
             header = "; ".join(f"{k}={v}" for k, v in cookies.items())
             async with session.get(page, headers={"Cookie": header}) as answer:
                 assert link_actions(await answer.read())[report] == expected
@@ -72,4 +76,4 @@ async def test_update_restriction_makes_alice_a_viewer(stack: Stack) -> None:
             assert editor_config(await answer.read())["editorConfig"]["mode"] == "view"
         url = f"{stack.public_url}/pages/viewpageattachments.action?pageId={page.id}"
         async with session.get(url, headers=auth) as answer:
-            assert link_actions(await answer.read())[str(report)] == {"view"}
+            assert link_actions(await answer.read())[str(report)] == {"view", "download"}

@@ -1,6 +1,6 @@
 """Rules x formats x permissions -> the one offer a user sees."""
 
-from gateway.onlyoffice.formats import default_format_table
+from gateway.onlyoffice.formats import FormatTable, default_format_table
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, decide, matching_rule, switched_off
 from gateway.settings import RuleSettings
 
@@ -104,3 +104,24 @@ def test_disabled_rule_keeps_the_format_known() -> None:
     offer = decide((RuleSettings(enabled=False),), TABLE, attachment("report.docx"), EDITOR)
     assert not offer.anything
     assert offer.format is not None
+
+
+def test_download_as_needs_view_the_rule_the_size_and_targets() -> None:
+    offer = decide((), TABLE, attachment("report.docx"), VIEWER)
+    assert offer.download_to == TABLE.get("docx").convert_targets and "pdf" in offer.download_to  # type: ignore[union-attr]
+    assert decide((), TABLE, attachment("legacy.doc"), ANONYMOUS_READER).download_to  # VIEW is enough
+    assert not decide((), TABLE, attachment("report.docx"), STRANGER).download_to
+    assert not decide((), TABLE, attachment("big.docx", size=101 * 1024 * 1024), VIEWER).download_to
+    no_download = (RuleSettings(actions=("edit", "view", "convert", "create")),)
+    assert not decide(no_download, TABLE, attachment("report.docx"), EDITOR).download_to
+    only_download = decide((RuleSettings(actions=("download",)),), TABLE, attachment("report.docx"), VIEWER)
+    assert only_download.mode is None and only_download.download_to and only_download.anything
+    nothing_to_make = FormatTable(
+        {
+            "targets": {"none": []},
+            "default_targets": {},
+            "formats": {"xyz": {"type": "word", "actions": ["view"], "convert": "none", "mime": "x/y"}},
+        }
+    )
+    offer = decide((), nothing_to_make, attachment("a.xyz"), VIEWER)
+    assert offer.mode == "view" and offer.download_to == ()

@@ -271,7 +271,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "    actions: [edit, view]",
         "    actions: [edit, delete]",
         [
-            "gateway.yaml:16: rules[0].actions[1]: must be one of 'edit', 'view', 'convert' or 'create', "
+            "gateway.yaml:16: rules[0].actions[1]: must be one of 'edit', 'view', 'convert', 'create' or 'download', "
             "got 'delete'"
         ],
     ),

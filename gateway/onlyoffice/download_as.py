@@ -1,0 +1,130 @@
+"""`.../onlyoffice/download-as?attachmentId=N`: "Download As" (reference §1.11), done better.
+
+GET shows the gateway's own page: a file name (the source's stem), the target formats of the
+source's convert list, and a Download button. Its script POSTs to the same URL every second with
+the page's CSRF token, the name and the target; each POST checks, in the plugin's order, the token
+and origin (403), that the user may view the attachment and the rules offer Download As (403), the
+name (400) and the target (415), then starts or polls the Document Server's conversion (cached per
+key and target, shared with Convert). When it ends, the answer is a short-lived gateway link
+(`download_as_file.py`) that streams the result under the user's name; the browser never needs to
+reach the Document Server, and nothing is stored in Confluence.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from gateway.confluence.client import UserCredentials
+from gateway.confluence.models import is_content_id
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
+from gateway.onlyoffice.conversion import (
+    json_answer,
+    page_token,
+    poll_conversion,
+    read_poll,
+    user_access,
+)
+from gateway.onlyoffice.filenames import name_problem
+from gateway.onlyoffice.formats import extension_of
+from gateway.onlyoffice.keys import document_key
+from gateway.onlyoffice.links import LinkClaims, make_link_token
+from gateway.onlyoffice.pages import error_page, html_page, not_shown
+
+__all__ = ["download_as_page", "download_as_step", "download_name", "file_extension", "stem_of"]
+
+log = logging.getLogger(__name__)
+# Targets whose file carries another extension (the Document Server writes PDF/A as .pdf).
+_EXTENSIONS = {"pdfa": "pdf"}
+_LABELS = {"pdfa": "PDF/A"}
+
+
+def stem_of(title: str) -> str:
+    """`report.docx` -> `report` (a name without extension stays whole)."""
+    extension = extension_of(title)
+    return title[: -len(extension) - 1] if extension else title
+
+
+def file_extension(target: str) -> str:
+    return _EXTENSIONS.get(target, target)
+
+
+def download_name(name: str, target: str) -> str:
+    """The downloaded file's name: what the user typed, with the target's extension once."""
+    name = name.strip()
+    extension = file_extension(target)
+    return name if extension_of(name) == extension else f"{name}.{extension}"
+
+
+def _back_url(page_id: str, public_url: str) -> str:
+    return f"{public_url.rstrip('/')}/pages/viewpageattachments.action?pageId={page_id}"
+
+
+async def download_as_page(request: web.Request) -> web.StreamResponse:
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
+    attachment_id = request.query.get("attachmentId", "")
+    if not is_content_id(attachment_id):
+        return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
+    access = await user_access(context, request, attachment_id)
+    if access is None:
+        return await not_shown(context, request)
+    source, targets = access.attachment, access.offer.download_to
+    back = _back_url(source.page_id, str(context.public_url))
+    if not targets:
+        return error_page(
+            context, 403, "Not available", "Download As is not enabled for this document here.", back_url=back
+        )
+    # Preselected: what Convert would make (DOC -> DOCX), else PDF, else the first.
+    default = access.offer.format.default_target if access.offer.format else None
+    selected = next((t for t in (default, "pdf") if t in targets), targets[0])
+    return html_page(
+        context,
+        "download_as.html",
+        title=source.title,
+        stem=stem_of(source.title),
+        targets=[(target, _LABELS.get(target, target.upper())) for target in targets],
+        selected=selected,
+        attachment_id=attachment_id,
+        token=page_token(
+            context, UserCredentials.from_headers(request.headers), "download-as", attachment_id
+        ),
+        back_url=back,
+    )
+
+
+async def download_as_step(request: web.Request) -> web.Response:
+    """One poll: check the request, start or continue the conversion, hand out the link when done."""
+    poll = await read_poll(request, "download-as", "token")
+    if isinstance(poll, web.Response):
+        return poll
+    context, access, body = poll.context, poll.access, poll.body
+    if access is None or not access.offer.download_to:
+        return json_answer({"error": "You may not download this document."}, 403)
+    name = body.get("fileName")
+    problem = name_problem(name) if isinstance(name, str) else "Enter a file name."
+    if problem is not None or not isinstance(name, str):
+        return json_answer({"error": problem}, 400)
+    source, target = access.attachment, str(body.get("targetFileType", "")).lower()
+    if target not in access.offer.download_to:
+        return json_answer({"error": "This document cannot be downloaded in that format."}, 415)
+    key = document_key(str(context.public_url), source.id, source.version)
+    file_url = await poll_conversion(context, source, key, target)
+    if isinstance(file_url, web.Response):
+        return file_url
+    filename = download_name(name, target)
+    token = make_link_token(
+        LinkClaims(
+            action="download-as",
+            attachment_id=source.id,
+            key=key,
+            version=source.version,
+            target=target,
+            filename=filename,
+            holder=UserCredentials.from_headers(request.headers).fingerprint(),
+        ),
+        context.link_secret,
+    )
+    url = context.public("download-as", "file").with_query(attachmentId=source.id, token=token)
+    log.info("download-as of attachment %s to %s ready", source.id, target)
+    return json_answer({"done": True, "percent": 100, "url": str(url), "fileName": filename})
