@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -13,6 +14,7 @@ from yarl import URL
 
 from gateway.confluence.client import ConfluenceClient
 from gateway.docserver.client import DocumentServerClient
+from gateway.onlyoffice.fetch import FetchedFile, fetch_from_docserver
 from gateway.onlyoffice.formats import FormatTable, Version
 from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.metrics import SaveMetrics
@@ -72,6 +74,18 @@ class OnlyOfficeContext:
     def internal(self, *parts: str) -> URL:
         """An absolute URL under the gateway's prefix as the Document Server reaches it."""
         return URL(str(self.internal_url).rstrip("/") + "/" + "/".join([SERVLET_PATH, *parts]))
+
+    def fetch_docserver_file(self, url: str) -> AbstractAsyncContextManager[FetchedFile]:
+        """A file at one of the Document Server's result links (a save, a conversion): fetched only
+        from its configured origin or path, at the internal address, no redirects, size cap."""
+        return fetch_from_docserver(
+            self.docserver_fetch_session,
+            url,
+            public=self.docserver_public_url,
+            internal=self.docserver.base_url,
+            max_bytes=self.settings.proxy.max_upload_bytes,
+            timeout=self.settings.documentserver.timeout,
+        )
 
     @property
     def api_js_url(self) -> URL:

@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import json
 import logging
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,7 +24,6 @@ from gateway.confluence.models import Attachment, ConfluenceError
 from gateway.docserver.client import ConversionResult, DocumentServerError
 from gateway.onlyoffice.access import UserAccess, access_for
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.fetch import FetchedFile, fetch_from_docserver
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 
@@ -33,7 +31,6 @@ __all__ = [
     "PagePurpose",
     "Poll",
     "conversion_failed",
-    "fetch_result",
     "json_answer",
     "page_token",
     "poll_conversion",
@@ -117,18 +114,6 @@ async def read_poll(request: web.Request, purpose: PagePurpose, token_field: str
         page = "conversion" if purpose == "convert" else "Download As"
         return json_answer({"error": f"the request did not come from the {page} page"}, 403)
     return Poll(context, body, await user_access(context, request, attachment_id))
-
-
-def fetch_result(context: OnlyOfficeContext, file_url: str) -> AbstractAsyncContextManager[FetchedFile]:
-    """The converted file at the Document Server's result link: pinned, no redirects, size cap."""
-    return fetch_from_docserver(
-        context.docserver_fetch_session,
-        file_url,
-        public=context.docserver_public_url,
-        internal=context.docserver.base_url,
-        max_bytes=context.settings.proxy.max_upload_bytes,
-        timeout=context.settings.documentserver.timeout,
-    )
 
 
 async def start_conversion(

@@ -20,7 +20,6 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.conversion import (
-    fetch_result,
     json_answer,
     page_token,
     poll_conversion,
@@ -108,7 +107,7 @@ async def convert_step(request: web.Request) -> web.Response:
                 source.title, target, await context.confluence.attachment_titles(source.page_id)
             )
             found = context.formats.get(target)
-            async with fetch_result(context, file_url) as fetched:
+            async with context.fetch_docserver_file(file_url) as fetched:
                 created = await context.confluence.create_attachment(
                     source.page_id,
                     name,

@@ -20,7 +20,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.docserver.client import DocumentServerError
 from gateway.docserver.jwt import JwtError
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import fetch_result, start_conversion, user_access
+from gateway.onlyoffice.conversion import start_conversion, user_access
 from gateway.onlyoffice.fetch import FetchError
 from gateway.onlyoffice.filenames import attachment_disposition, name_problem
 from gateway.onlyoffice.formats import extension_of
@@ -78,7 +78,7 @@ async def download_as_file(request: web.Request) -> web.StreamResponse:
     if not result.done or not result.file_url:
         return error_page(context, 503, "Not ready", f"The converted file is no longer ready. {_AGAIN}")
     try:
-        async with fetch_result(context, result.file_url) as fetched:
+        async with context.fetch_docserver_file(result.file_url) as fetched:
             response = web.StreamResponse(
                 headers={
                     "Content-Type": media_type(context, filename),

@@ -32,7 +32,7 @@ from typing import Any
 from gateway.confluence.models import Attachment, ConfluenceError
 from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.context import OnlyOfficeContext
-from gateway.onlyoffice.fetch import FetchError, fetch_from_docserver
+from gateway.onlyoffice.fetch import FetchError
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
 
@@ -134,14 +134,7 @@ async def _upload(
     media_type = found.mime if found is not None else attachment.media_type
     url = await _source_url(context, job, extension)
     try:
-        async with fetch_from_docserver(
-            context.docserver_fetch_session,
-            url,
-            public=context.docserver_public_url,
-            internal=context.docserver.base_url,
-            max_bytes=context.settings.proxy.max_upload_bytes,
-            timeout=context.settings.documentserver.timeout,
-        ) as fetched:
+        async with context.fetch_docserver_file(url) as fetched:
             return await context.confluence.upload_new_version(
                 attachment, fetched.chunks(), media_type=media_type, comment=comment
             )
