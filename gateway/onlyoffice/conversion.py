@@ -43,7 +43,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PagePurpose = Literal["convert", "download-as"]
+# The editor page's Save As and reference-data requests use the same tokens, for their own purpose.
+PagePurpose = Literal["convert", "download-as", "save-as", "reference-data"]
 
 
 def page_token(

@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.blank import BLANK_KINDS
@@ -19,7 +20,9 @@ from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_e
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page, not_shown
+from gateway.onlyoffice.reference_data import reference_data_token
 from gateway.onlyoffice.save import session_record_key
+from gateway.onlyoffice.save_as import save_as_token
 from gateway.state import StateUnavailable
 
 __all__ = ["doceditor"]
@@ -110,6 +113,10 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         )
         callback_url = str(context.internal("callback").with_query(token=callback_token))
     avatar = access.identity.avatar_path
+    credentials = UserCredentials.from_headers(request.headers)
+    # Save As adds an attachment to the page: offered where Confluence lets the user add one
+    # (edit rights include it, as in the plugin); the route asks Confluence again.
+    save_as_allowed = access.user.can_edit and not access.identity.anonymous
     config = build_editor_config(
         EditorRequest(
             attachment=attachment,
@@ -144,4 +151,10 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         history_data_url=str(
             context.public("history", "data").with_query(attachmentId=attachment.id).relative()
         ),
+        attachment_id=attachment.id,
+        page_title=attachment.page_title,
+        save_as_url=str(context.public("save-as").relative()) if save_as_allowed else "",
+        save_as_csrf=save_as_token(context, credentials, attachment.id) if save_as_allowed else "",
+        reference_data_url=str(context.public("reference-data").relative()),
+        reference_data_csrf=reference_data_token(context, credentials, attachment.id),
     )

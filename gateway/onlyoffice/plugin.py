@@ -35,6 +35,8 @@ from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.links_filter import AttachmentLinksFilter
 from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.onlyoffice.recovery import run_recovery
+from gateway.onlyoffice.reference_data import reference_data
+from gateway.onlyoffice.save_as import save_as
 from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
 from gateway.settings import Settings
@@ -85,6 +87,8 @@ class OnlyOfficePlugin:
         proxy.add_route("GET", "download-as/file", download_as_file)
         proxy.add_route("GET", "create", create_form)
         proxy.add_route("POST", "create", create_document)
+        proxy.add_route("POST", "save-as", save_as)
+        proxy.add_route("POST", "reference-data", reference_data)
         public = URL(self._settings.public_url)
         script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
         proxy.add_filter(AttachmentLinksFilter(self._settings, public.path, script_url))
