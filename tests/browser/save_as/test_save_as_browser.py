@@ -1,0 +1,114 @@
+"""Save As and links between files in headless Chromium, on the editor page.
+
+Alice opens report.docx's editor; the test fires the Document Server's events through the
+simulator's `window.__docsapi_fire` (a Save As with a link its conversion service made, a
+reference-data request) and checks what the page does: the dialog stores the copy in Confluence
+with the link's bytes, and `setReferenceData` gets an answer the Document Server accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import pytest
+from browser_session import editor_frame, sign_in
+from playwright.async_api import Browser, Page
+
+from gateway.docserver.jwt import verify
+from gateway.testing.editor_requests import converted_file_link
+from gateway.testing.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+
+async def _open_editor(browser: Browser, stack: Stack, user: str) -> tuple[Page, list[str]]:
+    session = await sign_in(browser, stack, user, console=True)
+    report = stack.welcome_attachment_id("report.docx")
+    session.problems.clear()  # from here on: what the editor page logs
+    await session.page.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report}")
+    await editor_frame(session.page)
+    return session.page, session.problems
+
+
+async def test_alice_saves_a_copy_through_the_dialog(browser: Browser, stack: Stack) -> None:
+    link = await converted_file_link(stack, stack.welcome_attachment_id("report.docx"), "pdf")
+    async with aiohttp.ClientSession() as client, client.get(link) as response:
+        expected = await response.read()
+    tab, problems = await _open_editor(browser, stack, "alice")
+    dialog = tab.locator("#onlyoffice-save-as")
+    assert not await dialog.is_visible()
+    await tab.evaluate(
+        "(url) => window.__docsapi_fire('onRequestSaveAs', {fileType: 'pdf', title: 'report.pdf', url: url})",
+        link,
+    )
+    await dialog.wait_for(state="visible")
+    name = dialog.locator("input[name=name]")
+    assert await name.input_value() == "report.pdf"
+    await name.fill("R&D <notes> copy")  # refused: "<" and ">" cannot be in a file name
+    await dialog.locator("button[value=save]").click()
+    status = dialog.locator(".onlyoffice-dialog-status")
+    await tab.wait_for_function(
+        "() => document.querySelector('.onlyoffice-dialog-status').textContent.startsWith('Not saved')"
+    )
+    assert "cannot contain" in (await status.text_content() or "")
+    await name.fill("R&D 'notes' copy")
+    await dialog.locator("button[value=save]").click()
+    saved = status.locator("a")
+    await saved.wait_for()
+    assert await status.text_content() == "Saved as R&D 'notes' copy.pdf"
+    created = stack.store.attachment_by_name(stack.welcome_page_id(), "R&D 'notes' copy.pdf")
+    assert created is not None and stack.store.data(created) == expected
+    assert await saved.get_attribute("href") == (
+        f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={created.id}"
+    )
+    assert all("400" in p for p in problems), problems  # the refused name's POST, nothing thrown
+    await dialog.locator("button[value=cancel]").click()
+    assert not await dialog.is_visible()
+
+
+async def test_bob_is_not_offered_save_as(browser: Browser, stack: Stack) -> None:
+    link = await converted_file_link(stack, stack.welcome_attachment_id("report.docx"), "pdf")
+    tab, problems = await _open_editor(browser, stack, "bob")
+    await tab.evaluate(
+        "(url) => window.__docsapi_fire('onRequestSaveAs', {fileType: 'pdf', title: 'report.pdf', url: url})",
+        link,
+    )
+    assert not await tab.locator("#onlyoffice-save-as").is_visible()
+    assert problems == []
+
+
+async def _calls(tab: Page, method: str, count: int) -> list[Any]:
+    await tab.wait_for_function(
+        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
+        arg=[method, count],
+        timeout=10_000,
+    )
+    found: list[Any] = await tab.evaluate(
+        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
+    )
+    return found
+
+
+async def test_the_editor_gets_the_linked_file(browser: Browser, stack: Stack) -> None:
+    tab, problems = await _open_editor(browser, stack, "alice")
+    budget = stack.welcome_attachment_id("budget.xlsx")
+    await tab.evaluate(
+        "([key, instance]) => window.__docsapi_fire('onRequestReferenceData', "
+        "{referenceData: {fileKey: key, instanceId: instance}, path: 'budget.xlsx', link: ''})",
+        [str(budget), stack.public_url],
+    )
+    (data,) = await _calls(tab, "setReferenceData", 1)
+    assert data["fileType"] == "xlsx" and data["path"] == "budget.xlsx"
+    assert data["referenceData"] == {"fileKey": str(budget), "instanceId": stack.public_url}
+    claims = verify(data["token"], stack.settings.documentserver.jwt.secret.get_secret_value())
+    assert (claims["url"], claims["key"], claims["referenceData"]) == (
+        data["url"],
+        data["key"],
+        data["referenceData"],
+    )
+    assert problems == []
+    await tab.evaluate("window.__docsapi_fire('onRequestReferenceData', {path: 'missing.xlsx'})")
+    failed = (await _calls(tab, "setReferenceData", 2))[1]
+    assert set(failed) == {"error"} and failed["error"]
+    assert len(problems) == 1 and "404" in problems[0], problems
