@@ -8,6 +8,7 @@ its `url` serves the file's bytes to a request carrying the Document Server's JW
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -17,6 +18,7 @@ from gateway.onlyoffice.keys import document_key
 from gateway.testing.documents.ooxml import make_docx
 from gateway.testing.editor_requests import editor_data, post_route
 from gateway.testing.stack import Stack
+from gateway.testing.stack import demo_login as basic
 
 
 async def _body(stack: Stack, user: str | None, **event: Any) -> dict[str, Any]:
@@ -118,3 +120,16 @@ async def test_only_the_editor_page_may_ask(stack: Stack) -> None:
     assert (await post_route(stack, "reference-data", b"not json", "alice"))[0] == 400
     # Anonymous users see nothing of the demo space: no editor page, and no token works for them.
     assert (await post_route(stack, "reference-data", alice, None))[0] == 403
+
+
+async def test_the_editor_config_names_the_file_in_signed_reference_data(stack: Stack) -> None:
+    report = stack.welcome_attachment_id("report.docx")
+    url = f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report}"
+    async with aiohttp.ClientSession() as session, session.get(url, headers=basic("alice")) as response:
+        page = await response.text()
+    start = page.index('id="onlyoffice-config">') + len('id="onlyoffice-config">')
+    config = json.loads(page[start : page.index("</script>", start)])
+    expected = {"fileKey": str(report), "instanceId": stack.public_url}
+    assert config["document"]["referenceData"] == expected
+    claims = verify(config["token"], stack.settings.documentserver.jwt.secret.get_secret_value())
+    assert claims["document"]["referenceData"] == expected
