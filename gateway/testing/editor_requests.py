@@ -4,7 +4,8 @@
 the simulator's conversion service makes it, asked exactly as the gateway asks it for "Convert"
 (its signed download link for the source), so the simulator signed it and serves it from
 `/cache/files/...` with its md5/expiry rules. `editor_data` reads the editor page's tokens as a
-user gets them; `post_route` POSTs JSON to one of the gateway's routes as a user.
+user gets them; `post_route` POSTs JSON to one of the gateway's routes as a user; `ds_download`
+fetches a gateway download link the way the Document Server does (with its JWT).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Any
 
 import aiohttp
 
+from gateway.docserver.jwt import bearer_value, sign_header_payload
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.conversion import start_conversion
 from gateway.onlyoffice.keys import document_key
 from gateway.testing.stack import Stack
 from gateway.testing.stack import demo_login as basic
 
-__all__ = ["converted_file_link", "editor_data", "post_route"]
+__all__ = ["converted_file_link", "ds_download", "editor_data", "post_route"]
 
 _DATA = re.compile(r'data-([a-z-]+)="([^"]*)"')
 
@@ -73,3 +75,16 @@ async def post_route(
         assert b"Traceback" not in raw
         assert response.headers["Content-Type"].startswith("application/json"), (response.status, raw[:300])
         return response.status, json.loads(raw)
+
+
+async def ds_download(stack: Stack, url: str) -> tuple[int, bytes]:
+    """GET a download link as the Document Server does: with its JWT over the URL in the header."""
+    secret = stack.settings.documentserver.jwt.secret.get_secret_value()
+    header = stack.settings.documentserver.jwt.header
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
+        session.get(
+            url, headers={header: bearer_value(sign_header_payload({"url": url}, secret))}
+        ) as response,
+    ):
+        return response.status, await response.read()

@@ -8,17 +8,15 @@ with its secret, and its link downloads that version's bytes with a Document Ser
 
 from __future__ import annotations
 
-from typing import Any
-
-import aiohttp
 import pytest
-from browser_session import editor_frame, sign_in
-from playwright.async_api import Browser, Page
+from browser_session import editor_frame, method_calls, sign_in
+from playwright.async_api import Browser
 
-from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
+from gateway.docserver.jwt import verify
 from gateway.onlyoffice.keys import document_key
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.documents.ooxml import make_docx
+from gateway.testing.editor_requests import ds_download
 from gateway.testing.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -35,31 +33,6 @@ def _report(stack: Stack) -> Attachment:
     return found
 
 
-async def _calls(tab: Page, method: str, count: int) -> list[Any]:
-    """The arguments of the first `count` recorded calls of `method`, waiting for them."""
-    await tab.wait_for_function(
-        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
-        arg=[method, count],
-        timeout=10_000,
-    )
-    found: list[Any] = await tab.evaluate(
-        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
-    )
-    return found
-
-
-async def _ds_download(stack: Stack, url: str) -> tuple[int, bytes]:
-    secret = stack.settings.documentserver.jwt.secret.get_secret_value()
-    header = stack.settings.documentserver.jwt.header
-    async with (
-        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
-        session.get(
-            url, headers={header: bearer_value(sign_header_payload({"url": url}, secret))}
-        ) as response,
-    ):
-        return response.status, await response.read()
-
-
 async def test_alice_gets_version_history_from_the_editor_page(browser: Browser, stack: Stack) -> None:
     report = _report(stack)
     stack.store.add_version(report, V2, report.current.media_type, by="alice")
@@ -71,7 +44,7 @@ async def test_alice_gets_version_history_from_the_editor_page(browser: Browser,
     await editor_frame(tab)
 
     await tab.evaluate("window.__docsapi_fire('onRequestHistory')")
-    (info,) = await _calls(tab, "refreshHistory", 1)
+    (info,) = await method_calls(tab, "refreshHistory", 1)
     assert info["currentVersion"] == 3
     assert [entry["version"] for entry in info["history"]] == [1, 2, 3]
     assert [entry["key"] for entry in info["history"]] == [
@@ -83,21 +56,21 @@ async def test_alice_gets_version_history_from_the_editor_page(browser: Browser,
         assert entry["created"] and "T" not in entry["created"]  # shown in the reader's time, not ISO
 
     await tab.evaluate("window.__docsapi_fire('onRequestHistoryData', 1)")
-    (data,) = await _calls(tab, "setHistoryData", 1)
+    (data,) = await method_calls(tab, "setHistoryData", 1)
     assert data["version"] == 1 and data["fileType"] == "docx"
     assert data["key"] == info["history"][0]["key"]
     claims = verify(data["token"], stack.settings.documentserver.jwt.secret.get_secret_value())
     assert (claims["version"], claims["url"], claims["key"]) == (1, data["url"], data["key"])
-    assert await _ds_download(stack, data["url"]) == (200, stack.store.data(report, 1))
+    assert await ds_download(stack, data["url"]) == (200, stack.store.data(report, 1))
 
     await tab.evaluate("window.__docsapi_fire('onRequestHistoryData', 2)")
-    data2 = (await _calls(tab, "setHistoryData", 2))[1]
-    assert await _ds_download(stack, data2["url"]) == (200, V2)
+    data2 = (await method_calls(tab, "setHistoryData", 2))[1]
+    assert await ds_download(stack, data2["url"]) == (200, V2)
 
     assert problems == []
     # A version Confluence does not have: the editor is told so, for that version.
     await tab.evaluate("window.__docsapi_fire('onRequestHistoryData', 9)")
-    failed = (await _calls(tab, "setHistoryData", 3))[2]
+    failed = (await method_calls(tab, "setHistoryData", 3))[2]
     assert failed["version"] == 9 and failed["error"]
     assert "token" not in failed and "url" not in failed
     assert len(problems) == 1 and "404" in problems[0], problems  # the failed fetch, nothing thrown
@@ -123,7 +96,7 @@ async def test_history_errors_reach_the_editor_not_the_console(browser: Browser,
     assert welcome is not None
     stack.store.restrict(welcome.id, "read", users=("admin",))
     await tab.evaluate("window.__docsapi_fire('onRequestHistory')")
-    (info,) = await _calls(tab, "refreshHistory", 1)
+    (info,) = await method_calls(tab, "refreshHistory", 1)
     assert set(info) == {"error"} and info["error"]
     # The failed fetch (404) is the only console error: nothing thrown, no CSP violation.
     assert all("404" in p for p in problems), problems

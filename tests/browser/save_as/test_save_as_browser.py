@@ -8,11 +8,9 @@ with the link's bytes, and `setReferenceData` gets an answer the Document Server
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
 import pytest
-from browser_session import editor_frame, sign_in
+from browser_session import editor_frame, method_calls, sign_in
 from playwright.async_api import Browser, Page
 
 from gateway.docserver.jwt import verify
@@ -78,18 +76,6 @@ async def test_bob_is_not_offered_save_as(browser: Browser, stack: Stack) -> Non
     assert problems == []
 
 
-async def _calls(tab: Page, method: str, count: int) -> list[Any]:
-    await tab.wait_for_function(
-        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
-        arg=[method, count],
-        timeout=10_000,
-    )
-    found: list[Any] = await tab.evaluate(
-        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
-    )
-    return found
-
-
 async def test_the_editor_gets_the_linked_file(browser: Browser, stack: Stack) -> None:
     tab, problems = await _open_editor(browser, stack, "alice")
     budget = stack.welcome_attachment_id("budget.xlsx")
@@ -98,7 +84,7 @@ async def test_the_editor_gets_the_linked_file(browser: Browser, stack: Stack) -
         "{referenceData: {fileKey: key, instanceId: instance}, path: 'budget.xlsx', link: ''})",
         [str(budget), stack.public_url],
     )
-    (data,) = await _calls(tab, "setReferenceData", 1)
+    (data,) = await method_calls(tab, "setReferenceData", 1)
     assert data["fileType"] == "xlsx" and data["path"] == "budget.xlsx"
     assert data["referenceData"] == {"fileKey": str(budget), "instanceId": stack.public_url}
     claims = verify(data["token"], stack.settings.documentserver.jwt.secret.get_secret_value())
@@ -109,6 +95,6 @@ async def test_the_editor_gets_the_linked_file(browser: Browser, stack: Stack) -
     )
     assert problems == []
     await tab.evaluate("window.__docsapi_fire('onRequestReferenceData', {path: 'missing.xlsx'})")
-    failed = (await _calls(tab, "setReferenceData", 2))[1]
+    failed = (await method_calls(tab, "setReferenceData", 2))[1]
     assert set(failed) == {"error"} and failed["error"]
     assert len(problems) == 1 and "404" in problems[0], problems

@@ -13,10 +13,10 @@ from typing import Any
 
 import aiohttp
 
-from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
+from gateway.docserver.jwt import verify
 from gateway.onlyoffice.keys import document_key
 from gateway.testing.documents.ooxml import make_docx
-from gateway.testing.editor_requests import editor_data, post_route
+from gateway.testing.editor_requests import ds_download, editor_data, post_route
 from gateway.testing.stack import Stack
 from gateway.testing.stack import demo_login as basic
 
@@ -26,18 +26,6 @@ async def _body(stack: Stack, user: str | None, **event: Any) -> dict[str, Any]:
     report = stack.welcome_attachment_id("report.docx")
     data = await editor_data(stack, user, report)
     return {"attachmentId": str(report), "csrf": data["reference-data-csrf"], **event}
-
-
-async def _ds_download(stack: Stack, url: str) -> tuple[int, bytes]:
-    secret = stack.settings.documentserver.jwt.secret.get_secret_value()
-    header = stack.settings.documentserver.jwt.header
-    async with (
-        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
-        session.get(
-            url, headers={header: bearer_value(sign_header_payload({"url": url}, secret))}
-        ) as response,
-    ):
-        return response.status, await response.read()
 
 
 def _check_signed(stack: Stack, answer: dict[str, Any]) -> None:
@@ -60,7 +48,7 @@ async def test_a_link_made_here_resolves_by_file_key(stack: Stack) -> None:
     assert answer["referenceData"] == {"fileKey": str(budget), "instanceId": stack.public_url}
     assert answer["key"] == document_key(stack.public_url, str(budget), attachment.current.number)
     _check_signed(stack, answer)
-    assert await _ds_download(stack, answer["url"]) == (200, stack.store.data(attachment))
+    assert await ds_download(stack, answer["url"]) == (200, stack.store.data(attachment))
     # The link's token is the gateway's: without the Document Server's JWT it serves nothing.
     async with aiohttp.ClientSession() as session, session.get(answer["url"]) as response:
         assert response.status == 403
@@ -76,7 +64,7 @@ async def test_a_link_from_elsewhere_resolves_by_name_on_the_editor_page(stack: 
     data = stack.welcome_attachment_id("data.ods")
     assert answer["referenceData"]["fileKey"] == str(data) and answer["path"] == "data.ods"
     _check_signed(stack, answer)
-    assert (await _ds_download(stack, answer["url"]))[1] == stack.store.data(stack.store.attachments[data])
+    assert (await ds_download(stack, answer["url"]))[1] == stack.store.data(stack.store.attachments[data])
     # No referenceData at all (a link pasted from a file elsewhere): the name alone.
     status, again = await post_route(
         stack, "reference-data", await _body(stack, "alice", path="data.ods"), "alice"
