@@ -43,7 +43,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PagePurpose = Literal["convert", "download-as"]
+PagePurpose = Literal["convert", "download-as", "pick"]  # pick: the editor's attachment picker
 
 
 def page_token(

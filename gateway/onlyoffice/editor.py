@@ -11,10 +11,12 @@ import logging
 
 from aiohttp import web
 
+from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.blank import BLANK_KINDS
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
+from gateway.onlyoffice.conversion import page_token
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -130,6 +132,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         ),
         context.jwt_secret,
     )
+    picking = mode == "edit" and not access.identity.anonymous
     return html_page(
         context,
         "editor.html",
@@ -143,5 +146,16 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         history_url=str(context.public("history").with_query(attachmentId=attachment.id).relative()),
         history_data_url=str(
             context.public("history", "data").with_query(attachmentId=attachment.id).relative()
+        ),
+        # Insert image / Compare / Mail merge pick attachments only while editing (pickers.py).
+        pickers_url=(
+            str(context.public("attachments").with_query(attachmentId=attachment.id).relative())
+            if picking
+            else ""
+        ),
+        pickers_token=(
+            page_token(context, UserCredentials.from_headers(request.headers), "pick", attachment.id)
+            if picking
+            else ""
         ),
     )

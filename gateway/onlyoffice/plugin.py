@@ -34,6 +34,7 @@ from gateway.onlyoffice.history import history_data, history_info
 from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.links_filter import AttachmentLinksFilter
 from gateway.onlyoffice.metrics import SaveMetrics
+from gateway.onlyoffice.pickers import list_attachments, pick_attachment
 from gateway.onlyoffice.recovery import run_recovery
 from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
@@ -85,6 +86,8 @@ class OnlyOfficePlugin:
         proxy.add_route("GET", "download-as/file", download_as_file)
         proxy.add_route("GET", "create", create_form)
         proxy.add_route("POST", "create", create_document)
+        proxy.add_route("GET", "attachments", list_attachments)
+        proxy.add_route("POST", "attachments", pick_attachment)
         public = URL(self._settings.public_url)
         script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
         proxy.add_filter(AttachmentLinksFilter(self._settings, public.path, script_url))

@@ -42,6 +42,124 @@
     return (error && error.message) ? error.message : String(error);
   }
 
+  /* ---- Attachment picker: Insert image, Compare, Mail merge (gateway pickers.py) ----------------
+   * The plugin opens Confluence's attachment dialog here; through the gateway the page has its own.
+   * It lists the attachments of the document's page the user may view (GET), then POSTs the pick
+   * with the page's CSRF token; the answer is the signed argument of the editor's method. Errors
+   * stay in the dialog; Escape or Cancel closes it. */
+  function wirePickers(events) {
+    var holder = document.getElementById("onlyoffice-pickers");
+    var url = holder && holder.getAttribute("data-url");
+    var token = holder && holder.getAttribute("data-token");
+    if (!url || !token) { return; }
+    var base = new URL(url, window.location.href);
+    var TITLES = {image: "Insert an image from this page", document: "Choose a document from this page",
+                  spreadsheet: "Choose a spreadsheet from this page"};
+    var EMPTY = {image: "This page has no images you can insert.",
+                 document: "This page has no text documents you can use.",
+                 spreadsheet: "This page has no spreadsheets you can use."};
+    var current = null;
+
+    function postJson(body) {
+      return window.fetch(base.toString(), {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: {"Content-Type": "application/json", "Accept": "application/json"},
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (!response.ok) {
+            throw new Error((answer && answer.error) || ("HTTP " + response.status));
+          }
+          return answer;
+        });
+      });
+    }
+    function element(tag, text) {
+      var node = document.createElement(tag);
+      if (text) { node.textContent = text; }
+      return node;
+    }
+    function pick(purpose, command, deliver) {
+      if (current) { current.close(); }
+      var dialog = element("dialog");
+      dialog.className = "onlyoffice-picker";
+      dialog.id = "onlyoffice-picker";
+      dialog.setAttribute("aria-labelledby", "onlyoffice-picker-title");
+      var heading = element("h2", TITLES[purpose]);
+      heading.id = "onlyoffice-picker-title";
+      var status = element("p", "Loading…");
+      status.setAttribute("role", "status");
+      var list = element("ul");
+      var actions = element("div");
+      actions.className = "onlyoffice-picker-actions";
+      var cancel = element("button", "Cancel");
+      cancel.type = "button";
+      cancel.addEventListener("click", function () { dialog.close(); });
+      actions.appendChild(cancel);
+      [heading, status, list, actions].forEach(function (node) { dialog.appendChild(node); });
+      dialog.addEventListener("close", function () {
+        if (dialog.parentNode) { dialog.parentNode.removeChild(dialog); }
+        if (current === dialog) { current = null; }
+      });
+      document.body.appendChild(dialog);
+      current = dialog;
+      dialog.showModal();
+
+      function choose(item, button) {
+        status.textContent = "Adding " + item.title + "…";
+        button.disabled = true;
+        postJson({attachmentId: base.searchParams.get("attachmentId"), token: token, purpose: purpose,
+                  pick: item.id, c: command})
+          .then(function (payload) {
+            dialog.close();
+            deliver(payload);
+          })
+          .catch(function (error) {
+            status.textContent = item.title + " cannot be used: " + reason(error);
+            button.disabled = false;
+            button.focus();
+          });
+      }
+      var listUrl = new URL(base.toString());
+      listUrl.searchParams.set("purpose", purpose);
+      getJson(listUrl.toString()).then(function (data) {
+        var items = data.attachments || [];
+        status.textContent = items.length ? "" : EMPTY[purpose];
+        items.forEach(function (item) {
+          var button = element("button", item.title);
+          button.type = "button";
+          button.setAttribute("data-attachment-id", item.id);
+          button.addEventListener("click", function () { choose(item, button); });
+          var row = element("li");
+          row.appendChild(button);
+          list.appendChild(row);
+        });
+        (list.querySelector("button") || cancel).focus();
+      }).catch(function (error) {
+        status.textContent = "The attachments cannot be listed: " + reason(error);
+      });
+    }
+    function command(event) {
+      return event && event.data && typeof event.data.c === "string" ? event.data.c : undefined;
+    }
+    function call(method) {
+      return function (payload) { window.docEditor[method](payload); };
+    }
+    /* Both names: Document Server 7.5 renamed Compare and Mail merge's events and methods. */
+    events.onRequestInsertImage = function (event) { pick("image", command(event), call("insertImage")); };
+    events.onRequestSelectDocument = function (event) {
+      pick("document", command(event), call("setRequestedDocument"));
+    };
+    events.onRequestCompareFile = function () { pick("document", "compare", call("setRevisedFile")); };
+    events.onRequestSelectSpreadsheet = function (event) {
+      pick("spreadsheet", command(event), call("setRequestedSpreadsheet"));
+    };
+    events.onRequestMailMergeRecipients = function () {
+      pick("spreadsheet", "mailmerge", call("setMailMergeRecipients"));
+    };
+  }
+  /* ---- end of attachment picker ---- */
+
   config.events = {
     onError: function (event) {
       var data = event && event.data ? event.data : {};
@@ -80,5 +198,6 @@
       window.location.reload();
     };
   }
+  wirePickers(config.events);
   window.docEditor = new window.DocsAPI.DocEditor("onlyoffice-editor", config);
 })();
