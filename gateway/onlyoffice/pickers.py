@@ -31,7 +31,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, Identity, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import json_answer, read_json_object, valid_page_request
+from gateway.onlyoffice.conversion import read_json_object, valid_page_request
 from gateway.onlyoffice.formats import FormatTable, extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -60,6 +60,13 @@ _NOUN: dict[Purpose, str] = {
     "document": "a text document",
     "spreadsheet": "a spreadsheet",
 }
+
+
+_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _json(body: dict[str, Any], status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, headers=_HEADERS)
 
 
 class _Refusal(Exception):
@@ -142,9 +149,9 @@ async def list_attachments(request: web.Request) -> web.Response:
             log.warning("pickers: listing page %s failed: %s", editing.page_id, error)
             raise _Refusal(503 if error.transient else 502, "Confluence is not answering") from error
     except _Refusal as refusal:
-        return json_answer({"error": refusal.message}, refusal.status)
+        return _json({"error": refusal.message}, refusal.status)
     listed = sorted(found.values(), key=lambda a: (a.title.casefold(), a.id))
-    return json_answer(
+    return _json(
         {
             "purpose": purpose,
             "pageTitle": editing.page_title,
@@ -184,11 +191,11 @@ async def pick_attachment(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     body = await read_json_object(request)
     if body is None:
-        return json_answer({"error": "the request is not a JSON object"}, 400)
+        return _json({"error": "the request is not a JSON object"}, 400)
     attachment_id = str(body.get("attachmentId", ""))
     if not valid_page_request(context, request, "pick", attachment_id, body.get("token")):
         log.warning("pick refused: CSRF check failed for attachment %r", attachment_id[:20])
-        return json_answer({"error": "the request did not come from the editor page"}, 403)
+        return _json({"error": "the request did not come from the editor page"}, 403)
     try:
         credentials = UserCredentials.from_headers(request.headers)
         identity = await _signed_in(context, credentials)
@@ -200,8 +207,8 @@ async def pick_attachment(request: web.Request) -> web.Response:
         if extension_of(picked.title) not in allowed_extensions(context.formats, purpose):
             raise _Refusal(415, f"{picked.title} is not {_NOUN[purpose]} the editor can use here")
     except _Refusal as refusal:
-        return json_answer({"error": refusal.message}, refusal.status)
+        return _json({"error": refusal.message}, refusal.status)
     log.info("pick: attachment %s for %s in the editor of %s", picked.id, purpose, attachment_id)
-    return json_answer(
+    return _json(
         method_payload(context, purpose, _command(purpose, body.get("c")), picked, identity.user_key)
     )
