@@ -1,0 +1,169 @@
+"""The editor's attachment picker in headless Chromium: Insert image, Mail merge, Compare.
+
+Alice opens report.docx's editor; the test fires the Document Server's events (through the
+simulator's `window.__docsapi_fire`), picks in the gateway's dialog (by keyboard and by mouse),
+and checks the recorded method calls as the Document Server would: the token verifies with its
+secret, and the link serves the picked file's bytes with a Document Server JWT only.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Any
+
+import aiohttp
+import pytest
+from browser_session import editor_frame, sign_in
+from playwright.async_api import Browser, Page
+
+from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
+from gateway.testing.confluence.store import Attachment
+from gateway.testing.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+HOSTILE = '"><img src=x onerror=alert(1)>.png'
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x10\x80\xf0" * 4 for _ in range(3))
+    header = struct.pack(">IIBBBBB", 4, 3, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _welcome(stack: Stack, name: str) -> Attachment:
+    found = stack.store.attachment_by_name(stack.welcome_page_id(), name)
+    assert found is not None, name
+    return found
+
+
+async def _calls(tab: Page, method: str, count: int) -> list[Any]:
+    await tab.wait_for_function(
+        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
+        arg=[method, count],
+        timeout=10_000,
+    )
+    found: list[Any] = await tab.evaluate(
+        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
+    )
+    return found
+
+
+async def _ds_get(stack: Stack, url: str, *, signed: bool = True) -> tuple[int, bytes]:
+    secret = stack.settings.documentserver.jwt.secret.get_secret_value()
+    header = stack.settings.documentserver.jwt.header
+    headers = {header: bearer_value(sign_header_payload({"url": url}, secret))} if signed else {}
+    async with (
+        aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
+        session.get(url, headers=headers) as response,
+    ):
+        return response.status, await response.read()
+
+
+def _verified(stack: Stack, payload: dict[str, Any]) -> None:
+    claims = verify(payload["token"], stack.settings.documentserver.jwt.secret.get_secret_value())
+    assert {k: claims[k] for k in payload if k != "token"} == {
+        k: v for k, v in payload.items() if k != "token"
+    }
+
+
+async def _buttons(tab: Page) -> list[str]:
+    dialog = tab.locator("#onlyoffice-picker")
+    await dialog.locator("li button").first.wait_for()
+    texts: list[str] = await dialog.locator("li button").all_text_contents()
+    return texts
+
+
+async def test_alice_inserts_an_image_and_picks_mail_merge_recipients(browser: Browser, stack: Stack) -> None:
+    report, budget = _welcome(stack, "report.docx"), _welcome(stack, "budget.xlsx")
+    png = _png()
+    stack.store.add_attachment(stack.welcome_page_id(), "photo.png", png, "image/png", by="alice")
+    stack.store.add_attachment(stack.welcome_page_id(), HOSTILE, _png(), "image/png", by="alice")
+    session = await sign_in(browser, stack, "alice", console=True)
+    tab, problems = session.page, session.problems
+    problems.clear()
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
+    await editor_frame(tab)
+
+    # Insert image, by keyboard: the first entry has the focus; Tab to photo.png, Enter.
+    await tab.evaluate("window.__docsapi_fire('onRequestInsertImage', {c: 'add'})")
+    names = await _buttons(tab)
+    assert names == sorted(names, key=str.casefold) and {"diagram.png", "photo.png", HOSTILE} <= set(names)
+    assert "report.docx" not in names
+    assert await tab.evaluate("document.querySelectorAll('#onlyoffice-picker img').length") == 0
+    assert await tab.evaluate("document.activeElement.textContent") == names[0]
+    for _ in range(names.index("photo.png")):
+        await tab.keyboard.press("Tab")
+    assert await tab.evaluate("document.activeElement.textContent") == "photo.png"
+    await tab.keyboard.press("Enter")
+    (inserted,) = await _calls(tab, "insertImage", 1)
+    assert inserted["c"] == "add" and inserted["images"][0]["fileType"] == "png"
+    _verified(stack, inserted)
+    assert await _ds_get(stack, inserted["images"][0]["url"]) == (200, png)
+    assert (await _ds_get(stack, inserted["images"][0]["url"], signed=False))[0] == 403
+    await tab.locator("#onlyoffice-picker").wait_for(state="detached")
+
+    # Mail merge (7.5+ name), by mouse.
+    await tab.evaluate("window.__docsapi_fire('onRequestSelectSpreadsheet', {c: 'mailmerge'})")
+    assert await _buttons(tab) == ["budget.xlsx", "data.ods"]
+    await tab.locator("#onlyoffice-picker li button", has_text="budget.xlsx").click()
+    (recipients,) = await _calls(tab, "setRequestedSpreadsheet", 1)
+    assert (recipients["c"], recipients["fileType"]) == ("mailmerge", "xlsx")
+    _verified(stack, recipients)
+    assert await _ds_get(stack, recipients["url"]) == (200, stack.store.data(budget))
+
+    # Compare (the older event name) answers with the older method.
+    await tab.evaluate("window.__docsapi_fire('onRequestCompareFile')")
+    await tab.locator("#onlyoffice-picker li button", has_text="notes.odt").click()
+    (revised,) = await _calls(tab, "setRevisedFile", 1)
+    assert revised["fileType"] == "odt"
+    _verified(stack, revised)
+    assert problems == []
+
+
+async def test_the_picker_cancels_and_shows_errors(browser: Browser, stack: Stack) -> None:
+    report = _welcome(stack, "report.docx")
+    session = await sign_in(browser, stack, "alice", console=True)
+    tab, problems = session.page, session.problems
+    problems.clear()
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
+    await editor_frame(tab)
+
+    # Escape closes it and nothing reaches the editor.
+    await tab.evaluate("window.__docsapi_fire('onRequestSelectDocument', {c: 'compare'})")
+    assert await _buttons(tab) == ["legacy.doc", "notes.odt", "report.docx"]
+    await tab.keyboard.press("Escape")
+    await tab.locator("#onlyoffice-picker").wait_for(state="detached")
+    # So does Cancel.
+    await tab.evaluate("window.__docsapi_fire('onRequestSelectDocument', {c: 'compare'})")
+    await _buttons(tab)
+    await tab.get_by_role("button", name="Cancel").click()
+    await tab.locator("#onlyoffice-picker").wait_for(state="detached")
+    assert (
+        await tab.evaluate("window.__docsapi_calls.filter(c => c.method === 'setRequestedDocument').length")
+        == 0
+    )
+
+    # Confluence stops showing the file after the list was shown: the dialog says so, nothing throws.
+    await tab.evaluate("window.__docsapi_fire('onRequestSelectDocument', {c: 'compare'})")
+    await _buttons(tab)
+    stack.store.restrict(stack.welcome_page_id(), "read", users=("admin",))
+    await tab.locator("#onlyoffice-picker li button", has_text="notes.odt").click()
+    status = tab.locator("#onlyoffice-picker [role=status]")
+    await status.filter(has_text="cannot be used").wait_for()
+    assert "permission" in (await status.text_content() or "")
+    assert await tab.locator("#onlyoffice-picker").is_visible()
+    assert (
+        await tab.evaluate("window.__docsapi_calls.filter(c => c.method === 'setRequestedDocument').length")
+        == 0
+    )
+    assert len(problems) == 1 and "404" in problems[0], problems  # the refused fetch, nothing thrown
