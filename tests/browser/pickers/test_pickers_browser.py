@@ -128,6 +128,7 @@ async def test_alice_inserts_an_image_and_picks_mail_merge_recipients(browser: B
     assert revised["fileType"] == "odt"
     _verified(stack, revised)
     assert problems == []
+    assert await tab.evaluate("window.__docsapi_errors") == []  # the simulator found every payload signed
 
 
 async def test_the_picker_cancels_and_shows_errors(browser: Browser, stack: Stack) -> None:
@@ -167,3 +168,19 @@ async def test_the_picker_cancels_and_shows_errors(browser: Browser, stack: Stac
         == 0
     )
     assert len(problems) == 1 and "404" in problems[0], problems  # the refused fetch, nothing thrown
+
+
+async def test_the_simulator_refuses_unsigned_method_payloads(browser: Browser, stack: Stack) -> None:
+    """What the tests above rely on: the simulator's api.js records a signed method without a token."""
+    report = _welcome(stack, "report.docx")
+    session = await sign_in(browser, stack, "alice")
+    tab = session.page
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
+    await editor_frame(tab)
+    await tab.evaluate(
+        "window.docEditor.insertImage({c: 'add', images: [{fileType: 'png', url: 'http://x/y.png'}]});"
+        "window.docEditor.setRequestedSpreadsheet({c: 'mailmerge', fileType: 'xlsx', url: 'http://x/y', token: 'no'});"
+        "window.docEditor.setHistoryData({version: 3, error: 'gone'});"
+    )
+    errors = await tab.evaluate("window.__docsapi_errors")
+    assert len(errors) == 2 and "insertImage" in errors[0] and "setRequestedSpreadsheet" in errors[1], errors
