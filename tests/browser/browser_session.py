@@ -7,12 +7,13 @@ counts as a problem: an alert() would mean injected markup ran.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Dialog, Error, Frame, Page
 
 from gateway.testing.stack import Stack
 
-__all__ = ["SignedIn", "editor_frame", "sign_in", "watch_problems"]
+__all__ = ["SignedIn", "docsapi_calls", "editor_frame", "sign_in", "watch_problems"]
 
 
 def watch_problems(page: Page, *, console: bool = False) -> list[str]:
@@ -70,3 +71,17 @@ async def editor_frame(page: Page) -> Frame:
                 return frame
         await page.wait_for_timeout(100)
     raise AssertionError("the Document Server simulator's editor did not load")
+
+
+async def docsapi_calls(page: Page, method: str, count: int) -> list[Any]:
+    """The first arguments of the editor method `method`'s recorded calls (the Document Server
+    simulator's `window.__docsapi_calls`), once there are at least `count`."""
+    await page.wait_for_function(
+        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
+        arg=[method, count],
+        timeout=10_000,
+    )
+    found: list[Any] = await page.evaluate(
+        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
+    )
+    return found

@@ -8,12 +8,11 @@ with its secret, and its link downloads that version's bytes with a Document Ser
 
 from __future__ import annotations
 
-from typing import Any
-
 import aiohttp
 import pytest
+from browser_session import docsapi_calls as _calls
 from browser_session import editor_frame, sign_in
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 
 from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
 from gateway.onlyoffice.keys import document_key
@@ -32,19 +31,6 @@ def _report(stack: Stack) -> Attachment:
     assert page is not None
     found = stack.store.attachment_by_name(page.id, "report.docx")
     assert found is not None
-    return found
-
-
-async def _calls(tab: Page, method: str, count: int) -> list[Any]:
-    """The arguments of the first `count` recorded calls of `method`, waiting for them."""
-    await tab.wait_for_function(
-        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
-        arg=[method, count],
-        timeout=10_000,
-    )
-    found: list[Any] = await tab.evaluate(
-        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
-    )
     return found
 
 

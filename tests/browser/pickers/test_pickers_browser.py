@@ -8,16 +8,16 @@ secret, and the link serves the picked file's bytes with a Document Server JWT o
 
 from __future__ import annotations
 
-import struct
-import zlib
 from typing import Any
 
 import aiohttp
 import pytest
-from browser_session import editor_frame, sign_in
+from browser_session import SignedIn, editor_frame, sign_in
+from browser_session import docsapi_calls as _calls
 from playwright.async_api import Browser, Page
 
 from gateway.docserver.jwt import bearer_value, sign_header_payload, verify
+from gateway.testing.confluence.seed import png_image
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.stack import Stack
 
@@ -26,36 +26,21 @@ pytestmark = pytest.mark.browser
 HOSTILE = '"><img src=x onerror=alert(1)>.png'
 
 
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + b"\x10\x80\xf0" * 4 for _ in range(3))
-    header = struct.pack(">IIBBBBB", 4, 3, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
 def _welcome(stack: Stack, name: str) -> Attachment:
     found = stack.store.attachment_by_name(stack.welcome_page_id(), name)
     assert found is not None, name
     return found
 
 
-async def _calls(tab: Page, method: str, count: int) -> list[Any]:
-    await tab.wait_for_function(
-        "([m, n]) => window.__docsapi_calls.filter(c => c.method === m).length >= n",
-        arg=[method, count],
-        timeout=10_000,
+async def _open_editor(browser: Browser, stack: Stack, document: Attachment) -> SignedIn:
+    """Alice's editor on `document`, open; `problems` from then on (console errors included)."""
+    session = await sign_in(browser, stack, "alice", console=True)
+    session.problems.clear()
+    await session.page.goto(
+        f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={document.id}"
     )
-    found: list[Any] = await tab.evaluate(
-        "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
-    )
-    return found
+    await editor_frame(session.page)
+    return session
 
 
 async def _ds_get(stack: Stack, url: str, *, signed: bool = True) -> tuple[int, bytes]:
@@ -85,14 +70,11 @@ async def _buttons(tab: Page) -> list[str]:
 
 async def test_alice_inserts_an_image_and_picks_mail_merge_recipients(browser: Browser, stack: Stack) -> None:
     report, budget = _welcome(stack, "report.docx"), _welcome(stack, "budget.xlsx")
-    png = _png()
+    png = png_image(4, 3)
     stack.store.add_attachment(stack.welcome_page_id(), "photo.png", png, "image/png", by="alice")
-    stack.store.add_attachment(stack.welcome_page_id(), HOSTILE, _png(), "image/png", by="alice")
-    session = await sign_in(browser, stack, "alice", console=True)
+    stack.store.add_attachment(stack.welcome_page_id(), HOSTILE, png_image(4, 3), "image/png", by="alice")
+    session = await _open_editor(browser, stack, report)
     tab, problems = session.page, session.problems
-    problems.clear()
-    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
-    await editor_frame(tab)
 
     # Insert image, by keyboard: the first entry has the focus; Tab to photo.png, Enter.
     await tab.evaluate("window.__docsapi_fire('onRequestInsertImage', {c: 'add'})")
@@ -133,11 +115,8 @@ async def test_alice_inserts_an_image_and_picks_mail_merge_recipients(browser: B
 
 async def test_the_picker_cancels_and_shows_errors(browser: Browser, stack: Stack) -> None:
     report = _welcome(stack, "report.docx")
-    session = await sign_in(browser, stack, "alice", console=True)
+    session = await _open_editor(browser, stack, report)
     tab, problems = session.page, session.problems
-    problems.clear()
-    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
-    await editor_frame(tab)
 
     # Escape closes it and nothing reaches the editor.
     await tab.evaluate("window.__docsapi_fire('onRequestSelectDocument', {c: 'compare'})")
@@ -173,10 +152,7 @@ async def test_the_picker_cancels_and_shows_errors(browser: Browser, stack: Stac
 async def test_the_simulator_refuses_unsigned_method_payloads(browser: Browser, stack: Stack) -> None:
     """What the tests above rely on: the simulator's api.js records a signed method without a token."""
     report = _welcome(stack, "report.docx")
-    session = await sign_in(browser, stack, "alice")
-    tab = session.page
-    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
-    await editor_frame(tab)
+    tab = (await _open_editor(browser, stack, report)).page
     await tab.evaluate(
         "window.docEditor.insertImage({c: 'add', images: [{fileType: 'png', url: 'http://x/y.png'}]});"
         "window.docEditor.setRequestedSpreadsheet({c: 'mailmerge', fileType: 'xlsx', url: 'http://x/y', token: 'no'});"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import struct
-import zlib
 from typing import Any
 
 import aiohttp
@@ -15,26 +13,10 @@ from gateway.docserver.jwt import bearer_value, sign_header_payload
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.stack import Stack, demo_login
 
-__all__ = ["PATH", "attachment", "ds_get", "editor_token", "list_url", "make_png", "pick", "picker_list"]
+__all__ = ["PATH", "attachment", "ds_get", "editor_token", "list_url", "pick", "picker_list"]
 
 PATH = "/plugins/servlet/onlyoffice/attachments"
 _TOKEN = re.compile(r'id="onlyoffice-pickers" hidden data-url="([^"]*)" data-token="([0-9a-f]*)"')
-
-
-def make_png(width: int = 3, height: int = 2, rgb: tuple[int, int, int] = (200, 30, 90)) -> bytes:
-    """A real, valid PNG (8-bit RGB, one filter byte per row), built with zlib and struct."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 def attachment(stack: Stack, name: str, page_title: str = "Welcome") -> Attachment:

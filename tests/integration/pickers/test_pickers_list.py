@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pickers_helpers import attachment, editor_token, make_png, picker_list
+from pickers_helpers import attachment, editor_token, picker_list
 
+from gateway.testing.confluence.seed import png_image
 from gateway.testing.stack import Stack
 
 HOSTILE = '"><img src=x onerror=alert(1)> & <script>.png'
@@ -17,7 +18,7 @@ def _titles(body: dict[str, object]) -> list[str]:
 
 async def test_alice_lists_per_purpose(stack: Stack) -> None:
     report = attachment(stack, "report.docx")
-    png = make_png()
+    png = png_image(3, 2)
     photo = stack.store.add_attachment(report.page_id, "photo.png", png, "image/png", by="alice")
     status, body = await picker_list(stack, report.id, "document", "alice")
     assert status == 200
@@ -88,7 +89,7 @@ async def test_bob_sees_only_what_he_may_view(stack: Stack) -> None:
 
 async def test_hostile_names_are_data_not_markup(stack: Stack) -> None:
     report = attachment(stack, "report.docx")
-    stack.store.add_attachment(report.page_id, HOSTILE, make_png(), "image/png", by="alice")
+    stack.store.add_attachment(report.page_id, HOSTILE, png_image(3, 2), "image/png", by="alice")
     status, body = await picker_list(stack, report.id, "image", "alice")
     assert status == 200
     assert HOSTILE in _titles(body)  # JSON (nosniff): the page shows it with textContent

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pickers_helpers import attachment, ds_get, editor_token, make_png, pick
+from pickers_helpers import attachment, ds_get, editor_token, pick
 
 from gateway.docserver.jwt import JwtError, verify
+from gateway.testing.confluence.seed import png_image
 from gateway.testing.stack import Stack
 
 
@@ -40,7 +41,7 @@ def _signed(stack: Stack, payload: dict[str, Any]) -> dict[str, Any]:
 
 async def test_insert_image_payload_downloads_the_exact_bytes(stack: Stack) -> None:
     report = attachment(stack, "report.docx")
-    png = make_png(5, 4)
+    png = png_image(5, 4)
     photo = stack.store.add_attachment(report.page_id, "photo.png", png, "image/png", by="alice")
     _, token = await editor_token(stack, report.id, "alice")
     status, payload = await pick(stack, "alice", _body(report.id, token, "image", photo.id, "add"))
@@ -138,7 +139,9 @@ async def test_bad_requests_and_wrong_extensions(stack: Stack) -> None:
 async def test_attachments_the_user_cannot_see_are_404(stack: Stack) -> None:
     report = attachment(stack, "report.docx")
     secret_page = stack.store.add_page("DEMO", "Secret", by="admin")
-    secret = stack.store.add_attachment(secret_page.id, "secret.png", make_png(), "image/png", by="admin")
+    secret = stack.store.add_attachment(
+        secret_page.id, "secret.png", png_image(3, 2), "image/png", by="admin"
+    )
     stack.store.restrict(secret_page.id, "read", users=("admin",))
     _, token = await editor_token(stack, report.id, "alice")
     for picked in (secret.id, 999_999_999, secret_page.id):
