@@ -23,6 +23,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError
 from gateway.docserver.client import ConversionResult, DocumentServerError
 from gateway.onlyoffice.access import UserAccess, access_for
+from gateway.onlyoffice.answers import json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -31,7 +32,6 @@ __all__ = [
     "PagePurpose",
     "Poll",
     "conversion_failed",
-    "json_answer",
     "page_token",
     "poll_conversion",
     "read_json_object",
@@ -43,8 +43,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# The editor page's Save As and reference-data requests use the same tokens, for their own purpose.
-PagePurpose = Literal["convert", "download-as", "save-as", "reference-data"]
+# The editor page's Save As, reference-data and attachment-picker requests use the same tokens,
+# each for its own purpose.
+PagePurpose = Literal["convert", "download-as", "save-as", "reference-data", "pick"]
 
 
 def page_token(
@@ -88,10 +89,6 @@ async def user_access(
     except ConfluenceError as error:
         log.warning("conversion: Confluence lookup failed: %s", error)
         raise web.HTTPServiceUnavailable(text="Confluence is not answering") from error
-
-
-def json_answer(body: dict[str, object], status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import is_content_id
+from gateway.onlyoffice.answers import json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.conversion import (
-    json_answer,
     page_token,
     poll_conversion,
     read_poll,

@@ -16,6 +16,7 @@ from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.blank import BLANK_KINDS
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
+from gateway.onlyoffice.conversion import page_token
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -137,6 +138,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         ),
         context.jwt_secret,
     )
+    picking = mode == "edit" and not access.identity.anonymous
     return html_page(
         context,
         "editor.html",
@@ -157,4 +159,15 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         save_as_csrf=save_as_token(context, credentials, attachment.id) if save_as_allowed else "",
         reference_data_url=str(context.public("reference-data").relative()),
         reference_data_csrf=reference_data_token(context, credentials, attachment.id),
+        # Insert image / Compare / Mail merge pick attachments only while editing (pickers.py).
+        pickers_url=(
+            str(context.public("attachments").with_query(attachmentId=attachment.id).relative())
+            if picking
+            else ""
+        ),
+        pickers_token=(
+            page_token(context, UserCredentials.from_headers(request.headers), "pick", attachment.id)
+            if picking
+            else ""
+        ),
     )

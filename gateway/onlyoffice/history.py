@@ -19,6 +19,7 @@ from aiohttp import web
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, AttachmentVersion, ConfluenceError, Identity, is_content_id
 from gateway.docserver.jwt import sign
+from gateway.onlyoffice.answers import Refusal, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
@@ -28,33 +29,19 @@ __all__ = ["history_data", "history_data_payload", "history_info", "history_info
 
 log = logging.getLogger(__name__)
 _MAX_VERSION = 999_999_999  # document keys carry at most 9 digits of version
-_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
-
-
-class _Refusal(Exception):
-    """An answer other than 200, with the message the browser gets."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def _json(status: int, body: dict[str, Any]) -> web.Response:
-    return web.json_response(body, status=status, headers=_HEADERS)
 
 
 def _attachment_id(request: web.Request) -> str:
     attachment_id = request.query.get("attachmentId", "")
     if not is_content_id(attachment_id):
-        raise _Refusal(400, "attachmentId must be a Confluence content id")
+        raise Refusal(400, "attachmentId must be a Confluence content id")
     return attachment_id
 
 
 def _version(request: web.Request) -> int:
     raw = request.query.get("version", "")
     if not (0 < len(raw) <= 9 and raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= _MAX_VERSION:
-        raise _Refusal(400, "version must be a positive version number")
+        raise Refusal(400, "version must be a positive version number")
     return int(raw)
 
 
@@ -69,9 +56,9 @@ async def _visible(
         )
     except ConfluenceError as error:
         log.warning("history: Confluence lookup of attachment %s failed: %s", attachment_id, error)
-        raise _Refusal(503 if error.transient else 502, "Confluence is not answering") from error
+        raise Refusal(503 if error.transient else 502, "Confluence is not answering") from error
     if attachment is None or not versions:
-        raise _Refusal(404, "This attachment does not exist, or you do not have permission to see it")
+        raise Refusal(404, "This attachment does not exist, or you do not have permission to see it")
     return attachment, versions
 
 
@@ -125,9 +112,9 @@ async def history_info(request: web.Request) -> web.Response:
         attachment_id = _attachment_id(request)
         credentials = UserCredentials.from_headers(request.headers)
         attachment, versions = await _visible(context, credentials, attachment_id)
-    except _Refusal as refusal:
-        return _json(refusal.status, {"error": refusal.message})
-    return _json(200, history_info_payload(str(context.public_url), attachment, versions))
+    except Refusal as refusal:
+        return refusal.answer()
+    return json_answer(history_info_payload(str(context.public_url), attachment, versions))
 
 
 async def history_data(request: web.Request) -> web.Response:
@@ -139,18 +126,15 @@ async def history_data(request: web.Request) -> web.Response:
         credentials = UserCredentials.from_headers(request.headers)
         attachment, versions = await _visible(context, credentials, attachment_id)
         if version not in {v.number for v in versions}:
-            raise _Refusal(404, f"Version {version} of this attachment does not exist")
+            raise Refusal(404, f"Version {version} of this attachment does not exist")
         if context.formats.get(extension_of(attachment.title), context.server_version) is None:
-            raise _Refusal(415, "ONLYOFFICE cannot open files of this type")
+            raise Refusal(415, "ONLYOFFICE cannot open files of this type")
         try:
             identity = await context.identities.get(credentials)
         except ConfluenceError as error:
             log.warning("history: identity lookup failed: %s", error)
-            raise _Refusal(503, "Confluence is not answering") from error
-    except _Refusal as refusal:
+            raise Refusal(503, "Confluence is not answering") from error
+    except Refusal as refusal:
         # `version` lets the editor answer setHistoryData({version, error}) for the one it asked.
-        body: dict[str, Any] = {"error": refusal.message}
-        if version is not None:
-            body["version"] = version
-        return _json(refusal.status, body)
-    return _json(200, history_data_payload(context, attachment, version, identity.user_key))
+        return refusal.answer(**({} if version is None else {"version": version}))
+    return json_answer(history_data_payload(context, attachment, version, identity.user_key))

@@ -34,6 +34,7 @@ from gateway.onlyoffice.history import history_data, history_info
 from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.links_filter import AttachmentLinksFilter
 from gateway.onlyoffice.metrics import SaveMetrics
+from gateway.onlyoffice.pickers import list_attachments, pick_attachment
 from gateway.onlyoffice.recovery import run_recovery
 from gateway.onlyoffice.reference_data import reference_data
 from gateway.onlyoffice.save_as import save_as
@@ -89,6 +90,8 @@ class OnlyOfficePlugin:
         proxy.add_route("POST", "create", create_document)
         proxy.add_route("POST", "save-as", save_as)
         proxy.add_route("POST", "reference-data", reference_data)
+        proxy.add_route("GET", "attachments", list_attachments)
+        proxy.add_route("POST", "attachments", pick_attachment)
         public = URL(self._settings.public_url)
         script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
         proxy.add_filter(AttachmentLinksFilter(self._settings, public.path, script_url))

@@ -22,8 +22,9 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.access import UserAccess, access_for
+from gateway.onlyoffice.answers import Refusal, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import json_answer, page_token, read_json_object, valid_page_request
+from gateway.onlyoffice.conversion import page_token, read_json_object, valid_page_request
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -61,12 +62,6 @@ def reference_data_payload(
     return data
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def _same_instance(context: OnlyOfficeContext, instance: object) -> bool:
     return isinstance(instance, str) and instance.rstrip("/") == str(context.public_url).rstrip("/")
 
@@ -93,22 +88,22 @@ async def _referenced(
     if _same_instance(context, reference.get("instanceId")) and is_content_id(file_key):
         # Asked as the service account first: "not there" (404) differs from "not yours" (403).
         if await context.confluence.attachment(file_key) is None:
-            raise _Refusal(404, "The linked file no longer exists.")
+            raise Refusal(404, "The linked file no longer exists.")
         target = file_key
     else:
         path = body.get("path")
         name = path.strip() if isinstance(path, str) else ""
         found = await _by_name(context, credentials, editor.page_id, name) if name else None
         if found is None:
-            raise _Refusal(404, "The linked file is not attached to this page.")
+            raise Refusal(404, "The linked file is not attached to this page.")
         target = found
     access = await access_for(context, request.headers, target)
     if access is None:
-        raise _Refusal(403, "You do not have permission to see the linked file.")
+        raise Refusal(403, "You do not have permission to see the linked file.")
     if access.offer.format is None:
-        raise _Refusal(415, "ONLYOFFICE cannot open the linked file's type.")
+        raise Refusal(415, "ONLYOFFICE cannot open the linked file's type.")
     if access.offer.mode is None:
-        raise _Refusal(403, "ONLYOFFICE is not enabled for the linked file.")
+        raise Refusal(403, "ONLYOFFICE is not enabled for the linked file.")
     return access
 
 
@@ -125,10 +120,10 @@ async def reference_data(request: web.Request) -> web.Response:
         credentials = UserCredentials.from_headers(request.headers)
         editor = await context.confluence.attachment(attachment_id, credentials)
         if editor is None:
-            raise _Refusal(404, "This document does not exist, or you may not see it.")
+            raise Refusal(404, "This document does not exist, or you may not see it.")
         access = await _referenced(context, request, body, editor)
-    except _Refusal as refusal:
-        return json_answer({"error": str(refusal)}, refusal.status)
+    except Refusal as refusal:
+        return refusal.answer()
     except ConfluenceError as error:
         log.warning("reference-data: Confluence lookup failed: %s", error)
         return json_answer({"error": "Confluence is not answering; try again."}, 503)

@@ -21,8 +21,9 @@ from aiohttp import web
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError
 from gateway.onlyoffice.access import groups_of
+from gateway.onlyoffice.answers import Refusal, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import json_answer, page_token, read_json_object, valid_page_request
+from gateway.onlyoffice.conversion import page_token, read_json_object, valid_page_request
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import create_access_for
 from gateway.onlyoffice.fetch import FetchError, pinned_url
@@ -53,32 +54,26 @@ def _text(body: dict[str, object], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-class _Refusal(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.answer = json_answer({"error": message}, status)
-
-
 async def _check_rules(
     context: OnlyOfficeContext, request: web.Request, page_id: str, name: str
 ) -> tuple[str, str]:
     """The user's display name and the media type of the copy, or the refusal (403/404/400)."""
     access = await create_access_for(context, request.headers, page_id)
     if access is None:
-        raise _Refusal(404, "The page of this document does not exist, or you may not see it.")
+        raise Refusal(404, "The page of this document does not exist, or you may not see it.")
     if access.identity.anonymous or not access.may_attach:
-        raise _Refusal(403, "You may not add attachments to this page.")
+        raise Refusal(403, "You may not add attachments to this page.")
     extension = name.rsplit(".", 1)[-1]
     found = context.formats.get(extension, context.server_version)
     if found is None:
-        raise _Refusal(400, f"ONLYOFFICE does not keep copies of type .{extension} here.")
+        raise Refusal(400, f"ONLYOFFICE does not keep copies of type .{extension} here.")
     user = UserFacts(
         anonymous=False, groups=await groups_of(context, access.identity), can_view=True, can_edit=True
     )
     facts = AttachmentFacts(filename=name, size=None, page_id=page_id, space_key=access.page.space_key)
     rule = matching_rule(context.settings.rules, facts, user)
     if rule is None or not rule.enabled or "create" not in rule.actions:
-        raise _Refusal(403, "Creating documents of this type is not enabled on this page.")
+        raise Refusal(403, "Creating documents of this type is not enabled on this page.")
     return access.identity.display_name, found.mime
 
 
@@ -86,14 +81,14 @@ async def _checked(context: OnlyOfficeContext, request: web.Request) -> tuple[di
     """The request's body and the edited attachment's id once who asks and from where is checked."""
     body = await read_json_object(request)
     if body is None:
-        raise _Refusal(400, "the request is not a JSON object")
+        raise Refusal(400, "the request is not a JSON object")
     identity = await context.identities.get(UserCredentials.from_headers(request.headers))
     if identity.anonymous:
-        raise _Refusal(401, "Log in to Confluence to save a copy.")
+        raise Refusal(401, "Log in to Confluence to save a copy.")
     attachment_id = str(body.get("attachmentId", ""))
     if not valid_page_request(context, request, "save-as", attachment_id, body.get("csrf")):
         log.warning("save-as refused: CSRF check failed for attachment %r", attachment_id[:20])
-        raise _Refusal(403, "The request did not come from the editor page; reload it and retry.")
+        raise Refusal(403, "The request did not come from the editor page; reload it and retry.")
     return body, attachment_id
 
 
@@ -104,21 +99,21 @@ async def save_as(request: web.Request) -> web.Response:
         body, attachment_id = await _checked(context, request)
         url, extension, title = _text(body, "url"), _text(body, "fileType").lower(), _text(body, "title")
         if not url or not extension:
-            raise _Refusal(404, "The editor sent no file to save.")
+            raise Refusal(404, "The editor sent no file to save.")
         problem = name_problem(title)
         if problem is not None:
-            raise _Refusal(400, problem)
+            raise Refusal(400, problem)
         credentials = UserCredentials.from_headers(request.headers)
         source = await context.confluence.attachment(attachment_id, credentials)
         if source is None:
-            raise _Refusal(404, "This document does not exist, or you may not see it.")
+            raise Refusal(404, "This document does not exist, or you may not see it.")
         name = save_as_name(title, extension)
         user_name, media_type = await _check_rules(context, request, source.page_id, name)
         try:
             pinned_url(url, context.docserver_public_url, context.docserver.base_url)
         except FetchError as error:
             log.warning("save-as refused for attachment %s: %s", attachment_id, error)
-            raise _Refusal(400, "The file link is not the Document Server's.") from error
+            raise Refusal(400, "The file link is not the Document Server's.") from error
         # One creation per page at a time (shared with New document), so names stay unique.
         async with context.state.lock(f"create:{source.page_id}", ttl=600.0, wait=60.0):
             name = target_name(name, extension, await context.confluence.attachment_titles(source.page_id))
@@ -130,8 +125,8 @@ async def save_as(request: web.Request) -> web.Response:
                     media_type=media_type,
                     comment=f"Saved as a copy of {source.title} in ONLYOFFICE by {user_name}",
                 )
-    except _Refusal as refusal:
-        return refusal.answer
+    except Refusal as refusal:
+        return refusal.answer()
     except ConfluenceError as error:
         log.warning("save-as: Confluence failed: %s", error)
         status = 503 if error.transient else 502

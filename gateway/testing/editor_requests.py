@@ -77,14 +77,14 @@ async def post_route(
         return response.status, json.loads(raw)
 
 
-async def ds_download(stack: Stack, url: str) -> tuple[int, bytes]:
-    """GET a download link as the Document Server does: with its JWT over the URL in the header."""
+async def ds_download(stack: Stack, url: str, *, signed: bool = True) -> tuple[int, bytes]:
+    """GET a download link as the Document Server does: with its JWT over the URL in the header
+    (or, with `signed=False`, as anyone else would, without it)."""
     secret = stack.settings.documentserver.jwt.secret.get_secret_value()
     header = stack.settings.documentserver.jwt.header
+    headers = {header: bearer_value(sign_header_payload({"url": url}, secret))} if signed else {}
     async with (
         aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
-        session.get(
-            url, headers={header: bearer_value(sign_header_payload({"url": url}, secret))}
-        ) as response,
+        session.get(url, headers=headers) as response,
     ):
         return response.status, await response.read()

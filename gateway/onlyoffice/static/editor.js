@@ -19,19 +19,25 @@
     config.editorConfig.customization.goback && config.editorConfig.customization.goback.url;
   var lang = (config.editorConfig && config.editorConfig.lang) || undefined;
 
-  /* GET a gateway JSON route with the user's session; rejects with the route's own message. */
-  function getJson(url) {
-    return window.fetch(url, {credentials: "same-origin", cache: "no-store",
-                              headers: {"Accept": "application/json"}})
-      .then(function (response) {
-        return response.json().catch(function () { return {}; }).then(function (body) {
-          if (!response.ok) {
-            throw new Error((body && body.error) || ("HTTP " + response.status));
-          }
-          return body;
-        });
+  /* A gateway JSON route with the user's session: GET, or POST of `body` as JSON; rejects with the
+   * route's own message. */
+  function requestJson(url, body) {
+    var options = {credentials: "same-origin", cache: "no-store", headers: {"Accept": "application/json"}};
+    if (body !== undefined) {
+      options.method = "POST";
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return window.fetch(url, options).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (!response.ok) {
+          throw new Error((answer && answer.error) || ("HTTP " + response.status));
+        }
+        return answer;
       });
+    });
   }
+  function getJson(url) { return requestJson(url); }
   /* Confluence sends ISO 8601 times; show them in the reader's time zone and language. */
   function localTime(text) {
     var date = new Date(text);
@@ -51,19 +57,6 @@
     var copies = document.getElementById("onlyoffice-copies");
     if (!copies) { return; }
     var attachmentId = copies.getAttribute("data-attachment-id");
-    function postJson(url, body) {
-      return window.fetch(url, {method: "POST", credentials: "same-origin", cache: "no-store",
-                                headers: {"Accept": "application/json", "Content-Type": "application/json"},
-                                body: JSON.stringify(body)})
-        .then(function (response) {
-          return response.json().catch(function () { return {}; }).then(function (answer) {
-            if (!response.ok) {
-              throw new Error((answer && answer.error) || ("HTTP " + response.status));
-            }
-            return answer;
-          });
-        });
-    }
     var saveAsUrl = copies.getAttribute("data-save-as-url");
     var saveAsCsrf = copies.getAttribute("data-save-as-csrf");
     var dialog = document.getElementById("onlyoffice-save-as");
@@ -79,7 +72,7 @@
         if (!pending) { return; }
         saveButton.disabled = true;
         status.textContent = "Saving...";
-        postJson(saveAsUrl, {attachmentId: attachmentId, csrf: saveAsCsrf, url: pending.url,
+        requestJson(saveAsUrl, {attachmentId: attachmentId, csrf: saveAsCsrf, url: pending.url,
                              fileType: pending.fileType, title: nameInput.value})
           .then(function (result) {
             pending = null;
@@ -112,7 +105,7 @@
     if (referenceUrl && referenceCsrf) {
       events.onRequestReferenceData = function (event) {
         var data = (event && event.data) || {};
-        postJson(referenceUrl, {attachmentId: attachmentId, csrf: referenceCsrf,
+        requestJson(referenceUrl, {attachmentId: attachmentId, csrf: referenceCsrf,
                                 referenceData: data.referenceData, path: data.path, link: data.link})
           .then(function (answer) { window.docEditor.setReferenceData(answer); })
           .catch(function (error) { window.docEditor.setReferenceData({error: reason(error)}); });
@@ -120,6 +113,109 @@
     }
   }
   /* ---- end of Save As and reference data ---- */
+  /* ---- Attachment picker: Insert image, Compare, Mail merge (gateway pickers.py) ----------------
+   * The plugin opens Confluence's attachment dialog here; through the gateway the page has its own.
+   * It lists the attachments of the document's page the user may view (GET), then POSTs the pick
+   * with the page's CSRF token; the answer is the signed argument of the editor's method. Errors
+   * stay in the dialog; Escape or Cancel closes it. */
+  function wirePickers(events) {
+    var holder = document.getElementById("onlyoffice-pickers");
+    var url = holder && holder.getAttribute("data-url");
+    var token = holder && holder.getAttribute("data-token");
+    if (!url || !token) { return; }
+    var base = new URL(url, window.location.href);
+    var TITLES = {image: "Insert an image from this page", document: "Choose a document from this page",
+                  spreadsheet: "Choose a spreadsheet from this page"};
+    var EMPTY = {image: "This page has no images you can insert.",
+                 document: "This page has no text documents you can use.",
+                 spreadsheet: "This page has no spreadsheets you can use."};
+    var current = null;
+
+    function element(tag, text) {
+      var node = document.createElement(tag);
+      if (text) { node.textContent = text; }
+      return node;
+    }
+    function pick(purpose, command, deliver) {
+      if (current) { current.close(); }
+      var dialog = element("dialog");
+      dialog.className = "onlyoffice-picker";
+      dialog.id = "onlyoffice-picker";
+      dialog.setAttribute("aria-labelledby", "onlyoffice-picker-title");
+      var heading = element("h2", TITLES[purpose]);
+      heading.id = "onlyoffice-picker-title";
+      var status = element("p", "Loading…");
+      status.setAttribute("role", "status");
+      var list = element("ul");
+      var actions = element("div");
+      actions.className = "onlyoffice-picker-actions";
+      var cancel = element("button", "Cancel");
+      cancel.type = "button";
+      cancel.addEventListener("click", function () { dialog.close(); });
+      actions.appendChild(cancel);
+      [heading, status, list, actions].forEach(function (node) { dialog.appendChild(node); });
+      dialog.addEventListener("close", function () {
+        if (dialog.parentNode) { dialog.parentNode.removeChild(dialog); }
+        if (current === dialog) { current = null; }
+      });
+      document.body.appendChild(dialog);
+      current = dialog;
+      dialog.showModal();
+
+      function choose(item, button) {
+        status.textContent = "Adding " + item.title + "…";
+        button.disabled = true;
+        requestJson(base.toString(), {attachmentId: base.searchParams.get("attachmentId"), token: token,
+                                      purpose: purpose, pick: item.id, c: command})
+          .then(function (payload) {
+            dialog.close();
+            deliver(payload);
+          })
+          .catch(function (error) {
+            status.textContent = item.title + " cannot be used: " + reason(error);
+            button.disabled = false;
+            button.focus();
+          });
+      }
+      var listUrl = new URL(base.toString());
+      listUrl.searchParams.set("purpose", purpose);
+      getJson(listUrl.toString()).then(function (data) {
+        var items = data.attachments || [];
+        status.textContent = items.length ? "" : EMPTY[purpose];
+        items.forEach(function (item) {
+          var button = element("button", item.title);
+          button.type = "button";
+          button.setAttribute("data-attachment-id", item.id);
+          button.addEventListener("click", function () { choose(item, button); });
+          var row = element("li");
+          row.appendChild(button);
+          list.appendChild(row);
+        });
+        (list.querySelector("button") || cancel).focus();
+      }).catch(function (error) {
+        status.textContent = "The attachments cannot be listed: " + reason(error);
+      });
+    }
+    function command(event) {
+      return event && event.data && typeof event.data.c === "string" ? event.data.c : undefined;
+    }
+    function call(method) {
+      return function (payload) { window.docEditor[method](payload); };
+    }
+    /* Both names: Document Server 7.5 renamed Compare and Mail merge's events and methods. */
+    events.onRequestInsertImage = function (event) { pick("image", command(event), call("insertImage")); };
+    events.onRequestSelectDocument = function (event) {
+      pick("document", command(event), call("setRequestedDocument"));
+    };
+    events.onRequestCompareFile = function () { pick("document", "compare", call("setRevisedFile")); };
+    events.onRequestSelectSpreadsheet = function (event) {
+      pick("spreadsheet", command(event), call("setRequestedSpreadsheet"));
+    };
+    events.onRequestMailMergeRecipients = function () {
+      pick("spreadsheet", "mailmerge", call("setMailMergeRecipients"));
+    };
+  }
+  /* ---- end of attachment picker ---- */
 
   config.events = {
     onError: function (event) {
@@ -160,5 +256,6 @@
     };
   }
   wireCopiesAndReferences(config.events);
+  wirePickers(config.events);
   window.docEditor = new window.DocsAPI.DocEditor("onlyoffice-editor", config);
 })();

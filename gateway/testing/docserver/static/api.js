@@ -37,6 +37,17 @@
         "refreshFile", "setSharingSettings", "startFilling", "requestRoles"
     ];
 
+    // Methods whose argument must carry a `token` signed over it (protocol section 3.3); the real
+    // server refuses them without one. An `{error}` answer (setHistoryData) carries no file to sign.
+    var SIGNED = ["insertImage", "setHistoryData", "setReferenceData", "setRequestedDocument",
+        "setRequestedSpreadsheet", "setRevisedFile", "setMailMergeRecipients", "refreshFile"];
+    var JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+    function unsigned(name, arg) {
+        if (SIGNED.indexOf(name) === -1 || !arg || typeof arg !== "object" || arg.error !== undefined) return false;
+        return typeof arg.token !== "string" || !JWT_SHAPE.test(arg.token);
+    }
+
     function fail(message) {
         window.__docsapi_errors.push(message);
         throw new Error(message);
@@ -170,6 +181,10 @@
             self[name] = function () {
                 var args = Array.prototype.slice.call(arguments);
                 window.__docsapi_calls.push({method: name, args: args});
+                if (unsigned(name, args[0])) {
+                    window.__docsapi_errors.push("The \"" + name + "\" argument has no signed token; the Document Server refuses it.");
+                    return;
+                }
                 post(name, args.length > 1 ? args : args[0]);
             };
         });
