@@ -155,6 +155,7 @@ def _decide(
         groups=groups,
         can_view=True,
         can_edit=may_edit(identity, attachment, page_operations),
+        can_add_attachments=not identity.anonymous and ("create", "attachment") in page_operations,
     )
     facts = AttachmentFacts(
         filename=attachment.title,

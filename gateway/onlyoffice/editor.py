@@ -117,7 +117,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
     credentials = UserCredentials.from_headers(request.headers)
     # Save As adds an attachment to the page: offered where Confluence lets the user add one
     # (edit rights include it, as in the plugin); the route asks Confluence again.
-    save_as_allowed = access.user.can_edit and not access.identity.anonymous
+    save_as_allowed = access.user.can_add_attachments
     config = build_editor_config(
         EditorRequest(
             attachment=attachment,

@@ -52,6 +52,7 @@ class UserFacts:
     groups: frozenset[str]
     can_view: bool
     can_edit: bool  # edit permission on the page AND add-attachment permission in the space
+    can_add_attachments: bool = False  # add-attachment permission on the page (Save As, New document)
 
 
 @dataclass(frozen=True, slots=True)

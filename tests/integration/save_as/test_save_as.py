@@ -190,3 +190,16 @@ async def test_rules_without_create_for_the_copy_refuse_it() -> None:
             stack, "save-as", await _request(stack, url=docx, fileType="docx", title="notes"), "alice"
         )
         assert status == 200 and answer["title"] == "notes.docx"
+
+
+async def test_adding_attachments_is_enough_for_save_as(stack: Stack) -> None:
+    """Save As needs the page's add-attachment permission, not edit rights: bob, given only that,
+    gets the dialog (and still views the document)."""
+    report = stack.welcome_attachment_id("report.docx")
+    stack.store.grant("DEMO", "user:bob", "attach")
+    assert (await editor_data(stack, "bob", report))["save-as-csrf"]
+    context = stack.gateway_app[ONLYOFFICE_CONTEXT]
+    token = save_as_token(context, UserCredentials.from_headers(demo_login("bob")), str(report))
+    link = await converted_file_link(stack, report, "pdf")
+    status, answer = await post_route(stack, "save-as", await _request(stack, url=link, csrf=token), "bob")
+    assert status == 200, answer
