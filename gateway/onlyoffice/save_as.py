@@ -15,6 +15,7 @@ comment naming the user.
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
 
@@ -34,6 +35,8 @@ from gateway.state import LockTimeout, StateUnavailable
 __all__ = ["save_as", "save_as_name", "save_as_token"]
 
 log = logging.getLogger(__name__)
+# The Document Server's `fileType` is one plain extension; the browser relays it, so it is checked.
+_FILE_TYPE = re.compile(r"[a-z0-9]{1,10}")
 
 
 def save_as_token(context: OnlyOfficeContext, credentials: UserCredentials, attachment_id: str) -> str:
@@ -100,7 +103,10 @@ async def save_as(request: web.Request) -> web.Response:
         url, extension, title = _text(body, "url"), _text(body, "fileType").lower(), _text(body, "title")
         if not url or not extension:
             raise Refusal(404, "The editor sent no file to save.")
-        problem = name_problem(title)
+        if not _FILE_TYPE.fullmatch(extension):
+            raise Refusal(400, "The editor sent an unknown file type.")
+        # The title alone (an empty one has its own message), then the whole stored name.
+        problem = name_problem(title) or name_problem(save_as_name(title, extension))
         if problem is not None:
             raise Refusal(400, problem)
         credentials = UserCredentials.from_headers(request.headers)
