@@ -113,3 +113,56 @@ async def test_a_path_that_only_decodes_into_the_prefix_does_not_reach_the_docum
     assert data.startswith(b"HTTP/1.1 "), data[:200]
     assert b"Traceback" not in data
     assert docserver.app[DS_SEEN] == []
+
+
+async def _raw(port: int, method: str, target: str) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
+    )
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+
+
+# The Document Server's nginx serves these to 127.0.0.1 only; through the mount every request comes
+# from the gateway, which is 127.0.0.1 when both share a host (PUT .../inactive shuts a node down).
+ADMIN = [
+    ("GET", "/info/info.json"),
+    ("GET", "/info"),
+    ("PUT", "/internal/cluster/inactive"),
+    ("DELETE", "/internal/cluster/inactive"),
+    ("GET", "/9.3.0-abc/info/info.json"),
+    ("GET", "/%69nfo/info.json"),
+    ("GET", "/%2569nfo/info.json"),
+    ("GET", "/INFO/info.json"),
+    ("GET", "//info/info.json"),
+    ("GET", "/./info/"),
+    ("GET", "/web-apps/../info/info.json"),
+    ("GET", "/web-apps/..%2Finternal/cluster/inactive"),
+    ("GET", "/web-apps/%2e%2e/info/"),
+]
+NOT_ADMIN = ["/web-apps/apps/api/documents/api.js", "/cache/files/data/k/info/info.docx", "/information"]
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN, ids=[f"{m} {p}" for m, p in ADMIN])
+async def test_localhost_only_document_server_paths_are_not_exposed(
+    mounted: tuple[TestServer, TestServer, TestServer], method: str, path: str
+) -> None:
+    gateway, docserver, _ = mounted
+    data = await _raw(gateway.port, method, PREFIX + path)
+    assert docserver.app is not None
+    assert data.startswith(b"HTTP/1.1 404 "), data[:200]
+    assert docserver.app[DS_SEEN] == []
+
+
+async def test_other_document_server_paths_still_pass(
+    mounted: tuple[TestServer, TestServer, TestServer],
+) -> None:
+    gateway, docserver, _ = mounted
+    for path in NOT_ADMIN:
+        assert (await _raw(gateway.port, "GET", PREFIX + path)).startswith(b"HTTP/1.1 200 "), path
+    assert docserver.app is not None
+    assert [seen for seen, _ in docserver.app[DS_SEEN]] == NOT_ADMIN
