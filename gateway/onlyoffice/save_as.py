@@ -30,6 +30,7 @@ from gateway.onlyoffice.create_access import create_access_for
 from gateway.onlyoffice.fetch import FetchError, pinned_url
 from gateway.onlyoffice.filenames import name_problem
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
+from gateway.proxy.mount import resolved_path
 from gateway.state import LockTimeout, StateUnavailable
 
 __all__ = ["save_as", "save_as_name", "save_as_token"]
@@ -50,6 +51,15 @@ def save_as_name(title: str, extension: str) -> str:
     if stem.lower().endswith("." + extension):
         stem = stem[: -len(extension) - 1].rstrip()
     return f"{stem}.{extension}"
+
+
+def _copy_link(context: OnlyOfficeContext, url: str) -> None:
+    """FetchError unless `url` is a Document Server file link: on its address (§9: the plugin's
+    old SSRF) and a signed `/cache/files/...` link (protocol §2.5), not another of its paths."""
+    pinned = pinned_url(url, context.docserver_public_url, context.docserver.base_url)
+    relative = pinned.raw_path[len(context.docserver.base_url.raw_path.rstrip("/")) :]
+    if not resolved_path(relative).startswith("/cache/files/"):
+        raise FetchError("the file URL is not a Document Server file link", transient=False)
 
 
 def _text(body: dict[str, object], name: str) -> str:
@@ -116,7 +126,7 @@ async def save_as(request: web.Request) -> web.Response:
         name = save_as_name(title, extension)
         user_name, media_type = await _check_rules(context, request, source.page_id, name)
         try:
-            pinned_url(url, context.docserver_public_url, context.docserver.base_url)
+            _copy_link(context, url)
         except FetchError as error:
             log.warning("save-as refused for attachment %s: %s", attachment_id, error)
             raise Refusal(400, "The file link is not the Document Server's.") from error

@@ -61,3 +61,24 @@ async def test_the_stored_title_passes_the_name_checks_whole(stack: Stack) -> No
     assert status == 200, answer
     assert answer["title"] == "t" * 190 + ".pdf" and name_problem(answer["title"]) is None
     assert _titles(stack) - before == {answer["title"]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/healthcheck",
+        "/meta/config",
+        "/index.html",
+        "/cache/files/../../meta/config",
+        "/cache/files/%2e%2e/%2e%2e/meta/config",
+        "/cache/files/..%2F..%2Fmeta/config",
+        "/info/info.json",
+    ],
+)
+async def test_only_document_server_file_links_are_fetched(stack: Stack, path: str) -> None:
+    """`onRequestSaveAs` gives a signed `/cache/files/...` link (protocol §2.5); any other path of the
+    Document Server (its localhost-only `/info/` when it shares the gateway's host) is not a copy."""
+    before = _titles(stack)
+    status, answer = await _save_as(stack, url=stack.docserver_url.rstrip("/") + path, fileType="pdf")
+    assert status == 400 and "Document Server" in answer["error"], answer
+    assert _titles(stack) == before
