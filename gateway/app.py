@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from aiohttp import WSCloseCode, web
 
+from gateway.docserver.paths import is_admin_path
 from gateway.observability import (
     HEALTH_PATHS,
     METRICS_KEY,
@@ -106,6 +107,12 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     if settings.docserver_prefix is not None and ds.internal_url is not None:
         # The Document Server under a path of the gateway's origin: a second upstream, same core.
         mounted = proxy_context.mount("documentserver", ds.public_url, ds.internal_url, ds.timeout)
-        mount_upstream(app, mounted, connect_timeout=min(ds.timeout, 10.0), read_timeout=ds.timeout)
+        mount_upstream(
+            app,
+            mounted,
+            connect_timeout=min(ds.timeout, 10.0),
+            read_timeout=ds.timeout,
+            refused=is_admin_path,
+        )
     app.router.add_route("*", "/{tail:.*}", proxy_handler, expect_handler=proxy_expect_handler)
     return app

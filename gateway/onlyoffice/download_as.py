@@ -108,6 +108,10 @@ async def download_as_step(request: web.Request) -> web.Response:
     source, target = access.attachment, str(body.get("targetFileType", "")).lower()
     if target not in access.offer.download_to:
         return json_answer({"error": "This document cannot be downloaded in that format."}, 415)
+    # The name with its extension is what the link carries and the file route checks again.
+    problem = name_problem(download_name(name, target))
+    if problem is not None:
+        return json_answer({"error": problem}, 400)
     key = document_key(str(context.public_url), source.id, source.version)
     file_url = await poll_conversion(context, source, key, target)
     if isinstance(file_url, web.Response):

@@ -15,6 +15,7 @@ comment naming the user.
 from __future__ import annotations
 
 import logging
+import re
 
 from aiohttp import web
 
@@ -29,11 +30,14 @@ from gateway.onlyoffice.create_access import create_access_for
 from gateway.onlyoffice.fetch import FetchError, pinned_url
 from gateway.onlyoffice.filenames import name_problem
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
+from gateway.proxy.mount import resolved_path
 from gateway.state import LockTimeout, StateUnavailable
 
 __all__ = ["save_as", "save_as_name", "save_as_token"]
 
 log = logging.getLogger(__name__)
+# The Document Server's `fileType` is one plain extension; the browser relays it, so it is checked.
+_FILE_TYPE = re.compile(r"[a-z0-9]{1,10}")
 
 
 def save_as_token(context: OnlyOfficeContext, credentials: UserCredentials, attachment_id: str) -> str:
@@ -47,6 +51,15 @@ def save_as_name(title: str, extension: str) -> str:
     if stem.lower().endswith("." + extension):
         stem = stem[: -len(extension) - 1].rstrip()
     return f"{stem}.{extension}"
+
+
+def _copy_link(context: OnlyOfficeContext, url: str) -> None:
+    """FetchError unless `url` is a Document Server file link: on its address (§9: the plugin's
+    old SSRF) and a signed `/cache/files/...` link (protocol §2.5), not another of its paths."""
+    pinned = pinned_url(url, context.docserver_public_url, context.docserver.base_url)
+    relative = pinned.raw_path[len(context.docserver.base_url.raw_path.rstrip("/")) :]
+    if not resolved_path(relative).startswith("/cache/files/"):
+        raise FetchError("the file URL is not a Document Server file link", transient=False)
 
 
 def _text(body: dict[str, object], name: str) -> str:
@@ -100,7 +113,10 @@ async def save_as(request: web.Request) -> web.Response:
         url, extension, title = _text(body, "url"), _text(body, "fileType").lower(), _text(body, "title")
         if not url or not extension:
             raise Refusal(404, "The editor sent no file to save.")
-        problem = name_problem(title)
+        if not _FILE_TYPE.fullmatch(extension):
+            raise Refusal(400, "The editor sent an unknown file type.")
+        # The title alone (an empty one has its own message), then the whole stored name.
+        problem = name_problem(title) or name_problem(save_as_name(title, extension))
         if problem is not None:
             raise Refusal(400, problem)
         credentials = UserCredentials.from_headers(request.headers)
@@ -110,7 +126,7 @@ async def save_as(request: web.Request) -> web.Response:
         name = save_as_name(title, extension)
         user_name, media_type = await _check_rules(context, request, source.page_id, name)
         try:
-            pinned_url(url, context.docserver_public_url, context.docserver.base_url)
+            _copy_link(context, url)
         except FetchError as error:
             log.warning("save-as refused for attachment %s: %s", attachment_id, error)
             raise Refusal(400, "The file link is not the Document Server's.") from error
