@@ -155,7 +155,7 @@ class ConfluenceClient:
         self, attachment_id: str, credentials: UserCredentials | None = None
     ) -> Attachment | None:
         """The attachment as the user (or the service account) sees it; None when hidden or unknown."""
-        if not attachment_id.isdigit():
+        if not is_content_id(attachment_id):
             return None
         headers = self._service_headers if credentials is None else self._user_headers(credentials)
         try:

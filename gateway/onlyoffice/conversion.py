@@ -20,7 +20,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import Attachment, ConfluenceError
+from gateway.confluence.models import Attachment, ConfluenceError, is_content_id
 from gateway.docserver.client import ConversionResult, DocumentServerError
 from gateway.onlyoffice.access import UserAccess, access_for
 from gateway.onlyoffice.answers import json_answer
@@ -60,7 +60,7 @@ def valid_page_request(
     context: OnlyOfficeContext, request: web.Request, purpose: PagePurpose, attachment_id: str, token: object
 ) -> bool:
     """A numeric attachment, a same-origin browser (when it says), and the page's own token."""
-    if not attachment_id.isdigit():
+    if not is_content_id(attachment_id):
         return False
     origin = request.headers.get("Origin")
     if origin is not None and origin != str(context.public_url.origin()):

@@ -17,7 +17,7 @@ import logging
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import ConfluenceError
+from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.answers import json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.conversion import (
@@ -61,7 +61,7 @@ def target_name(source_title: str, target: str, taken: set[str]) -> str:
 async def convert_page(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
-    if not attachment_id.isdigit():
+    if not is_content_id(attachment_id):
         return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
     access = await user_access(context, request, attachment_id)
     if access is None or access.identity.anonymous:

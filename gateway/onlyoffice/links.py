@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gateway.confluence.models import is_content_id
 from gateway.docserver.jwt import JwtError, sign, verify
 
 __all__ = [
@@ -74,7 +75,7 @@ def read_link_token(token: str, secret: str, *, action: LinkAction) -> LinkClaim
     if claims.get("act") != action:
         raise JwtError(f"link token is not for {action}")
     attachment_id, key = claims.get("att"), claims.get("key")
-    if not isinstance(attachment_id, str) or not attachment_id.isdigit() or not isinstance(key, str):
+    if not isinstance(attachment_id, str) or not is_content_id(attachment_id) or not isinstance(key, str):
         raise JwtError("link token lacks its attachment or key")
     version = claims.get("ver")
     texts = {attribute: claims.get(name) for attribute, name in _TEXT_CLAIMS}
