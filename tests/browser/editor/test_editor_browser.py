@@ -103,9 +103,9 @@ async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack:
 
     bob_session = await sign_in(browser, stack, "bob")
     bob_context, bob_tab = bob_session.context, bob_session.page
-    assert await bob_tab.locator("text=Edit in ONLYOFFICE").count() == 0
-    bob_editor, bob_problems = await _open_by_link(
-        bob_context, bob_tab, stack, "report.docx", "View in ONLYOFFICE"
+    assert await bob_tab.locator("text=In ONLYOFFICE bearbeiten").count() == 0
+    bob_editor, bob_problems = await _open_by_link(  # bob's Confluence locale is de_DE
+        bob_context, bob_tab, stack, "report.docx", "In ONLYOFFICE anzeigen"
     )
     bob_frame = await editor_frame(bob_editor)
     assert await bob_frame.text_content("#oo-mode") == "view"
