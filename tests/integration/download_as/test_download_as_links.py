@@ -40,7 +40,9 @@ async def test_alice_and_bob_get_the_link_where_the_format_has_targets(stack: St
             assert status == 200, (user, url)
             for name in ("report.docx", "budget.xlsx", "slides.pptx", "legacy.doc", "notes.odt", "form.pdf"):
                 attachment = str(stack.welcome_attachment_id(name))
-                expected = f"/confluence{PATH}?attachmentId={attachment}&amp;lang={_LOCALES[user]}"
+                # A re-rendered table (rendermacro.action) is a fragment without ajs-user-locale.
+                lang = "" if "rendermacro" in url else f"&amp;lang={_LOCALES[user]}"
+                expected = f"/confluence{PATH}?attachmentId={attachment}{lang}"
                 assert links.get(attachment) == expected, (
                     user,
                     url,
