@@ -30,7 +30,7 @@ from gateway.onlyoffice.fetch import FetchError
 from gateway.onlyoffice.filenames import FORBIDDEN_CHARACTERS
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
-from gateway.onlyoffice.pages import error_page, html_page
+from gateway.onlyoffice.pages import error_page, html_page, request_language
 from gateway.state import LockTimeout
 
 __all__ = ["convert_page", "convert_step", "csrf_token", "target_name"]
@@ -74,6 +74,7 @@ async def convert_page(request: web.Request) -> web.StreamResponse:
     return html_page(
         context,
         "convert.html",
+        lang=request_language(request),
         title=access.attachment.title,
         target=target,
         attachment_id=attachment_id,

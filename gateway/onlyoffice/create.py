@@ -27,7 +27,7 @@ from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, SERVLET_PATH, OnlyOff
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import CreateAccess, create_access_for
 from gateway.onlyoffice.filenames import INVISIBLE
-from gateway.onlyoffice.pages import error_page, html_page
+from gateway.onlyoffice.pages import error_page, html_page, request_language
 from gateway.state import LockTimeout, StateUnavailable
 
 __all__ = ["create_document", "create_form", "create_token", "document_stem"]
@@ -109,6 +109,7 @@ async def create_form(request: web.Request) -> web.StreamResponse:
     return html_page(
         context,
         "create.html",
+        lang=request_language(request),
         page_id=page_id,
         page_title=access.page.title,
         kinds=[BLANK_KINDS[k] for k in access.kinds],

@@ -30,7 +30,7 @@ from gateway.onlyoffice.filenames import name_problem
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
-from gateway.onlyoffice.pages import error_page, html_page, not_shown
+from gateway.onlyoffice.pages import error_page, html_page, not_shown, request_language
 
 __all__ = ["download_as_page", "download_as_step", "download_name", "file_extension", "stem_of"]
 
@@ -81,6 +81,7 @@ async def download_as_page(request: web.Request) -> web.StreamResponse:
     return html_page(
         context,
         "download_as.html",
+        lang=request_language(request),
         title=source.title,
         stem=stem_of(source.title),
         targets=[(target, _LABELS.get(target, target.upper())) for target in targets],

@@ -20,7 +20,7 @@ from gateway.onlyoffice.conversion import page_token
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
-from gateway.onlyoffice.pages import error_page, html_page, not_shown
+from gateway.onlyoffice.pages import error_page, html_page, not_shown, request_language
 from gateway.onlyoffice.reference_data import reference_data_token
 from gateway.onlyoffice.save import session_record_key
 from gateway.onlyoffice.save_as import save_as_token
@@ -143,7 +143,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         context,
         "editor.html",
         title=attachment.title,
-        lang=config["editorConfig"]["lang"],
+        lang=request_language(request),
         document_type=offer.format.document_type,
         api_js_url=str(context.api_js_url.with_query(shardkey=key)),
         docserver_origin=str(context.docserver_public_url),

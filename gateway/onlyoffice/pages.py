@@ -1,4 +1,8 @@
-"""HTML answers of the plugin's routes: rendered from autoescaping templates, with strict headers."""
+"""HTML answers of the plugin's routes: rendered from autoescaping templates, with strict headers.
+
+Each page speaks one of the catalog's languages (`request_language`): templates get `lang` (for
+`<html lang>`) and `text("message.id", name=...)`, which escapes what it fills in.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,16 @@ from yarl import URL
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import OnlyOfficeContext
+from gateway.onlyoffice.i18n import DEFAULT_LANGUAGE, Texts, messages, page_language
 
-__all__ = ["docserver_source", "error_page", "html_page", "login_redirect", "not_shown"]
+__all__ = [
+    "docserver_source",
+    "error_page",
+    "html_page",
+    "login_redirect",
+    "not_shown",
+    "request_language",
+]
 
 
 def docserver_source(context: OnlyOfficeContext) -> str:
@@ -38,8 +50,22 @@ def _security_headers(context: OnlyOfficeContext) -> dict[str, str]:
     }
 
 
-def html_page(context: OnlyOfficeContext, template: str, status: int = 200, **values: Any) -> web.Response:
-    body = context.templates.get_template(template).render(static_url=str(context.public("static")), **values)
+def request_language(request: web.Request) -> str:
+    """The page's language: the `lang` the links carry (the Confluence locale), else the browser's."""
+    return page_language(request.query.get("lang"), request.headers.get("Accept-Language"))
+
+
+def html_page(
+    context: OnlyOfficeContext,
+    template: str,
+    status: int = 200,
+    *,
+    lang: str = DEFAULT_LANGUAGE,
+    **values: Any,
+) -> web.Response:
+    body = context.templates.get_template(template).render(
+        static_url=str(context.public("static")), lang=lang, text=Texts(messages(), lang), **values
+    )
     return web.Response(
         status=status,
         text=body,
@@ -50,11 +76,16 @@ def html_page(context: OnlyOfficeContext, template: str, status: int = 200, **va
 
 
 def error_page(
-    context: OnlyOfficeContext, status: int, heading: str, message: str, back_url: str | None = None
+    context: OnlyOfficeContext,
+    status: int,
+    heading: str,
+    message: str,
+    back_url: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> web.Response:
     """A short page a person can act on; never a traceback, never internal addresses."""
     return html_page(
-        context, "error.html", status=status, heading=heading, message=message, back_url=back_url
+        context, "error.html", status=status, lang=lang, heading=heading, message=message, back_url=back_url
     )
 
 
@@ -79,9 +110,11 @@ async def not_shown(context: OnlyOfficeContext, request: web.Request) -> web.Res
     identity = await context.identities.get(UserCredentials.from_headers(request.headers))
     if identity.anonymous:
         raise login_redirect(context, request)
+    lang = request_language(request)
     return error_page(
         context,
         404,
-        "Document not found",
-        "This attachment does not exist, or you do not have permission to see it.",
+        messages().text(lang, "error.not_found"),
+        messages().text(lang, "error.not_found_detail"),
+        lang=lang,
     )

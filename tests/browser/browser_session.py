@@ -13,7 +13,7 @@ from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Dialog
 
 from gateway.testing.stack import Stack
 
-__all__ = ["SignedIn", "editor_frame", "method_calls", "sign_in", "watch_problems"]
+__all__ = ["REFRESH_MACRO", "SignedIn", "editor_frame", "method_calls", "sign_in", "watch_problems"]
 
 
 def watch_problems(page: Page, *, console: bool = False) -> list[str]:
@@ -85,3 +85,24 @@ async def method_calls(page: Page, method: str, count: int) -> list[Any]:
         "(m) => window.__docsapi_calls.filter(c => c.method === m).map(c => c.args[0])", method
     )
     return found
+
+
+# What Confluence's attachments-macro script does after an upload: fetch `rendermacro.action` with
+# the fieldset's parameters and replace the table container with the answer (confluence.md 3.1).
+REFRESH_MACRO = """async (strip) => {
+    const container = document.querySelector('.plugin_attachments_container');
+    const params = new URLSearchParams();
+    container.querySelectorAll('input.plugin_attachments_macro_render_param')
+        .forEach((input) => params.append(input.name, input.value));
+    const ctx = document.querySelector('meta[name=ajs-context-path]').content;
+    const response = await fetch(ctx + '/pages/plugins/attachments/rendermacro.action?' + params);
+    let html = await response.text();
+    if (strip) {  // as if the server had not injected anything: the browser script must add the links
+        const holder = document.createElement('div');
+        holder.innerHTML = html;
+        holder.querySelectorAll('.onlyoffice-links').forEach((span) => span.remove());
+        html = holder.innerHTML;
+    }
+    container.outerHTML = html;
+    return response.status;
+}"""

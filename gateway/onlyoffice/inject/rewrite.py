@@ -16,12 +16,14 @@ plugin's `onlyoffice-filecreate` button), a link to the gateway's create form fo
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from html import escape
 from typing import Literal, TypeVar
 from urllib.parse import quote
 
+from gateway.onlyoffice.i18n import DEFAULT_LANGUAGE, language_for, messages
 from gateway.onlyoffice.inject.model import AttachmentLinks, AttachmentReference, PageScan
 from gateway.onlyoffice.inject.scan import MARKER_ATTRIBUTE, scan_page
 
@@ -31,6 +33,7 @@ __all__ = [
     "DOWNLOAD_AS_PATH",
     "EDITOR_PATH",
     "LABELS",
+    "SCRIPT_MESSAGES",
     "ScriptPolicy",
     "create_markup",
     "inject_links",
@@ -46,12 +49,16 @@ EDITOR_PATH = "/plugins/servlet/onlyoffice/doceditor"
 CONVERT_PATH = "/plugins/servlet/onlyoffice/convert"
 CREATE_PATH = "/plugins/servlet/onlyoffice/create"
 DOWNLOAD_AS_PATH = "/plugins/servlet/onlyoffice/download-as"
-LABELS = {
-    "edit": "Edit in ONLYOFFICE",
-    "view": "View in ONLYOFFICE",
-    "convert": "Convert using ONLYOFFICE",
-    "download": "Download As",
+# Message ids (messages.yaml) of each action's label and title; the title names the file.
+LABELS = {"edit": "link.edit", "view": "link.view", "convert": "link.convert", "download": "link.download"}
+_TITLES = {
+    "edit": "title.edit",
+    "view": "title.view",
+    "convert": "title.convert",
+    "download": "title.download",
 }
+# What static/inject.js is given to build the same links in the page's language.
+SCRIPT_MESSAGES = (*LABELS.values(), *_TITLES.values())
 _CLASSES = {
     "edit": "onlyoffice-doceditor",
     "view": "onlyoffice-docviewer",
@@ -77,39 +84,56 @@ def user_locale(meta_locale: str | None) -> str | None:
     return None
 
 
-def _link(action: str, path: str, attachment_id: str, title: str | None, lang: str | None = None) -> str:
+def _ascii(text: str) -> str:
+    """Escaped, and character references keep the inserted markup ASCII, whatever the page's charset."""
+    return escape(text, quote=True).encode("ascii", "xmlcharrefreplace").decode("ascii")
+
+
+def _link(
+    action: str,
+    path: str,
+    ref: AttachmentReference,
+    language: str,
+    lang: str | None = None,
+    target: str | None = None,
+) -> str:
+    attachment_id = ref.attachment_id
     query = f"?attachmentId={attachment_id}" + (f"&amp;lang={quote(lang, safe='')}" if lang else "")
     parts = [
         f'<a class="{_CLASSES[action]}" href="{escape(path)}{query}"',
         ' target="_blank" rel="noopener"',
         f' data-attachment-id="{attachment_id}" data-onlyoffice-action="{action}"',
     ]
-    if title:
-        # Character references keep the inserted markup ASCII, whatever the page's charset.
-        safe = escape(title, quote=True).encode("ascii", "xmlcharrefreplace").decode("ascii")
-        parts.append(f' title="{safe}"')
-    parts.append(f">{LABELS[action]}</a>")
+    if target is not None:
+        parts.append(f' data-onlyoffice-target="{_ascii(target)}"')
+    if ref.filename:
+        name = ref.filename
+        title = messages().text(language, _TITLES[action], name=name, target=(target or "").upper())
+        parts.append(f' title="{_ascii(title)}"')
+    parts.append(f">{_ascii(messages().text(language, LABELS[action]))}</a>")
     return "".join(parts)
 
 
 def _anchors(
     context_path: str, ref: AttachmentReference, links: AttachmentLinks, lang: str | None
 ) -> list[str]:
-    """One `<a>` per offered action (edit or view, convert, then Download As): the plugin's weights."""
+    """One `<a>` per offered action (edit or view, convert, then Download As): the plugin's weights.
+
+    Labels and titles are in the language of `lang` (the user's Confluence locale), else English;
+    every link carries `lang`, so the gateway's pages it opens speak that language too. The convert
+    link names its target in `data-onlyoffice-target` (the title is translated, not parsed).
+    """
     if not links.anything or not ref.attachment_id.isdigit():
         return []
+    language = language_for(lang) or DEFAULT_LANGUAGE
     base = quote(context_path.rstrip("/"), safe="/")
     anchors: list[str] = []
     if links.mode is not None:
-        verb = "Edit" if links.mode == "edit" else "View"
-        title = f"{verb} {ref.filename} in ONLYOFFICE" if ref.filename else None
-        anchors.append(_link(links.mode, base + EDITOR_PATH, ref.attachment_id, title, lang))
+        anchors.append(_link(links.mode, base + EDITOR_PATH, ref, language, lang))
     if links.convert is not None:
-        title = f"Convert {ref.filename} to {links.convert.upper()}" if ref.filename else None
-        anchors.append(_link("convert", base + CONVERT_PATH, ref.attachment_id, title))
+        anchors.append(_link("convert", base + CONVERT_PATH, ref, language, lang, links.convert))
     if links.download:
-        title = f"Download {ref.filename} as another format" if ref.filename else None
-        anchors.append(_link("download", base + DOWNLOAD_AS_PATH, ref.attachment_id, title))
+        anchors.append(_link("download", base + DOWNLOAD_AS_PATH, ref, language, lang))
     return anchors
 
 
@@ -140,21 +164,33 @@ def menu_markup(
     )
 
 
-def create_markup(context_path: str, page_id: str) -> str:
+def create_markup(context_path: str, page_id: str, lang: str | None = None) -> str:
     """The "New document" control: a link to the create form of the page (digits only, else nothing)."""
     if not page_id.isascii() or not page_id.isdigit():
         return ""
+    language = language_for(lang) or DEFAULT_LANGUAGE
     href = escape(quote(context_path.rstrip("/"), safe="/") + CREATE_PATH, quote=True)
+    query = f"?pageId={page_id}" + (f"&amp;lang={quote(lang, safe='')}" if lang else "")
     return (
         f'<span class="onlyoffice-create" {MARKER_ATTRIBUTE}="create">'
-        f'<a class="aui-button onlyoffice-filecreate" href="{href}?pageId={page_id}"'
-        f' data-page-id="{page_id}" title="Create new file">New document</a></span>'
+        f'<a class="aui-button onlyoffice-filecreate" href="{href}{query}"'
+        f' data-page-id="{page_id}" title="{_ascii(messages().text(language, "title.create"))}">'
+        f"{_ascii(messages().text(language, 'link.create'))}</a></span>"
     )
 
 
-def script_markup(script_url: str) -> str:
-    """The one external, same-origin script tag (no inline code: fine under a script-src CSP)."""
-    return f'<script src="{escape(script_url, quote=True)}" defer {MARKER_ATTRIBUTE}="script"></script>'
+def script_markup(script_url: str, lang: str | None = None) -> str:
+    """The one external, same-origin script tag (no inline code: fine under a script-src CSP).
+
+    `data-onlyoffice-messages` gives the script its labels and titles in the page's language, as
+    JSON: the script file itself is the same for everyone (cacheable), the page is per user anyway.
+    """
+    language = language_for(lang) or DEFAULT_LANGUAGE
+    texts = json.dumps(messages().bundle(language, SCRIPT_MESSAGES), ensure_ascii=False, sort_keys=True)
+    return (
+        f'<script src="{escape(script_url, quote=True)}" defer {MARKER_ATTRIBUTE}="script"'
+        f' {MARKER_ATTRIBUTE}-messages="{_ascii(texts)}"></script>'
+    )
 
 
 def inject_links(
@@ -195,7 +231,7 @@ def inject_links(
             if markup:
                 inserts.append((ref.menu_at, markup))
     if create_page and scan.upload_at is not None and not scan.has_create_control:
-        markup = create_markup(context_path, create_page)
+        markup = create_markup(context_path, create_page, lang)
         if markup:
             inserts.append((scan.upload_at, markup))
     if (
@@ -205,7 +241,7 @@ def inject_links(
         and scan.script_at is not None
         and (script == "always" or scan.relevant)
     ):
-        inserts.append((scan.script_at, script_markup(script_url)))
+        inserts.append((scan.script_at, script_markup(script_url, lang)))
     if not inserts:
         return document
     return _splice(document, inserts)

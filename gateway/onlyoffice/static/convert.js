@@ -9,13 +9,13 @@
     { attachmentId: main.getAttribute("data-attachment-id"), csrf: main.getAttribute("data-csrf") },
     function (data) {
       bar.value = data.percent || 0;
-      status.textContent = "Converting…";
+      status.textContent = window.onlyofficeText("page.converting");
     }
   ).then(function (data) {
     bar.value = 100;
-    status.textContent = "Done: " + data.title;
+    status.textContent = window.onlyofficeText("convert.done", {name: data.title});
     window.location.href = data.editorUrl;
   }).catch(function (error) {
-    status.textContent = "The document could not be converted: " + error.message;
+    status.textContent = window.onlyofficeText("convert.failed", {error: error.message});
   });
 })();

@@ -15,7 +15,7 @@
     button.disabled = true;
     bar.hidden = false;
     bar.value = 0;
-    status.textContent = "Converting…";
+    status.textContent = window.onlyofficeText("page.converting");
     window.onlyofficePoll(
       {
         attachmentId: main.getAttribute("data-attachment-id"),
@@ -28,11 +28,11 @@
       }
     ).then(function (data) {
       bar.value = 100;
-      status.textContent = "Downloading " + data.fileName;
+      status.textContent = window.onlyofficeText("download.downloading", {name: data.fileName});
       window.location.href = data.url;
     }).catch(function (error) {
       bar.hidden = true;
-      status.textContent = "The document could not be downloaded: " + error.message;
+      status.textContent = window.onlyofficeText("download.failed", {error: error.message});
     }).then(function () {
       button.disabled = false;
     });

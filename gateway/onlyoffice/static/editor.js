@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var message = document.getElementById("onlyoffice-message");
+  var text = window.onlyofficeText; // messages.js: the page's texts, in its language
   function show(text) {
     message.textContent = text;
     message.hidden = false;
@@ -71,12 +72,13 @@
         submitted.preventDefault();
         if (!pending) { return; }
         saveButton.disabled = true;
-        status.textContent = "Saving...";
+        status.textContent = text("save_as.saving");
         requestJson(saveAsUrl, {attachmentId: attachmentId, csrf: saveAsCsrf, url: pending.url,
                              fileType: pending.fileType, title: nameInput.value})
           .then(function (result) {
             pending = null;
-            status.textContent = "Saved as ";
+            var saved = text("save_as.saved").split("{name}");
+            status.textContent = saved[0];
             var link = document.createElement("a");
             link.textContent = String(result.title || "");
             var target = new URL(String(result.editorUrl || ""), window.location.href);
@@ -84,9 +86,10 @@
             link.target = "_blank";
             link.rel = "noopener";
             status.appendChild(link);
+            status.appendChild(document.createTextNode(saved.slice(1).join("")));
           })
           .catch(function (error) {
-            status.textContent = "Not saved: " + reason(error);
+            status.textContent = text("save_as.failed", {error: reason(error)});
             saveButton.disabled = false;
           });
       });
@@ -124,11 +127,6 @@
     var token = holder && holder.getAttribute("data-token");
     if (!url || !token) { return; }
     var base = new URL(url, window.location.href);
-    var TITLES = {image: "Insert an image from this page", document: "Choose a document from this page",
-                  spreadsheet: "Choose a spreadsheet from this page"};
-    var EMPTY = {image: "This page has no images you can insert.",
-                 document: "This page has no text documents you can use.",
-                 spreadsheet: "This page has no spreadsheets you can use."};
     var current = null;
 
     function element(tag, text) {
@@ -142,14 +140,14 @@
       dialog.className = "onlyoffice-picker";
       dialog.id = "onlyoffice-picker";
       dialog.setAttribute("aria-labelledby", "onlyoffice-picker-title");
-      var heading = element("h2", TITLES[purpose]);
+      var heading = element("h2", text("picker." + purpose));
       heading.id = "onlyoffice-picker-title";
-      var status = element("p", "Loading…");
+      var status = element("p", text("picker.loading"));
       status.setAttribute("role", "status");
       var list = element("ul");
       var actions = element("div");
       actions.className = "onlyoffice-picker-actions";
-      var cancel = element("button", "Cancel");
+      var cancel = element("button", text("page.cancel"));
       cancel.type = "button";
       cancel.addEventListener("click", function () { dialog.close(); });
       actions.appendChild(cancel);
@@ -163,7 +161,7 @@
       dialog.showModal();
 
       function choose(item, button) {
-        status.textContent = "Adding " + item.title + "…";
+        status.textContent = text("picker.adding", {name: item.title});
         button.disabled = true;
         requestJson(base.toString(), {attachmentId: base.searchParams.get("attachmentId"), token: token,
                                       purpose: purpose, pick: item.id, c: command})
@@ -172,7 +170,7 @@
             deliver(payload);
           })
           .catch(function (error) {
-            status.textContent = item.title + " cannot be used: " + reason(error);
+            status.textContent = text("picker.unusable", {name: item.title, error: reason(error)});
             button.disabled = false;
             button.focus();
           });
@@ -181,7 +179,7 @@
       listUrl.searchParams.set("purpose", purpose);
       getJson(listUrl.toString()).then(function (data) {
         var items = data.attachments || [];
-        status.textContent = items.length ? "" : EMPTY[purpose];
+        status.textContent = items.length ? "" : text("picker.empty_" + purpose);
         items.forEach(function (item) {
           var button = element("button", item.title);
           button.type = "button";
@@ -193,7 +191,7 @@
         });
         (list.querySelector("button") || cancel).focus();
       }).catch(function (error) {
-        status.textContent = "The attachments cannot be listed: " + reason(error);
+        status.textContent = text("picker.unlisted", {error: reason(error)});
       });
     }
     function command(event) {
@@ -220,7 +218,7 @@
   config.events = {
     onError: function (event) {
       var data = event && event.data ? event.data : {};
-      show("The editor reported an error" + (data.errorDescription ? ": " + data.errorDescription : "."));
+      show(data.errorDescription ? text("editor.error_detail", {error: data.errorDescription}) : text("editor.error"));
     },
     onRequestClose: function () {
       if (goback) { window.location.href = goback; }

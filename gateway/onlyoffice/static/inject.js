@@ -44,11 +44,18 @@
   var CONVERT_PATH = "/plugins/servlet/onlyoffice/convert";
   var DOWNLOAD_AS_PATH = "/plugins/servlet/onlyoffice/download-as";
   var ACCESS_PATH = "/plugins/servlet/onlyoffice/access";
-  var LABELS = {
-    edit: "Edit in ONLYOFFICE",
-    view: "View in ONLYOFFICE",
-    convert: "Convert using ONLYOFFICE",
-    download: "Download As",
+  /* Labels and titles come from the gateway (gateway/onlyoffice/messages.yaml), in the user's
+   * Confluence language, as JSON in the script tag's `data-onlyoffice-messages`; these English
+   * ones are only for a copy of the script loaded without it. */
+  var ENGLISH = {
+    "link.edit": "Edit in ONLYOFFICE",
+    "link.view": "View in ONLYOFFICE",
+    "link.convert": "Convert using ONLYOFFICE",
+    "link.download": "Download As",
+    "title.edit": "Edit {name} in ONLYOFFICE",
+    "title.view": "View {name} in ONLYOFFICE",
+    "title.convert": "Convert {name} to {target}",
+    "title.download": "Download {name} as another format",
   };
   var CLASSES = {
     edit: "onlyoffice-doceditor",
@@ -62,6 +69,7 @@
   var DEBOUNCE_MS = 50;
 
   var ownScript = document.currentScript;
+  var TEXTS = messages();
   var decisions = new Map(); // id -> {mode, convert, download} | null
   var fromServer = new Map(); // id -> {mode, convert, download}, read from server-inserted links (row menus only)
   var inFlight = new Set();
@@ -87,6 +95,28 @@
       }
     }
     return "";
+  }
+
+  function messages() {
+    var given = null;
+    try {
+      given = ownScript ? JSON.parse(ownScript.getAttribute("data-onlyoffice-messages") || "null") : null;
+    } catch (error) {
+      given = null;
+    }
+    var texts = {};
+    Object.keys(ENGLISH).forEach(function (id) {
+      var value = given && typeof given === "object" ? given[id] : undefined;
+      texts[id] = typeof value === "string" ? value : ENGLISH[id];
+    });
+    return texts;
+  }
+
+  /* A message with its {placeholders} filled (the result goes into textContent or an attribute). */
+  function text(id, values) {
+    return TEXTS[id].replace(/\{([a-z]+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values || {}, name) ? String(values[name]) : whole;
+    });
   }
 
   function digits(value) {
@@ -246,9 +276,12 @@
     return /^[0-9]{1,19}$/.test(value) ? value : null;
   }
 
-  function anchor(action, path, id, title) {
+  /* One link; its title names the file (and a conversion's target). Every link carries the
+   * Confluence locale as `lang`: the gateway's page it opens speaks the user's language. */
+  function anchor(action, path, ref, target) {
     var a = document.createElement("a");
-    var locale = path === EDITOR_PATH ? userLocale() : null;
+    var id = ref.id;
+    var locale = userLocale();
     a.setAttribute("class", CLASSES[action]);
     a.setAttribute("href", contextPath() + path + "?attachmentId=" + id +
       (locale ? "&lang=" + encodeURIComponent(locale) : ""));
@@ -256,10 +289,13 @@
     a.setAttribute("rel", "noopener");
     a.setAttribute("data-attachment-id", id);
     a.setAttribute("data-onlyoffice-action", action);
-    if (title) {
-      a.setAttribute("title", title);
+    if (target) {
+      a.setAttribute("data-onlyoffice-target", target);
     }
-    a.textContent = LABELS[action];
+    if (ref.filename) {
+      a.setAttribute("title", text("title." + action, { name: ref.filename, target: (target || "").toUpperCase() }));
+    }
+    a.textContent = text("link." + action);
     return a;
   }
 
@@ -267,15 +303,13 @@
   function anchors(ref, decision) {
     var found = [];
     if (decision.mode === "edit" || decision.mode === "view") {
-      var verb = decision.mode === "edit" ? "Edit" : "View";
-      found.push(anchor(decision.mode, EDITOR_PATH, ref.id, ref.filename ? verb + " " + ref.filename + " in ONLYOFFICE" : null));
+      found.push(anchor(decision.mode, EDITOR_PATH, ref));
     }
     if (decision.convert) {
-      var title = ref.filename ? "Convert " + ref.filename + " to " + decision.convert.toUpperCase() : null;
-      found.push(anchor("convert", CONVERT_PATH, ref.id, title));
+      found.push(anchor("convert", CONVERT_PATH, ref, decision.convert));
     }
     if (decision.download) {
-      found.push(anchor("download", DOWNLOAD_AS_PATH, ref.id, ref.filename ? "Download " + ref.filename + " as another format" : null));
+      found.push(anchor("download", DOWNLOAD_AS_PATH, ref));
     }
     return found;
   }
@@ -347,8 +381,7 @@
     if (decision.mode !== "edit" && decision.mode !== "view") {
       return;
     }
-    var verb = decision.mode === "edit" ? "Edit" : "View";
-    var button = anchor(decision.mode, EDITOR_PATH, ref.id, ref.filename ? verb + " " + ref.filename + " in ONLYOFFICE" : null);
+    var button = anchor(decision.mode, EDITOR_PATH, ref);
     button.id = "cp-control-panel-onlyoffice";
     button.setAttribute(MARKER, "preview");
     button.style.color = "inherit";
@@ -361,8 +394,8 @@
   /* What the server decided, read back from the links it inserted (`span[data-onlyoffice=links]`):
    * a row's menu built later shows the same actions without asking (other places keep asking, as
    * before: the preview button wants the current answer). Only our own vocabulary is read;
-   * a convert target must be legible in the convert link's title ("... to DOCX"), else the
-   * attachment is asked about as usual. */
+   * a convert target must be legible in the convert link's `data-onlyoffice-target` ("docx"),
+   * else the attachment is asked about as usual. */
   function learnFromServerLinks() {
     document.querySelectorAll("span[" + MARKER + '="links"][data-attachment-id]').forEach(function (span) {
       var id = digits(span.getAttribute("data-attachment-id"));
@@ -380,9 +413,9 @@
         } else if (action === "download") {
           download = true;
         } else if (action === "convert") {
-          var target = / to ([A-Za-z0-9]{1,10})$/.exec(a.getAttribute("title") || "");
-          if (target) {
-            convert = target[1].toLowerCase();
+          var target = a.getAttribute("data-onlyoffice-target") || "";
+          if (/^[a-z0-9]{1,10}$/.test(target)) {
+            convert = target;
           } else {
             readable = false;
           }
@@ -391,6 +424,32 @@
       var decision = readable ? validDecision({ mode: mode, convert: convert, download: download }) : null;
       if (decision) {
         fromServer.set(id, decision);
+      }
+    });
+  }
+
+  /* Server links in the page's language. A table Confluence re-renders (rendermacro.action) is a
+   * fragment without `ajs-user-locale`, so the gateway labels its links in English and without
+   * `lang`: they get this page's labels, titles and `lang` here. */
+  function relabelServerLinks() {
+    var locale = userLocale();
+    document.querySelectorAll("[" + MARKER + "] > a[data-onlyoffice-action]").forEach(function (a) {
+      var action = a.getAttribute("data-onlyoffice-action");
+      if (!CLASSES.hasOwnProperty(action) || a.textContent === text("link." + action)) {
+        return;
+      }
+      a.textContent = text("link." + action);
+      var row = a.closest("tr.attachment-row");
+      var link = row ? row.querySelector("a.filename") : null;
+      var name = row ? row.getAttribute("data-attachment-filename") ||
+        (link ? filenameFromHref(link.getAttribute("href")) || link.getAttribute("title") : null) : null;
+      if (name) {
+        var target = (a.getAttribute("data-onlyoffice-target") || "").toUpperCase();
+        a.setAttribute("title", text("title." + action, { name: name, target: target }));
+      }
+      var href = a.getAttribute("href") || "";
+      if (locale && href.indexOf("&lang=") < 0) {
+        a.setAttribute("href", href + "&lang=" + encodeURIComponent(locale));
       }
     });
   }
@@ -476,6 +535,7 @@
 
   function run() {
     timer = null;
+    relabelServerLinks();
     learnFromServerLinks();
     var refs = [];
     rowReferences(refs);

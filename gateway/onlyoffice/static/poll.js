@@ -22,7 +22,7 @@
           return parsed.then(function (data) { return { ok: response.ok, status: response.status, data: data || {} }; });
         }).then(function (result) {
           if (!result.ok) {
-            var failure = new Error(result.data.error || "the request failed (" + result.status + ")");
+            var failure = new Error(result.data.error || window.onlyofficeText("page.request_failed", {status: result.status}));
             failure.final = result.status >= 400 && result.status < 500;
             throw failure;
           }

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_session import editor_frame, sign_in, watch_problems
+from browser_session import REFRESH_MACRO, editor_frame, sign_in, watch_problems
 from playwright.async_api import Browser, BrowserContext, Page
 
 from gateway.testing.stack import Stack
@@ -103,9 +103,9 @@ async def test_alice_edits_bob_views_same_key_for_admin(browser: Browser, stack:
 
     bob_session = await sign_in(browser, stack, "bob")
     bob_context, bob_tab = bob_session.context, bob_session.page
-    assert await bob_tab.locator("text=Edit in ONLYOFFICE").count() == 0
-    bob_editor, bob_problems = await _open_by_link(
-        bob_context, bob_tab, stack, "report.docx", "View in ONLYOFFICE"
+    assert await bob_tab.locator("text=In ONLYOFFICE bearbeiten").count() == 0
+    bob_editor, bob_problems = await _open_by_link(  # bob's Confluence locale is de_DE
+        bob_context, bob_tab, stack, "report.docx", "In ONLYOFFICE anzeigen"
     )
     bob_frame = await editor_frame(bob_editor)
     assert await bob_frame.text_content("#oo-mode") == "view"
@@ -161,27 +161,6 @@ async def test_unreachable_document_server_shows_a_message(browser: Browser, sta
     await context.close()
 
 
-# What Confluence's attachments-macro script does after an upload: fetch `rendermacro.action` with
-# the fieldset's parameters and replace the table container with the answer (confluence.md 3.1).
-_REFRESH_MACRO = """async (strip) => {
-    const container = document.querySelector('.plugin_attachments_container');
-    const params = new URLSearchParams();
-    container.querySelectorAll('input.plugin_attachments_macro_render_param')
-        .forEach((input) => params.append(input.name, input.value));
-    const ctx = document.querySelector('meta[name=ajs-context-path]').content;
-    const response = await fetch(ctx + '/pages/plugins/attachments/rendermacro.action?' + params);
-    let html = await response.text();
-    if (strip) {  // as if the server had not injected anything: the browser script must add the links
-        const holder = document.createElement('div');
-        holder.innerHTML = html;
-        holder.querySelectorAll('.onlyoffice-links').forEach((span) => span.remove());
-        html = holder.innerHTML;
-    }
-    container.outerHTML = html;
-    return response.status;
-}"""
-
-
 @pytest.mark.parametrize("strip", [False, True], ids=["server-injected", "script-injected"])
 async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, strip: bool) -> None:
     session = await sign_in(browser, stack, "alice")
@@ -197,7 +176,7 @@ async def test_macro_re_render_keeps_the_links(browser: Browser, stack: Stack, s
         "application/octet-stream",
         by="alice",
     )
-    assert await tab.evaluate(_REFRESH_MACRO, strip) == 200
+    assert await tab.evaluate(REFRESH_MACRO, strip) == 200
     table = tab.locator(".plugin_attachments_container")
     await table.locator(
         f'.onlyoffice-links a[data-attachment-id="{added.id}"][data-onlyoffice-action="edit"]'

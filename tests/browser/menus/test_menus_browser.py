@@ -145,15 +145,16 @@ async def test_bob_gets_view_items(browser: Browser, stack: Stack) -> None:
     await _settled(tab)
     menu = await _open_row_menu(tab, report)
     await menu.locator(ITEMS).first.wait_for()
+    # bob may not edit or delete; his Confluence locale is de_DE, so the labels are German.
     assert await _item_texts(menu) == [
-        "View in ONLYOFFICE",
-        "Download As",
+        "In ONLYOFFICE anzeigen",
+        "Herunterladen als",
         "Preview",
-    ]  # bob may not edit or delete
+    ]
     assert await menu.locator(ITEMS).first.get_attribute("class") == "onlyoffice-docviewer"
-    more = await _open_more_menu(tab)
+    more = await _open_more_menu(tab)  # built on open: inject.js's items, German too
     await more.locator(ITEMS).first.wait_for()
-    assert (await _item_texts(more))[0] == "View in ONLYOFFICE"
+    assert (await _item_texts(more))[0] == "In ONLYOFFICE anzeigen"
     assert await tab.page.locator('[data-onlyoffice-action="edit"]').count() == 0
     await _screenshot(tab, "bob-preview-more-menu")
     assert tab.errors == []

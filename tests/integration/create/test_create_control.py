@@ -37,7 +37,8 @@ async def test_alice_gets_one_control_in_the_upload_area_leading_to_the_form() -
         page_id = welcome_id(stack)
         page = await attachments_page(stack, "alice", page_id)
         found = controls(page)
-        assert found == [f"/confluence/plugins/servlet/onlyoffice/create?pageId={page_id}"]
+        # The link passes alice's Confluence locale on: the form speaks her language.
+        assert found == [f"/confluence/plugins/servlet/onlyoffice/create?pageId={page_id}&amp;lang=en_GB"]
         upload = page.index('<div class="plugin_attachments_upload_container">')
         assert page.index("onlyoffice-filecreate") > upload
         assert page.index("onlyoffice-filecreate") < page.index("Attach more files")

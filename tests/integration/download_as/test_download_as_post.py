@@ -101,5 +101,6 @@ async def test_rules_without_download_refuse_the_post_and_show_no_link() -> None
             ) as response:
                 decided = await response.json()
     assert "onlyoffice-doceditor" in html  # the gateway is on: edit links are there
-    assert "download-as" not in html and "Download As" not in html
+    # No link (the script's labels, in the page, name "Download As" whatever the rules say).
+    assert 'data-onlyoffice-action="download"' not in html and "Download As</a>" not in html
     assert decided[str(report)]["download"] is False

@@ -15,7 +15,7 @@ REAL_EMBEDDED_IMAGES = "jenkinswiki-wikicontent-embedded-images.html"
 
 _INSERTED = re.compile(
     rb' <span class="onlyoffice-links" data-onlyoffice="links" data-attachment-id="[0-9]+">.*?</a></span>'
-    rb'|<script src="[^"]*" defer data-onlyoffice="script"></script>'
+    rb'|<script src="[^"]*" defer data-onlyoffice="script" data-onlyoffice-messages="[^"]*"></script>'
 )
 
 BACKENDS = ["python", pytest.param("lolhtml", marks=pytest.mark.skipif(not available(), reason="no lolhtml"))]

@@ -76,7 +76,9 @@ def test_the_fixture_pages_get_it_where_they_have_an_upload_area(backend: Any) -
         page = fixture_page(name)
         out = inject(page, backend)
         assert out.count(b'data-onlyoffice="create"') == 1
-        assert out.replace(CONTROL.encode(), b"") == page
+        # Those pages' user has the locale en_GB: English, and the link passes the locale on.
+        control = CONTROL.replace("pageId=42", "pageId=42&amp;lang=en_GB")
+        assert out.replace(control.encode(), b"") == page
     plain = fixture_page("plain-page.html")
     assert inject(plain, backend) is plain
 

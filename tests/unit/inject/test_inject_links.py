@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -9,8 +11,10 @@ from typing import Any
 import pytest
 from inject_helpers import REAL_EMBEDDED_IMAGES, fixture_page, strip_inserted
 
+from gateway.onlyoffice.i18n import messages
 from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page
 from gateway.onlyoffice.inject import lol as lol_module
+from gateway.onlyoffice.inject.rewrite import SCRIPT_MESSAGES
 from gateway.onlyoffice.rules import Offer
 
 CTX = "/confluence"
@@ -75,9 +79,13 @@ def test_attachments_page_gets_plugin_markup(backend: Any) -> None:
         "Convert using ONLYOFFICE",
     ]
     first = found.anchors[0]
-    # Editor links carry the page's user locale (ajs-user-locale), so the editor opens in it.
+    # Links carry the page's user locale (ajs-user-locale), so the editor (and the gateway's other
+    # pages) open in it.
     assert first["href"] == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId={ids[0]}&lang=en_GB"
-    assert found.anchors[1]["href"] == f"{CTX}/plugins/servlet/onlyoffice/convert?attachmentId={ids[0]}"
+    assert (
+        found.anchors[1]["href"]
+        == f"{CTX}/plugins/servlet/onlyoffice/convert?attachmentId={ids[0]}&lang=en_GB"
+    )
     assert first["target"] == "_blank" and first["rel"] == "noopener"
     assert first["title"] == "Edit Document 000 quarterly report.docx in ONLYOFFICE"
     # Placed in the row, right after the a.filename element.
@@ -85,7 +93,16 @@ def test_attachments_page_gets_plugin_markup(backend: Any) -> None:
     assert out.find(b'</a> <span class="onlyoffice-links"', row_start) < out.find(b"</tr>", row_start)
     # One script, same-origin, deferred, before </head>.
     assert out.count(b'data-onlyoffice="script"') == 1
-    assert f'<script src="{SCRIPT}" defer data-onlyoffice="script"></script></head>'.encode() in out
+    script = re.search(
+        rb'<script src="([^"]*)" defer data-onlyoffice="script" data-onlyoffice-messages="([^"]*)"></script></head>',
+        out,
+    )
+    assert script is not None and script.group(1) == SCRIPT.encode()
+    # The script's labels, in the page's language (en_GB: English), for what it builds itself.
+    texts = json.loads(html.unescape(script.group(2).decode("ascii")))
+    assert (
+        texts["link.edit"] == "Edit in ONLYOFFICE" and texts["title.convert"] == "Convert {name} to {target}"
+    )
 
 
 def test_hostile_filenames_are_escaped(backend: Any) -> None:
@@ -156,7 +173,7 @@ def test_byte_identical_when_nothing_to_do(backend: Any) -> None:
     assert inject(page, none, backend, script_url=None) is page
     # With the script URL, a page showing attachments gets the script (and nothing else).
     with_script = inject(page, none, backend)
-    assert strip_inserted(with_script) == page and with_script.count(b"data-onlyoffice") == 1
+    assert strip_inserted(with_script) == page and with_script.count(b"data-onlyoffice=") == 1
     for junk in (b"", b"\x00\xff\xfe<<", b"<html><body>Not Confluence</body></html>", b"<a href='x'>y"):
         assert inject(junk, {"1": EDIT}, backend) is junk
 
@@ -173,7 +190,9 @@ def test_script_policies(backend: Any) -> None:
     assert inject(body_only, {}, backend, script="always") == (
         b'<html><body><p>x</p><script src="'
         + SCRIPT.encode()
-        + b'" defer data-onlyoffice="script"></script></body></html>'
+        + b'" defer data-onlyoffice="script" data-onlyoffice-messages="'
+        + html.escape(json.dumps(messages().bundle("en", SCRIPT_MESSAGES), sort_keys=True)).encode()
+        + b'"></script></body></html>'
     )
 
 

@@ -123,18 +123,20 @@ def test_rows_get_items_at_the_top_of_their_dropdown(backend: Any) -> None:
         ("onlyoffice-menu-item", "menu", "101"),
     ]
     assert [(a["class"], a.get("data-onlyoffice-action"), text) for _, a, text in first] == [
-        ("onlyoffice-doceditor", "edit", "Edit in ONLYOFFICE"),
-        ("onlyoffice-docconvert", "convert", "Convert using ONLYOFFICE"),
+        # The page's user has a German Confluence locale (de_DE): German labels, as with the plugin.
+        ("onlyoffice-doceditor", "edit", "In ONLYOFFICE bearbeiten"),
+        ("onlyoffice-docconvert", "convert", "Mit ONLYOFFICE konvertieren"),
         ("previewAttachmentLink", None, "Preview"),  # Confluence's own item stays, after ours
     ]
     edit, convert = first[0][1], first[1][1]
     assert edit["href"] == f"{CTX}/plugins/servlet/onlyoffice/doceditor?attachmentId=101&lang=de_DE"
     assert edit["target"] == "_blank" and edit["rel"] == "noopener" and edit["data-attachment-id"] == "101"
-    assert edit["title"] == "Edit report.docx in ONLYOFFICE"
-    assert convert["href"] == f"{CTX}/plugins/servlet/onlyoffice/convert?attachmentId=101"
-    assert convert["title"] == "Convert report.docx to DOCX"
+    assert edit["title"] == "report.docx in ONLYOFFICE bearbeiten"
+    assert convert["href"] == f"{CTX}/plugins/servlet/onlyoffice/convert?attachmentId=101&lang=de_DE"
+    assert convert["title"] == "report.docx in DOCX konvertieren"
+    assert convert["data-onlyoffice-target"] == "docx"
     assert [(a["class"], text) for _, a, text in found["attachment-actions-102"]] == [
-        ("onlyoffice-docviewer", "View in ONLYOFFICE"),
+        ("onlyoffice-docviewer", "In ONLYOFFICE anzeigen"),
         ("previewAttachmentLink", "Preview"),
     ]
     assert [text for _, _, text in found["attachment-actions-103"]] == ["Preview"]  # no decision: nothing
@@ -148,8 +150,8 @@ def test_rows_get_items_at_the_top_of_their_dropdown(backend: Any) -> None:
 def test_hostile_names_are_escaped_in_items(backend: Any) -> None:
     out = inject(page(row("7", EVIL)), {"7": EDIT_CONVERT}, backend)
     found = menus(out).items["attachment-actions-7"]
-    assert found[0][1]["title"] == f"Edit {EVIL} in ONLYOFFICE"
-    assert found[1][1]["title"] == f"Convert {EVIL} to DOCX"
+    assert found[0][1]["title"] == f"{EVIL} in ONLYOFFICE bearbeiten"
+    assert found[1][1]["title"] == f"{EVIL} in DOCX konvertieren"
     assert b"<img" not in out  # every copy of the name is escaped
 
 
@@ -177,10 +179,13 @@ def test_what_is_not_a_row_dropdown_is_left_alone(backend: Any) -> None:
     links = {i: VIEW for i in ("201", "202", "203")}
     out = inject(document, links, backend)
     found = menus(out).items
-    assert [text for _, _, text in found["attachment-actions-201"]] == ["View in ONLYOFFICE", "Preview"]
+    assert [text for _, _, text in found["attachment-actions-201"]] == ["In ONLYOFFICE anzeigen", "Preview"]
     assert "attachment-actions-202" not in found
     assert out.count(b'data-onlyoffice="links" data-attachment-id="202"') == 1
-    assert [text for _, _, text in found["attachment-actions-203"]][:2] == ["View in ONLYOFFICE", "Preview"]
+    assert [text for _, _, text in found["attachment-actions-203"]][:2] == [
+        "In ONLYOFFICE anzeigen",
+        "Preview",
+    ]
     assert out.count(b'data-onlyoffice="menu" data-attachment-id="203"') == 1  # first list only
     assert [text for _, _, text in found["action-menu"]] == ["A"]
     assert [text for _, _, text in found["x"]] == ["B"]
