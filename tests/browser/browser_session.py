@@ -100,7 +100,7 @@ REFRESH_MACRO = """async (strip) => {
     if (strip) {  // as if the server had not injected anything: the browser script must add the links
         const holder = document.createElement('div');
         holder.innerHTML = html;
-        holder.querySelectorAll('.onlyoffice-links').forEach((span) => span.remove());
+        holder.querySelectorAll('.onlyoffice-links, [data-onlyoffice]').forEach((element) => element.remove());
         html = holder.innerHTML;
     }
     container.outerHTML = html;

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser_session import SignedIn, editor_frame, sign_in
+from browser_session import REFRESH_MACRO, SignedIn, editor_frame, sign_in
 from playwright.async_api import Browser, Locator, Request
 
 from gateway.testing.confluence.common import CONFIG
@@ -245,24 +245,6 @@ async def test_menus_built_on_open_get_items_without_asking_again(browser: Brows
     await tab.context.close()
 
 
-# What the attachments macro does after an upload (confluence.md 3.1): replace the table with
-# `rendermacro.action`'s answer, here with every server-inserted link removed first, so all the
-# answers the page has are the ones the script asked for.
-_RERENDER_WITHOUT_SERVER_LINKS = """async () => {
-    const container = document.querySelector('.plugin_attachments_container');
-    const params = new URLSearchParams();
-    container.querySelectorAll('input.plugin_attachments_macro_render_param')
-        .forEach((input) => params.append(input.name, input.value));
-    const ctx = document.querySelector('meta[name=ajs-context-path]').content;
-    const response = await fetch(ctx + '/pages/plugins/attachments/rendermacro.action?' + params);
-    const holder = document.createElement('div');
-    holder.innerHTML = await response.text();
-    holder.querySelectorAll('[data-onlyoffice]').forEach((element) => element.remove());
-    container.replaceWith(...holder.childNodes);
-    return response.status;
-}"""
-
-
 async def test_script_answers_are_reused_by_menus_opened_later(browser: Browser, stack: Stack) -> None:
     stack.confluence_app[CONFIG].lazy_menus = True
     report = stack.welcome_attachment_id("report.docx")
@@ -270,7 +252,7 @@ async def test_script_answers_are_reused_by_menus_opened_later(browser: Browser,
     await tab.page.goto(f"{stack.public_url}/display/DEMO/Welcome")
     await _settled(tab)
     before = len(tab.access)
-    assert await tab.page.evaluate(_RERENDER_WITHOUT_SERVER_LINKS) == 200
+    assert await tab.page.evaluate(REFRESH_MACRO, True) == 200  # without any server-inserted link
     table = tab.page.locator(".plugin_attachments_container")
     await table.locator(f'.onlyoffice-links[data-attachment-id="{report}"]').wait_for()
     await tab.page.wait_for_load_state("networkidle")
