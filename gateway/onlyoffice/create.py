@@ -26,6 +26,7 @@ from gateway.onlyoffice.blank import BLANK_KINDS, BlankKind, blank_document
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, SERVLET_PATH, OnlyOfficeContext
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import CreateAccess, create_access_for
+from gateway.onlyoffice.editor_config import language_tag
 from gateway.onlyoffice.filenames import INVISIBLE
 from gateway.onlyoffice.pages import error_page, html_page, request_language
 from gateway.state import LockTimeout, StateUnavailable
@@ -54,6 +55,13 @@ def document_stem(raw: str, kind: BlankKind) -> str:
 
 def _back_url(context: OnlyOfficeContext, page_id: str) -> str:
     return f"{str(context.public_url).rstrip('/')}/pages/viewpageattachments.action?pageId={page_id}"
+
+
+def _with_locale(url: URL, request: web.Request) -> URL:
+    """Pass on the Confluence locale the "New document" link carried (form -> POST -> editor), so
+    the editor opens in the user's Confluence language rather than the browser's."""
+    tag = language_tag(request.query.get("lang"))
+    return url.update_query(lang=tag) if tag else url
 
 
 def _login(context: OnlyOfficeContext, page_id: str) -> web.HTTPFound:
@@ -114,7 +122,7 @@ async def create_form(request: web.Request) -> web.StreamResponse:
         page_title=access.page.title,
         kinds=[BLANK_KINDS[k] for k in access.kinds],
         chosen=chosen if chosen in access.kinds else access.kinds[0],
-        action=str(context.public("create")),
+        action=str(_with_locale(context.public("create"), request)),
         back_url=_back_url(context, page_id),
         csrf=create_token(context, credentials, page_id),
         max_length=MAX_STEM,
@@ -195,5 +203,5 @@ async def create_document(request: web.Request) -> web.StreamResponse:
             _back_url(context, page_id),
         )
     log.info("created attachment %s (%s) on page %s", created.id, extension, page_id)
-    editor = context.public("doceditor").with_query(attachmentId=created.id)
+    editor = _with_locale(context.public("doceditor").with_query(attachmentId=created.id), request)
     raise web.HTTPSeeOther(str(editor), headers={"Cache-Control": "no-store"})

@@ -191,3 +191,23 @@ async def test_bad_input_gets_clear_errors(stack: Stack) -> None:
     names = attachment_names(stack, page)
     assert not any(name.endswith(".exe") for name in names)
     assert "Document.docx" in names and not any("file" in name for name in names)
+
+
+async def test_the_confluence_locale_reaches_the_editor(stack: Stack) -> None:
+    """The "New document" link carries the Confluence locale; the form passes it on to the editor
+    it redirects to (the editor then opens in German, not in the browser's language)."""
+    page = welcome_id(stack)
+    url = f"{stack.public_url}/plugins/servlet/onlyoffice/create?pageId={page}&lang=de_DE"
+    async with aiohttp.ClientSession(headers=login("alice")) as session:
+        async with session.get(url, headers={"Accept-Language": "fr"}) as response:
+            text = await response.text()
+        assert 'action="http' in text and "create?lang=de-DE" in text
+        found = re.search(r'name="csrf" value="([0-9a-f]{64})"', text)
+        assert found is not None
+        async with session.post(
+            f"{stack.public_url}/plugins/servlet/onlyoffice/create?lang=de-DE",
+            data={"pageId": page, "csrf": found.group(1), "type": "docx", "name": "Plan"},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303
+            assert response.headers["Location"].endswith("&lang=de-DE")
