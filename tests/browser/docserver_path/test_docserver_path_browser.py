@@ -60,7 +60,13 @@ async def test_alice_edits_with_the_document_server_under_the_gateway(browser: B
         await frame.locator("#oo-close").click()
         await page.wait_for_url("**/pages/viewpageattachments.action?pageId=*")
         await stack.docserver.drain()
+        # The socket ends with the editor; Playwright reports the close a moment later.
+        for _ in range(100):
+            if sockets[0].is_closed() and await open_docserver_websockets(stack.gateway_origin) == 0.0:
+                break
+            await page.wait_for_timeout(50)
         assert sockets[0].is_closed()
+        assert await open_docserver_websockets(stack.gateway_origin) == 0.0
 
         assert len(att.versions) == before + 1
         assert "Alice typed this under ds-vpath" in extract_text(
