@@ -62,15 +62,13 @@ async def convert_page(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
     if not is_content_id(attachment_id):
-        return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
+        return error_page(context, request, 400, "error.no_document", "error.no_attachment_id")
     access = await user_access(context, request, attachment_id)
     if access is None or access.identity.anonymous:
-        return error_page(
-            context, 404, "Document not found", "This attachment does not exist, or you may not convert it."
-        )
+        return error_page(context, request, 404, "error.not_found", "error.may_not_convert")
     target = access.offer.convert_to
     if target is None:
-        return error_page(context, 403, "Not available", "This document cannot be converted here.")
+        return error_page(context, request, 403, "error.not_available", "error.convert_disabled")
     return html_page(
         context,
         "convert.html",

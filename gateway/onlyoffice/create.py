@@ -79,20 +79,16 @@ async def _access(
         access = await create_access_for(context, request.headers, page_id)
     except ConfluenceError as error:
         log.warning("create: Confluence lookup failed: %s", error)
-        return error_page(context, 503, "Confluence is not answering", "Try again shortly.")
+        return error_page(context, request, 503, "error.confluence_down", "error.try_again_shortly")
     if access is None:
-        return error_page(
-            context,
-            404,
-            "Page not found",
-            "This page does not exist, or you do not have permission to see it.",
-        )
+        return error_page(context, request, 404, "error.page_not_found", "error.page_not_found_detail")
     if not access.allowed:
         return error_page(
             context,
+            request,
             403,
-            "Not available",
-            "You may not create documents on this page.",
+            "error.not_available",
+            "error.may_not_create",
             back_url=_back_url(context, page_id),
         )
     return access
@@ -103,13 +99,13 @@ async def create_form(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     page_id = request.query.get("pageId", "")
     if not is_content_id(page_id):
-        return error_page(context, 400, "No page chosen", "The link has no valid pageId.")
+        return error_page(context, request, 400, "error.no_page", "error.no_page_id")
     credentials = UserCredentials.from_headers(request.headers)
     try:
         if (await context.identities.get(credentials)).anonymous:
             raise _login(context, page_id)
     except ConfluenceError:
-        return error_page(context, 503, "Confluence is not answering", "Try again shortly.")
+        return error_page(context, request, 503, "error.confluence_down", "error.try_again_shortly")
     access = await _access(context, request, page_id)
     if isinstance(access, web.Response):
         return access
@@ -148,13 +144,13 @@ async def create_document(request: web.Request) -> web.StreamResponse:
     """Create the blank file and send the browser to the editor (303), or say why not."""
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return error_page(context, 400, "Not a form", "Use the New document form.")
+        return error_page(context, request, 400, "error.not_a_form", "error.use_form")
     try:
         form = await request.post()
     except web.HTTPRequestEntityTooLarge:
-        return error_page(context, 413, "Too large", "The form sent far more than a name.")
+        return error_page(context, request, 413, "error.too_large", "error.form_too_large")
     except (ValueError, web.HTTPException):
-        return error_page(context, 400, "Not a form", "Use the New document form.")
+        return error_page(context, request, 400, "error.not_a_form", "error.use_form")
     page_id, extension = _field(form, "pageId"), _field(form, "type")
     credentials = UserCredentials.from_headers(request.headers)
     if (
@@ -165,17 +161,18 @@ async def create_document(request: web.Request) -> web.StreamResponse:
         )
     ):
         log.warning("create refused: CSRF check failed for page %r", page_id[:20])
-        return error_page(context, 403, "Request refused", "Open the New document form again and retry.")
+        return error_page(context, request, 403, "error.refused", "error.refused_detail")
     access = await _access(context, request, page_id)
     if isinstance(access, web.Response):
         return access
     if extension not in access.kinds:
         return error_page(
             context,
+            request,
             400,
-            "Unknown kind",
-            "Choose one of the kinds the form offers.",
-            _back_url(context, page_id),
+            "error.unknown_kind",
+            "error.unknown_kind_detail",
+            back_url=_back_url(context, page_id),
         )
     kind = BLANK_KINDS[extension]
     stem = document_stem(_field(form, "name"), kind)
@@ -197,10 +194,11 @@ async def create_document(request: web.Request) -> web.StreamResponse:
         log.warning("create on page %s failed: %s", page_id, error)
         return error_page(
             context,
+            request,
             502,
-            "The document could not be created",
-            "Confluence did not store the new file. Try again.",
-            _back_url(context, page_id),
+            "error.not_created",
+            "error.not_created_detail",
+            back_url=_back_url(context, page_id),
         )
     log.info("created attachment %s (%s) on page %s", created.id, extension, page_id)
     editor = _with_locale(context.public("doceditor").with_query(attachmentId=created.id), request)

@@ -65,7 +65,7 @@ async def download_as_page(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
     if not is_content_id(attachment_id):
-        return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
+        return error_page(context, request, 400, "error.no_document", "error.no_attachment_id")
     access = await user_access(context, request, attachment_id)
     if access is None:
         return await not_shown(context, request)
@@ -73,7 +73,7 @@ async def download_as_page(request: web.Request) -> web.StreamResponse:
     back = _back_url(source.page_id, str(context.public_url))
     if not targets:
         return error_page(
-            context, 403, "Not available", "Download As is not enabled for this document here.", back_url=back
+            context, request, 403, "error.not_available", "error.download_as_disabled", back_url=back
         )
     # Preselected: what Convert would make (DOC -> DOCX), else PDF, else the first.
     default = access.offer.format.default_target if access.offer.format else None

@@ -30,7 +30,6 @@ from gateway.onlyoffice.pages import error_page
 __all__ = ["download_as_file", "media_type"]
 
 log = logging.getLogger(__name__)
-_AGAIN = "Use Download As again."
 
 
 def media_type(context: OnlyOfficeContext, filename: str) -> str:
@@ -48,9 +47,7 @@ async def download_as_file(request: web.Request) -> web.StreamResponse:
         claims = read_link_token(request.query.get("token", ""), context.link_secret, action="download-as")
     except JwtError as error:
         log.warning("download-as link refused: %s", error)
-        return error_page(
-            context, 403, "Link not valid", f"This download link is not valid or has expired. {_AGAIN}"
-        )
+        return error_page(context, request, 403, "error.link_invalid", "error.link_expired")
     credentials = UserCredentials.from_headers(request.headers)
     filename, target = claims.filename, claims.target
     if (
@@ -61,22 +58,20 @@ async def download_as_file(request: web.Request) -> web.StreamResponse:
         or target is None
     ):
         log.warning("download-as link refused for attachment %s: not this user's link", claims.attachment_id)
-        return error_page(
-            context, 403, "Link not valid", f"This download link was made for someone else. {_AGAIN}"
-        )
+        return error_page(context, request, 403, "error.link_invalid", "error.link_other_user")
     access = await user_access(context, request, claims.attachment_id)
     if access is None or target not in access.offer.download_to:
-        return error_page(context, 403, "Not available", "You may not download this document.")
+        return error_page(context, request, 403, "error.not_available", "error.may_not_download")
     source = access.attachment
     if source.version != claims.version:
-        return error_page(context, 410, "Document changed", f"A new version was uploaded meanwhile. {_AGAIN}")
+        return error_page(context, request, 410, "error.changed", "error.changed_detail")
     try:
         result = await start_conversion(context, source, claims.key, target)
     except DocumentServerError as error:
         log.warning("download-as of attachment %s: conversion failed: %s", source.id, error)
-        return error_page(context, 502, "Conversion failed", f"The converted file is not available. {_AGAIN}")
+        return error_page(context, request, 502, "error.conversion_failed", "error.conversion_failed_detail")
     if not result.done or not result.file_url:
-        return error_page(context, 503, "Not ready", f"The converted file is no longer ready. {_AGAIN}")
+        return error_page(context, request, 503, "error.not_ready", "error.not_ready_detail")
     try:
         async with context.fetch_docserver_file(result.file_url) as fetched:
             response = web.StreamResponse(
@@ -104,6 +99,4 @@ async def download_as_file(request: web.Request) -> web.StreamResponse:
             return response
     except FetchError as error:
         log.warning("download-as of attachment %s: fetching the result failed: %s", source.id, error)
-        return error_page(
-            context, 502, "Download failed", f"The converted file could not be fetched. {_AGAIN}"
-        )
+        return error_page(context, request, 502, "error.download_failed", "error.download_failed_detail")

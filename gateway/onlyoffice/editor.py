@@ -66,17 +66,12 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         )
         raise web.HTTPFound(str(target))
     if not is_content_id(attachment_id):
-        return error_page(context, 400, "No document chosen", "The link has no valid attachmentId.")
+        return error_page(context, request, 400, "error.no_document", "error.no_attachment_id")
     try:
         access = await access_for(context, request.headers, attachment_id)
     except ConfluenceError as error:
         log.warning("editor: Confluence lookup failed: %s", error)
-        return error_page(
-            context,
-            503,
-            "Confluence is not answering",
-            "The document cannot be opened right now. Try again shortly.",
-        )
+        return error_page(context, request, 503, "error.confluence_down", "error.cannot_open_now")
     if access is None:
         return await not_shown(context, request)
     attachment, offer = access.attachment, access.offer
@@ -85,11 +80,11 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
     )
     if offer.format is None:
         return error_page(
-            context, 415, "Format not supported", "ONLYOFFICE cannot open files of this type.", back_url=back
+            context, request, 415, "error.unsupported", "error.unsupported_detail", back_url=back
         )
     if offer.mode is None:
         return error_page(
-            context, 403, "Not available", "ONLYOFFICE is not enabled for this document here.", back_url=back
+            context, request, 403, "error.not_available", "error.editor_disabled", back_url=back
         )
     mode = "view" if request.query.get("mode") == "view" else offer.mode
     key, base_version = await _session_key(context, attachment.id, attachment.version)

@@ -77,15 +77,27 @@ def html_page(
 
 def error_page(
     context: OnlyOfficeContext,
+    request: web.Request,
     status: int,
     heading: str,
     message: str,
+    *,
     back_url: str | None = None,
-    lang: str = DEFAULT_LANGUAGE,
+    **values: object,
 ) -> web.Response:
-    """A short page a person can act on; never a traceback, never internal addresses."""
+    """A short page a person can act on, in the request's language; never a traceback, never
+    internal addresses. `heading` and `message` are catalog ids (an unknown one is a KeyError,
+    so no English text slips through); `values` fill their placeholders, escaped."""
+    lang = request_language(request)
+    catalog = messages()
     return html_page(
-        context, "error.html", status=status, lang=lang, heading=heading, message=message, back_url=back_url
+        context,
+        "error.html",
+        status=status,
+        lang=lang,
+        heading=catalog.markup(lang, heading, **values),
+        message=catalog.markup(lang, message, **values),
+        back_url=back_url,
     )
 
 
@@ -110,11 +122,4 @@ async def not_shown(context: OnlyOfficeContext, request: web.Request) -> web.Res
     identity = await context.identities.get(UserCredentials.from_headers(request.headers))
     if identity.anonymous:
         raise login_redirect(context, request)
-    lang = request_language(request)
-    return error_page(
-        context,
-        404,
-        messages().text(lang, "error.not_found"),
-        messages().text(lang, "error.not_found_detail"),
-        lang=lang,
-    )
+    return error_page(context, request, 404, "error.not_found", "error.not_found_detail")

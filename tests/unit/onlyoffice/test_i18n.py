@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import string
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
 from markupsafe import Markup
 
+import gateway.onlyoffice
 from gateway.onlyoffice.i18n import LANGUAGES, Catalog, language_for, messages, page_language
 
 SEVEN = {"en", "de", "es", "fr", "it", "ru", "zh-CN"}
@@ -101,3 +104,20 @@ def test_page_language_prefers_the_links_lang_then_the_browser() -> None:
     assert page_language(None, "de;q=0, fr;q=0.1") == "fr"
     assert page_language(None, "*") == "en"
     assert page_language(None, None) == "en"
+
+
+def test_every_error_page_is_given_catalog_ids_not_text() -> None:
+    """error_page(context, request, status, heading_id, message_id, ...): each call in the plugin
+    names two catalog entries literally, so no page can come out in English only."""
+    catalog, calls = messages(), 0
+    for source in Path(gateway.onlyoffice.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "error_page":
+                calls += 1
+                ids = node.args[3:5]
+                assert len(ids) == 2, (source.name, node.lineno)
+                for given in ids:
+                    assert isinstance(given, ast.Constant), (source.name, node.lineno)
+                    assert given.value in catalog.ids, (source.name, node.lineno, given.value)
+                    assert str(given.value).startswith("error."), (source.name, node.lineno)
+    assert calls >= 28
