@@ -81,13 +81,15 @@ def error_page(
     status: int,
     heading: str,
     message: str,
+    /,
     *,
     back_url: str | None = None,
     **values: object,
 ) -> web.Response:
     """A short page a person can act on, in the request's language; never a traceback, never
     internal addresses. `heading` and `message` are catalog ids (an unknown one is a KeyError,
-    so no English text slips through); `values` fill their placeholders, escaped."""
+    so no English text slips through); `values` fill their placeholders, escaped (positional-only
+    parameters, so a placeholder may be called `status` too)."""
     lang = request_language(request)
     catalog = messages()
     return html_page(

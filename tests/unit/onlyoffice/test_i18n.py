@@ -12,7 +12,8 @@ import yaml
 from markupsafe import Markup
 
 import gateway.onlyoffice
-from gateway.onlyoffice.i18n import LANGUAGES, Catalog, language_for, messages, page_language
+from gateway.onlyoffice.context import template_environment
+from gateway.onlyoffice.i18n import LANGUAGES, Catalog, Texts, language_for, messages, page_language
 
 SEVEN = {"en", "de", "es", "fr", "it", "ru", "zh-CN"}
 
@@ -121,3 +122,23 @@ def test_every_error_page_is_given_catalog_ids_not_text() -> None:
                     assert given.value in catalog.ids, (source.name, node.lineno, given.value)
                     assert str(given.value).startswith("error."), (source.name, node.lineno)
     assert calls >= 28
+
+
+def test_an_error_pages_placeholders_are_escaped_once() -> None:
+    """error_page hands error.html the catalog's Markup: the text is not escaped twice, a filled-in
+    value (here a hostile one) is escaped."""
+    catalog = messages()
+    body = (
+        template_environment()
+        .get_template("error.html")
+        .render(
+            static_url="/s",
+            lang="fr",
+            text=Texts(catalog, "fr"),
+            heading=catalog.markup("fr", "error.not_available"),
+            message=catalog.markup("fr", "convert.failed", error="<script>x</script>"),
+            back_url=None,
+        )
+    )
+    assert "<h1>Non disponible</h1>" in body
+    assert "<p>Le document n\u2019a pas pu être converti : &lt;script&gt;x&lt;/script&gt;</p>" in body
