@@ -43,7 +43,9 @@ async def test_alice_creates_a_spreadsheet_from_the_attachments_page(browser: Br
         assert await (await editor_frame(tab)).text_content("#oo-mode") == "edit"
         name = "_img src=x onerror=alert(1)_ _Q3_ plan.xlsx"
         created = stack.store.attachment_by_name(page.id, name)
-        assert created is not None and f"attachmentId={created.id}&lang=" in tab.url  # her Confluence locale too
+        assert (
+            created is not None and f"attachmentId={created.id}&lang=" in tab.url
+        )  # her Confluence locale too
         title = tab.frames[1].locator("#oo-title")
         assert await title.text_content() == name
         await tab.screenshot(path=str(OUTPUT / "editor.png"), full_page=True)
