@@ -17,6 +17,8 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Protocol
 
+from gateway.tasks import cancel_and_wait
+
 __all__ = ["LockTimeout", "MemoryState", "RedisState", "SharedState", "StateUnavailable", "create_state"]
 
 
@@ -95,7 +97,7 @@ class MemoryState:
         try:
             yield
         finally:
-            await _stop(keeper)
+            await cancel_and_wait(keeper)
             if self._locks.get(name, (0.0, ""))[1] == token:
                 del self._locks[name]
 
@@ -116,14 +118,6 @@ class MemoryState:
 
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 _EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
-
-
-async def _stop(task: asyncio.Task[None] | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 class RedisState:
@@ -188,7 +182,7 @@ class RedisState:
         try:
             yield
         finally:
-            await _stop(keeper)
+            await cancel_and_wait(keeper)
             # On failure the lock expires after `ttl`; masking the body's own outcome would be worse.
             with contextlib.suppress(*self._errors):
                 await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]

@@ -9,7 +9,6 @@ background, since which formats open how depends on it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from importlib import resources
 
@@ -42,6 +41,7 @@ from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
 from gateway.settings import Settings
 from gateway.state import create_state
+from gateway.tasks import cancel_and_wait
 
 __all__ = ["OnlyOfficePlugin"]
 
@@ -140,10 +140,7 @@ class OnlyOfficePlugin:
 
     async def _stop(self, app: web.Application) -> None:
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         context = app[ONLYOFFICE_CONTEXT]
         await context.state.close()
         await context.docserver_fetch_session.close()

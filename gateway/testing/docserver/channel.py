@@ -32,6 +32,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from gateway.tasks import cancel_and_wait
+
 from .cache import base_url_from_request
 from .models import Participant, Session
 from .sessions import NoChanges, SessionManager, UnknownKey
@@ -201,11 +203,8 @@ class _Connection:
 
     async def finish(self) -> None:
         if self.pusher is not None:
-            self.pusher.cancel()
             try:
-                await self.pusher
-            except asyncio.CancelledError:
-                pass
+                await cancel_and_wait(self.pusher)
             except Exception:
                 log.exception("docserver simulator: the editor socket's state pusher failed")
         if not self.channel.shutting_down:
