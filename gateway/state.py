@@ -97,9 +97,11 @@ class MemoryState:
         try:
             yield
         finally:
-            await cancel_and_wait(keeper)
-            if self._locks.get(name, (0.0, ""))[1] == token:
-                del self._locks[name]
+            try:
+                await cancel_and_wait(keeper)
+            finally:  # released also when the holder is being cancelled
+                if self._locks.get(name, (0.0, ""))[1] == token:
+                    del self._locks[name]
 
     async def _keep(self, name: str, token: str, ttl: float) -> None:
         """Renew the lock while its holder works, so a long save is never overtaken."""
@@ -182,10 +184,12 @@ class RedisState:
         try:
             yield
         finally:
-            await cancel_and_wait(keeper)
-            # On failure the lock expires after `ttl`; masking the body's own outcome would be worse.
-            with contextlib.suppress(*self._errors):
-                await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]
+            try:
+                await cancel_and_wait(keeper)
+            finally:  # released also when the holder is being cancelled
+                # On failure the lock expires after `ttl`; masking the body's own outcome would be worse.
+                with contextlib.suppress(*self._errors):
+                    await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]
 
     async def _keep(self, key: str, token: str, ttl: float) -> None:
         """Renew the lock while its holder lives: a replica that dies lets it go after `ttl`."""

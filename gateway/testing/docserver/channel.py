@@ -202,13 +202,17 @@ class _Connection:
             self.manager.leave(connection, clean=clean)
 
     async def finish(self) -> None:
-        if self.pusher is not None:
-            try:
-                await cancel_and_wait(self.pusher)
-            except Exception:
-                log.exception("docserver simulator: the editor socket's state pusher failed")
-        if not self.channel.shutting_down:
-            self.leave()
+        """The socket ended: stop its pusher, and the participant leaves — also when the handler is
+        being cancelled (a client that vanished), which is the usual way a socket ends."""
+        try:
+            if self.pusher is not None:
+                try:
+                    await cancel_and_wait(self.pusher)
+                except Exception:
+                    log.exception("docserver simulator: the editor socket's state pusher failed")
+        finally:
+            if not self.channel.shutting_down:
+                self.leave()
 
 
 class EditorChannel:
