@@ -60,12 +60,12 @@ async def test_alice_edits_with_the_document_server_under_the_gateway(browser: B
         await frame.locator("#oo-close").click()
         await page.wait_for_url("**/pages/viewpageattachments.action?pageId=*")
         await stack.docserver.drain()
-        # The socket ends with the editor; Playwright reports the close a moment later.
-        for _ in range(100):
-            if sockets[0].is_closed() and await open_docserver_websockets(stack.gateway_origin) == 0.0:
+        # The socket ends with the editor, and the gateway's bridge with it. (Playwright's own
+        # `is_closed` is not reliable for a socket whose frame navigated away: checked server-side.)
+        for _ in range(200):
+            if await open_docserver_websockets(stack.gateway_origin) == 0.0:
                 break
             await page.wait_for_timeout(50)
-        assert sockets[0].is_closed()
         assert await open_docserver_websockets(stack.gateway_origin) == 0.0
 
         assert len(att.versions) == before + 1
