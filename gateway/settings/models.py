@@ -10,6 +10,7 @@ fields.py, reading YAML and locating errors in source.py and loader.py.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Literal
 
@@ -58,6 +59,15 @@ class _Strict(BaseModel):
 class ListenSettings(_Strict):
     host: ListenHost = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
+    # Worker processes sharing the port; None = one per CPU. 1 = a single process (no supervisor).
+    workers: int | None = Field(default=None, ge=1, le=64)
+
+    @property
+    def worker_count(self) -> int:
+        """How many worker processes serve: the setting, else the CPUs this process may use."""
+        if self.workers is not None:
+            return self.workers
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 class ConfluenceAuth(_Strict):
@@ -141,7 +151,11 @@ class RuleSettings(_Strict):
 
 
 class StateSettings(_Strict):
-    redis_url: RedisUrl | None = None  # None = in-memory (single replica)
+    """Where shared state lives: Redis (several hosts), else SQLite at `path` (one host, any number of
+    workers, survives restarts), else memory (one worker only)."""
+
+    redis_url: RedisUrl | None = None
+    path: str | None = Field(default=None, min_length=1)  # SQLite file; relative = to the config file
 
 
 class LoggingSettings(_Strict):
