@@ -9,8 +9,10 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
-from bench import fixtures, report, run
+from bench import fixtures, gate, profile, report, run
+from bench import results as results_file
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -26,6 +28,13 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="the gateway's listen.workers"
     )
+    parser.add_argument(
+        "--write-results", action="store_true", help="put this run's table and baseline into bench/RESULTS.md"
+    )
+    parser.add_argument(
+        "--note", default="", help="with --write-results: a remark on the run (e.g. the load)"
+    )
+    parser.add_argument("--profile", type=Path, help="py-spy the gateway in the first round; stacks to DIR")
     args = parser.parse_args()
     if args.rounds < 3:
         parser.error("--rounds must be at least 3 (the figures are medians)")
@@ -37,7 +46,11 @@ def main() -> int:
         sizes=fixtures.QUICK if args.quick else fixtures.FULL,
         workers=args.workers,
         editor_opens=20 if args.quick else 100,
+        profile=args.profile,
+        extras=not args.quick,
     )
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, _terminate)
     started = time.monotonic()
     try:
@@ -46,9 +59,19 @@ def main() -> int:
         print("bench: interrupted; every process it started is stopped", file=sys.stderr)
         return 130
     numbers = report.figures(results)
-    print(report.table(results))
-    print(report.summary(results, numbers))
+    table, summary = report.table(results), report.summary(results, numbers)
+    if results.profiles:
+        summary += "\npy-spy, first round, gateway only (self: on CPU; incl: on the stack):\n"
+        summary += "\n".join(profile.summarise(raw) for raw in results.profiles)
+    print(table)
+    print(summary)
+    print("machine: " + ", ".join(f"{name} {value}" for name, value in report.machine().items()))
     print(f"bench: {time.monotonic() - started:.0f} s, {plan.rounds} rounds, {plan.seconds:g} s per point")
+    if args.write_results:
+        command = "./dev bench " + " ".join(sys.argv[1:])
+        text = results_file.section(table, summary, numbers, report.machine(), command, args.note)
+        results_file.write(gate.RESULTS, text)
+        print(f"bench: wrote {gate.RESULTS}")
     if args.json:
         print(json.dumps({key: round(value, 4) for key, value in numbers.items()}))
     return 0

@@ -82,7 +82,6 @@ def summary(results: Results, numbers: dict[str, float]) -> str:
         f"save through the callback path: {numbers['save_mb_s']:.0f} MB/s",
     ]
     lines += [f"{name}: {value}" for name, value in results.notes.items()]
-    lines.append("machine: " + ", ".join(f"{name} {value}" for name, value in machine().items()))
     return "\n".join(lines)
 
 
@@ -100,7 +99,7 @@ def machine() -> dict[str, str]:
     c_parser = http_parser.HttpRequestParser is not http_parser.HttpRequestParserPy
     return {
         "cpu": cpu,
-        "cores": str(len(os.sched_getaffinity(0))),
+        "cores": str(os.cpu_count()),  # this process is pinned by now
         "kernel": platform.release(),
         "python": sys.version.split()[0],
         "aiohttp": aiohttp.__version__,

@@ -9,6 +9,7 @@ over all targets instead of spoiling one; the figures are the medians over the r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import statistics
 import tempfile
@@ -21,6 +22,7 @@ import aiohttp
 
 from bench import confluence, fixtures, gateway, load, nginx
 from bench.procs import PeakRss, Processes
+from bench.profile import Profile
 from gateway.settings.models import DEFAULT_INJECTION_PATHS
 from gateway.testing.stack import free_port, wait_ready
 
@@ -37,6 +39,8 @@ class Plan:
     sizes: fixtures.Sizes
     workers: int
     editor_opens: int
+    extras: bool = True  # the rewritten page behind the front, the page through plain nginx
+    profile: Path | None = None  # py-spy the gateway during the first round, stacks here
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Results:
     save_seconds: list[float] = field(default_factory=list)
     save_bytes: int = 0
     notes: dict[str, str] = field(default_factory=dict)
+    profiles: list[Path] = field(default_factory=list)
     workers: int = 0
 
     def rate(self, scenario: str, target: str) -> load.Rate:
@@ -87,6 +92,13 @@ class Layout:
         return f"cpu {self.load}: wrk, curl, upstream nginx, bench + Confluence simulator; cpu {sut}: nginx proxy, front, gateway"
 
 
+_STARTED = time.monotonic()
+
+
+def progress(message: str) -> None:
+    print(f"bench: {time.monotonic() - _STARTED:5.1f} s {message}", flush=True)
+
+
 async def run(plan: Plan) -> Results:
     layout = Layout.for_machine()
     results = Results()
@@ -117,8 +129,10 @@ async def _run(plan: Plan, layout: Layout, work: Path, processes: Processes, res
         )
         processes.start("upstream", upstream, layout.load)
         await wait_ready(f"{up}{CTX}/bench/1k.bin")
+        progress("recorded the attachments page; upstream up")
         await _editor_open(plan, sim, editor_url, results)
         await _saves(plan, sim, editor_url, editor_pid, up, results)
+        progress("editor open and saves done")
 
         # The gateway on the fast upstream, the plain nginx proxy and the front with the same workers.
         main_config = gateway.write_config(
@@ -147,10 +161,12 @@ async def _run(plan: Plan, layout: Layout, work: Path, processes: Processes, res
         for target in ("nginx", "front"):  # the gateway answered /livez already
             await wait_ready(f"{bases[target]}{CTX}/bench/1k.bin")
         await _check_injection(bases, hosts, page_uri)
+        progress(f"gateway ({results.workers} worker(s)), nginx and front up; links injected")
         for round_ in range(plan.rounds):
             processes.check_alive()
-            await _round(plan, layout, bases, hosts, page_uri, upload_source, pid, results)
-            print(f"bench: round {round_ + 1}/{plan.rounds} done", flush=True)
+            profile = plan.profile if round_ == 0 else None
+            await _round(plan, layout, bases, hosts, page_uri, upload_source, pid, results, profile)
+            progress(f"round {round_ + 1}/{plan.rounds} done")
 
 
 async def _record(sim: confluence.Simulator, page_url: str, root: Path) -> dict[str, str]:
@@ -240,10 +256,19 @@ async def _round(
     upload_source: Path,
     pid: int,
     results: Results,
+    profile: Path | None,
 ) -> None:
+    def sampled(scenario: str, target: str) -> contextlib.AbstractContextManager[object]:
+        if profile is None or target != "gateway":
+            return contextlib.nullcontext()
+        output = profile / f"{scenario.replace(' ', '-')}.txt"
+        results.profiles.append(output)
+        return Profile(pid, output)
+
     def timed(scenario: str, target: str, url: str, connections: int, auth: bool = False) -> None:
         headers = {**(gateway.ALICE if auth else {}), **hosts.get(target, {})}
-        rate = load.wrk(url, connections, plan.seconds, layout.load, headers)
+        with sampled(scenario, target):
+            rate = load.wrk(url, connections, plan.seconds, layout.load, headers)
         results.rates[(scenario, target)].append(rate)
 
     for size, connections in PASSTHROUGH:
@@ -251,17 +276,20 @@ async def _round(
             await asyncio.to_thread(
                 timed, f"{size} c{connections}", target, f"{bases[target]}{CTX}/bench/{size}.bin", connections
             )
-    page_cases = (
+    page_cases = [
         ("page rewritten", "gateway", page_uri, True),
         ("page passed", "gateway", f"{CTX}/bench/attachments.html", True),
-        ("page rewritten", "front", page_uri, True),
-        ("page passed", "nginx", f"{CTX}/bench/attachments.html", True),
-    )
+    ]
+    if plan.extras:
+        page_cases += [
+            ("page rewritten", "front", page_uri, True),
+            ("page passed", "nginx", f"{CTX}/bench/attachments.html", True),
+        ]
     for scenario, target, uri, auth in page_cases:
         await asyncio.to_thread(timed, f"{scenario} c32", target, bases[target] + uri, 32, auth)
     for target in TARGETS:
         url = f"{bases[target]}{CTX}/bench/big.bin"
-        with PeakRss(pid) as rss:
+        with PeakRss(pid) as rss, sampled("download", target):
             speed = await asyncio.to_thread(
                 load.curl_download, url, plan.sizes.download, layout.load, hosts.get(target)
             )
@@ -270,7 +298,7 @@ async def _round(
             results.rss_growth["download"].append(rss.growth_mib)
             results.rss_peak_mib = max(results.rss_peak_mib, rss.peak / fixtures.MiB)
         url = f"{bases[target]}{CTX}/bench/upload"
-        with PeakRss(pid) as rss:
+        with PeakRss(pid) as rss, sampled("upload", target):
             speed = await asyncio.to_thread(
                 load.curl_upload, url, upload_source, layout.load, hosts.get(target)
             )
