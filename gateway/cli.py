@@ -11,8 +11,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from gateway.proxy.plugin import Plugin
+    from gateway.settings import Settings
+
+__all__ = ["build_parser", "default_plugins", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +71,31 @@ def _config_path(given: Path | None) -> Path:
     return Path(from_env)
 
 
+def default_plugins(settings: Settings) -> list[Plugin]:
+    """What `serve` runs on top of the proxy (a worker process builds its own from this)."""
+    from gateway.onlyoffice.plugin import OnlyOfficePlugin
+
+    return [OnlyOfficePlugin(settings)]
+
+
+def _serve(settings: Settings) -> int:
+    from gateway.supervisor import WorkersError, resolve_workers
+
+    try:
+        settings = resolve_workers(settings)
+    except WorkersError as error:
+        print(f"onlyoffice-gateway: {error}", file=sys.stderr)
+        return 2
+    if settings.listen.worker_count > 1:
+        from gateway.supervisor import supervise
+
+        return supervise(settings, default_plugins)
+    from gateway.server import serve
+
+    serve(settings, plugins=default_plugins(settings))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("serve", "check"):
@@ -77,11 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"onlyoffice-gateway: {error}", file=sys.stderr)
             return 2
         if args.command == "serve":
-            from gateway.onlyoffice.plugin import OnlyOfficePlugin
-            from gateway.server import serve
-
-            serve(settings, plugins=[OnlyOfficePlugin(settings)])
-            return 0
+            return _serve(settings)
         import asyncio
 
         from gateway.check import run_check

@@ -1,0 +1,126 @@
+"""`python -m gateway serve` as a real process tree (supervisor + workers) for the worker tests.
+
+Every process it starts is killed at the end, even when a test fails: the supervisor and each
+worker (they run in their own process groups, so the supervisor's group alone is not enough).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+import yaml
+
+from gateway.settings import Settings
+
+__all__ = ["GatewayTree", "gateway_tree", "pids_in_log", "until", "write_config"]
+
+_PID = re.compile(r"\bpid=(\d+)")
+
+
+def write_config(path: Path, settings: Settings, secrets: dict[str, str], **sections: dict[str, Any]) -> Path:
+    """`settings` as a YAML config file, secrets filled in (a dump masks them), `sections` merged in."""
+    data = settings.model_dump(mode="json")
+    data["confluence"]["auth"] = {"token": secrets["token"]}
+    data["documentserver"]["jwt"]["secret"] = secrets["jwt"]
+    for key, value in sections.items():
+        data[key] = {**(data.get(key) or {}), **value}
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@dataclass
+class GatewayTree:
+    process: asyncio.subprocess.Process
+    port: int
+    log_path: Path
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def workers(self) -> list[psutil.Process]:
+        """The supervisor's live worker processes."""
+        try:
+            children = psutil.Process(self.process.pid).children()
+        except psutil.NoSuchProcess:
+            return []
+        return [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    """Wait for `predicate` to turn true (checked every 50 ms), fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def pids_in_log(text: str) -> set[int]:
+    return {int(pid) for pid in _PID.findall(text)}
+
+
+async def _answers(url: str) -> bool:
+    try:
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            return response.status == 200
+    except aiohttp.ClientError:
+        return False
+
+
+@contextlib.asynccontextmanager
+async def gateway_tree(
+    tmp_path: Path, config: Path, port: int, *, workers: int | None = None, ready: bool = True
+) -> AsyncIterator[GatewayTree]:
+    """Start the gateway; with `ready`, wait until /livez answers and `workers` workers run."""
+    log_path = tmp_path / f"gateway-{port}.log"
+    with log_path.open("wb") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gateway",
+            "serve",
+            "--config",
+            str(config),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+        )
+    tree = GatewayTree(process, port, log_path)
+    seen: set[int] = set()
+    try:
+        if ready:
+            deadline = time.monotonic() + 60
+            while not await _answers(tree.url("/livez")) or len(tree.workers()) < (workers or 0):
+                seen.update(w.pid for w in tree.workers())
+                if process.returncode is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"gateway did not start:\n{tree.log()}")
+                await asyncio.sleep(0.1)
+        yield tree
+    finally:
+        seen.update(w.pid for w in tree.workers())
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        for pid in seen | pids_in_log(tree.log()):
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                found = psutil.Process(pid)
+                if found.cmdline()[1:3] == ["-m", "gateway.worker"]:
+                    found.kill()
