@@ -67,9 +67,7 @@ class ListenSettings(_Strict):
         """How many worker processes serve: the setting, else the CPUs this process may use."""
         if self.workers is not None:
             return self.workers
-        return max(
-            1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        )
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 class ConfluenceAuth(_Strict):
