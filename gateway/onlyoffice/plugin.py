@@ -128,7 +128,7 @@ class OnlyOfficePlugin:
             identities=IdentityCache(confluence),
             jwt_secret=jwt_secret,
             link_secret=derive_link_secret(jwt_secret),
-            state=create_state(settings.state.redis_url),
+            state=create_state(settings.state, workers=settings.listen.worker_count),
             metrics=SaveMetrics(app[METRICS_KEY].registry),
             docserver_fetch_session=docserver_session,
         )

@@ -1,12 +1,14 @@
 """Nothing lost: Confluence down longer than the Document Server retries, gateway restarts, refusals.
 
-Each test also runs with the Redis state backend (a real redis-server), the multi-replica setup.
+Each test also runs with the SQLite state backend (a file: the workers of one host, durable) and the
+Redis one (a real redis-server, several hosts).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,10 +22,13 @@ from gateway.testing.stack import Stack, running_stack
 RECOVERY = {"recovery_interval": 0.3}
 
 
-@pytest.fixture(params=["memory", "redis"])
-def state_settings(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def state_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     if request.param == "memory":
         yield {"documentserver": RECOVERY}
+        return
+    if request.param == "sqlite":
+        yield {"documentserver": RECOVERY, "state": {"path": str(tmp_path / "state.sqlite3")}}
         return
     redis_url: str = request.getfixturevalue("redis_url")
     import redis
@@ -77,7 +82,7 @@ async def test_gateway_restarted_between_callback_and_upload(
     stack: Stack, state_settings: dict[str, Any]
 ) -> None:
     key = await _edit_while_confluence_is_down(stack, "Survives a restart")
-    await stack.restart_gateway()  # in-memory records are gone; Redis keeps them
+    await stack.restart_gateway()  # in-memory records are gone; SQLite and Redis keep them
     stack.confluence_app[FAULTS].unavailable = False
     att = attachment(stack)
     await wait_for(lambda: len(att.versions) == 2, what="the recovered version")
