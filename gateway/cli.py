@@ -79,16 +79,10 @@ def default_plugins(settings: Settings) -> list[Plugin]:
 
 
 def _serve(settings: Settings) -> int:
-    from gateway.supervisor import WorkersError, resolve_workers
+    from gateway.supervisor import resolve_workers, supervise
 
-    try:
-        settings = resolve_workers(settings)
-    except WorkersError as error:
-        print(f"onlyoffice-gateway: {error}", file=sys.stderr)
-        return 2
+    settings = resolve_workers(settings)
     if settings.listen.worker_count > 1:
-        from gateway.supervisor import supervise
-
         return supervise(settings, default_plugins)
     from gateway.server import serve
 

@@ -54,7 +54,7 @@ from gateway.observability import MULTIPROC_DIR_ENV
 from gateway.settings import Settings
 from gateway.worker import EXIT_CANNOT_LISTEN, PluginFactory, pack_start
 
-__all__ = ["GIVE_UP", "QUICK_DEATH", "STOP_MARGIN", "WorkersError", "resolve_workers", "supervise"]
+__all__ = ["GIVE_UP", "QUICK_DEATH", "STOP_MARGIN", "resolve_workers", "supervise"]
 
 log = logging.getLogger("gateway.supervisor")
 
@@ -64,23 +64,10 @@ MAX_BACKOFF = 8.0
 STOP_MARGIN = 10.0  # seconds beyond the drain for a worker to finish starting and close its session
 
 
-class WorkersError(Exception):
-    """listen.workers asks for something that cannot work (several workers, unshared state)."""
-
-
 def resolve_workers(settings: Settings) -> Settings:
-    """`settings` with listen.workers fixed to the number that will run (workers see the same count).
-
-    Several workers need state they all see; with only the in-memory store the default (one per
-    CPU) falls back to one worker, and an explicit count > 1 is an error.
-    """
+    """`settings` with listen.workers fixed to the number that will run, so the supervisor and every
+    worker agree on it (state backend, upstream pool share) even where CPUs are counted differently."""
     count = settings.listen.worker_count
-    if count > 1 and settings.state.redis_url is None:
-        if settings.listen.workers is not None:
-            raise WorkersError(
-                f"listen.workers: {count} needs state the workers share: set state.redis_url, or use 1"
-            )
-        count = 1
     return settings.model_copy(update={"listen": settings.listen.model_copy(update={"workers": count})})
 
 

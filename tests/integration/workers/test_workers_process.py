@@ -150,16 +150,3 @@ async def test_one_worker_runs_without_a_supervisor(tmp_path: Path, stub: TestSe
         assert "supervisor" not in gateway.log() and not pids_in_log(gateway.log())
         gateway.process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(gateway.process.wait(), 30) == 0
-
-
-async def test_several_workers_without_shared_state_is_a_config_error(
-    tmp_path: Path, stub: TestServer
-) -> None:
-    assert stub.port is not None
-    port = free_port()
-    config = write_config(
-        tmp_path / "gateway.yaml", gateway_settings(stub.port, port), SECRETS, listen={"workers": 2}
-    )
-    async with gateway_tree(tmp_path, config, port, ready=False) as gateway:
-        assert await asyncio.wait_for(gateway.process.wait(), 60) == 2
-        assert "listen.workers: 2 needs state the workers share" in gateway.log()
