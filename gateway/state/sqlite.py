@@ -33,10 +33,11 @@ from typing import Any, TypeVar
 
 from gateway.state.base import StateUnavailable, hold_lock
 
-__all__ = ["SqliteState"]
+__all__ = ["SqliteState", "inspect_file"]
 
 _T = TypeVar("_T")
 _SWEEP_SECONDS = 300.0
+_HEADER = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL) WITHOUT ROWID;
@@ -190,3 +191,22 @@ class SqliteState:
 
 def _expiry(ttl: float | None) -> float | None:
     return time.time() + ttl if ttl else None
+
+
+def inspect_file(path: Path) -> str:
+    """What `check` says about a state file, creating and changing nothing; StateUnavailable if unusable."""
+    try:
+        if path.exists():
+            with path.open("rb") as file:
+                head = file.read(len(_HEADER))
+            if head and head != _HEADER:
+                raise StateUnavailable(f"SQLite file {path} exists but is not an SQLite database")
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise StateUnavailable(f"SQLite file {path} is not readable and writable by this user")
+            return f"SQLite file {path}: present, writable"
+        parent = next(p for p in path.parents if p.exists())
+    except OSError as error:
+        raise StateUnavailable(f"SQLite file {path}: {error.strerror or error}") from None
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise StateUnavailable(f"SQLite file {path} cannot be created: {parent} is not a writable directory")
+    return f"SQLite file {path}: created at start (in {parent})"
