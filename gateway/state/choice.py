@@ -31,7 +31,8 @@ def default_state_path(environ: Mapping[str, str] | None = None) -> Path:
         return Path(env["STATE_DIRECTORY"].split(":")[0]) / _FILE
     if env.get("XDG_STATE_HOME"):
         return Path(env["XDG_STATE_HOME"]) / _APP / _FILE
-    return Path.home() / ".local" / "state" / _APP / _FILE
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".local" / "state" / _APP / _FILE
 
 
 @dataclass(frozen=True)

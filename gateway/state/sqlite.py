@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -79,6 +80,8 @@ class SqliteState:
             raise
 
     def _open(self) -> None:
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(self.path.parent))
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
@@ -97,7 +100,10 @@ class SqliteState:
         try:
             return call(*args)
         except (sqlite3.Error, OSError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            reason = str(error)
+            if isinstance(error, OSError) and error.strerror:
+                named = error.filename and str(error.filename) != str(self.path)
+                reason = f"{error.strerror}: {error.filename}" if named else error.strerror
             raise StateUnavailable(f"shared state (SQLite file {self.path}) unavailable: {reason}") from error
 
     async def _run(self, call: Callable[..., _T], *args: Any) -> _T:
