@@ -85,8 +85,13 @@ def _serve(settings: Settings) -> int:
     if settings.listen.worker_count > 1:
         return supervise(settings, default_plugins)
     from gateway.server import serve
+    from gateway.state import StateUnavailable
 
-    serve(settings, plugins=default_plugins(settings))
+    try:
+        serve(settings, plugins=default_plugins(settings))
+    except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
+        print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -57,7 +57,11 @@ async def run(
         shutdown_timeout=proxy.shutdown_timeout,
         access_log=logging.getLogger("aiohttp.access") if settings.logging.access_log else None,
     )
-    await runner.setup()
+    try:
+        await runner.setup()
+    except BaseException:  # a failed start (state file unusable) still closes what it had opened
+        await runner.cleanup()
+        raise
     site = web.TCPSite(
         runner, settings.listen.host, settings.listen.port, reuse_address=True, reuse_port=worker is not None
     )

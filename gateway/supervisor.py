@@ -19,7 +19,8 @@ no event loop either: a loop over select() on a signal wake-up pipe, and waitpid
 Restarts: a worker that exits while we are not stopping is started again, at once if it ran for a
 while, after a growing delay if it died within QUICK_DEATH seconds of starting; GIVE_UP such deaths
 in a row and the supervisor stops everything and exits 1 (a crash loop must not spin). A worker
-that cannot bind exits EXIT_CANNOT_LISTEN and the supervisor exits 1 at once.
+that cannot bind or start (state file unusable) says so in its exit status and the supervisor
+exits 1 at once.
 
 SIGTERM/SIGINT: forwarded (as SIGTERM) to every worker, which drains as one process does (readiness
 503, in-flight requests get proxy.shutdown_timeout); workers still running after drain delay +
@@ -52,7 +53,7 @@ from prometheus_client.multiprocess import mark_process_dead
 from gateway.logs import configure_for
 from gateway.observability import MULTIPROC_DIR_ENV
 from gateway.settings import Settings
-from gateway.worker import EXIT_CANNOT_LISTEN, PluginFactory, pack_start
+from gateway.worker import EXIT_CANNOT_LISTEN, EXIT_CANNOT_START, PluginFactory, pack_start
 
 __all__ = ["GIVE_UP", "QUICK_DEATH", "STOP_MARGIN", "resolve_workers", "supervise"]
 
@@ -133,8 +134,9 @@ class _Supervisor:
         """A worker ended while we were serving: schedule its restart, or give up."""
         lived = time.monotonic() - slot.started
         how = _describe(code)
-        if code == EXIT_CANNOT_LISTEN:
-            log.error("worker %d (pid %d) cannot listen; stopping (see its error above)", slot.index, pid)
+        if code in (EXIT_CANNOT_LISTEN, EXIT_CANNOT_START):
+            what = "cannot listen" if code == EXIT_CANNOT_LISTEN else "cannot start"
+            log.error("worker %d (pid %d) %s; stopping (see its error above)", slot.index, pid, what)
             self.failed = True
             return
         slot.quick_deaths = slot.quick_deaths + 1 if lived < QUICK_DEATH else 0

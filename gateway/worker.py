@@ -4,7 +4,8 @@ The supervisor writes the validated settings and the plugin factory (pickled: it
 the config once, so every worker serves the same one) to the worker's stdin and keeps the pipe
 open. End of file on stdin means the supervisor is gone (even SIGKILLed): the worker then drains and
 exits instead of serving on as an orphan that holds the port. Exit codes tell the supervisor what
-happened: 0 drained after a signal, EXIT_CANNOT_LISTEN (do not restart), anything else a crash.
+happened: 0 drained after a signal, EXIT_CANNOT_LISTEN or EXIT_CANNOT_START (do not restart),
+anything else a crash.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from gateway.logs import configure_for
 from gateway.proxy.plugin import Plugin
 from gateway.server import CannotListen, run
 from gateway.settings import Settings
+from gateway.state import StateUnavailable
 
-__all__ = ["EXIT_CANNOT_LISTEN", "PluginFactory", "main", "pack_start"]
+__all__ = ["EXIT_CANNOT_LISTEN", "EXIT_CANNOT_START", "PluginFactory", "main", "pack_start"]
 
 EXIT_CANNOT_LISTEN = 3
+EXIT_CANNOT_START = 4  # the state file unusable, say: every restart would fail the same way
 _LENGTH = struct.Struct("!Q")
 
 PluginFactory = Callable[[Settings], Sequence[Plugin]]
@@ -67,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CannotListen as error:
         logging.getLogger("gateway.worker").error("%s", error)
         return EXIT_CANNOT_LISTEN
+    except StateUnavailable as error:
+        logging.getLogger("gateway.worker").error("cannot start: %s", error)
+        return EXIT_CANNOT_START
     return 0
 
 

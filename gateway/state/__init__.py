@@ -9,7 +9,7 @@ dies while holding one blocks a document for `ttl` only.
 """
 
 from gateway.state.base import LockTimeout, SharedState, StateUnavailable
-from gateway.state.choice import create_state, default_state_path
+from gateway.state.choice import StateChoice, choose_state, create_state, default_state_path
 from gateway.state.memory import MemoryState
 from gateway.state.redis import RedisState
 from gateway.state.sqlite import SqliteState
@@ -20,7 +20,9 @@ __all__ = [
     "RedisState",
     "SharedState",
     "SqliteState",
+    "StateChoice",
     "StateUnavailable",
+    "choose_state",
     "create_state",
     "default_state_path",
 ]

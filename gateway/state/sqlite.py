@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import errno
 import json
 import os
 import secrets
@@ -33,10 +34,11 @@ from typing import Any, TypeVar
 
 from gateway.state.base import StateUnavailable, hold_lock
 
-__all__ = ["SqliteState"]
+__all__ = ["SqliteState", "inspect_file"]
 
 _T = TypeVar("_T")
 _SWEEP_SECONDS = 300.0
+_HEADER = b"SQLite format 3\x00"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL) WITHOUT ROWID;
@@ -78,6 +80,8 @@ class SqliteState:
             raise
 
     def _open(self) -> None:
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(self.path.parent))
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
@@ -96,7 +100,10 @@ class SqliteState:
         try:
             return call(*args)
         except (sqlite3.Error, OSError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            reason = str(error)
+            if isinstance(error, OSError) and error.strerror:
+                named = error.filename and str(error.filename) != str(self.path)
+                reason = f"{error.strerror}: {error.filename}" if named else error.strerror
             raise StateUnavailable(f"shared state (SQLite file {self.path}) unavailable: {reason}") from error
 
     async def _run(self, call: Callable[..., _T], *args: Any) -> _T:
@@ -190,3 +197,22 @@ class SqliteState:
 
 def _expiry(ttl: float | None) -> float | None:
     return time.time() + ttl if ttl else None
+
+
+def inspect_file(path: Path) -> str:
+    """What `check` says about a state file, creating and changing nothing; StateUnavailable if unusable."""
+    try:
+        if path.exists():
+            with path.open("rb") as file:
+                head = file.read(len(_HEADER))
+            if head and head != _HEADER:
+                raise StateUnavailable(f"SQLite file {path} exists but is not an SQLite database")
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise StateUnavailable(f"SQLite file {path} is not readable and writable by this user")
+            return f"SQLite file {path}: present, writable"
+        parent = next(p for p in path.parents if p.exists())
+    except OSError as error:
+        raise StateUnavailable(f"SQLite file {path}: {error.strerror or error}") from None
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise StateUnavailable(f"SQLite file {path} cannot be created: {parent} is not a writable directory")
+    return f"SQLite file {path}: created at start (in {parent})"
