@@ -32,6 +32,7 @@ exit; a worker's live gauges are dropped (mark_process_dead) when it exits.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import logging
@@ -53,6 +54,7 @@ from prometheus_client.multiprocess import mark_process_dead
 from gateway.logs import configure_for
 from gateway.observability import MULTIPROC_DIR_ENV
 from gateway.settings import Settings
+from gateway.state import StateUnavailable, create_state
 from gateway.worker import EXIT_CANNOT_LISTEN, EXIT_CANNOT_START, PluginFactory, pack_start
 
 __all__ = ["GIVE_UP", "QUICK_DEATH", "STOP_MARGIN", "resolve_workers", "supervise"]
@@ -277,10 +279,24 @@ def _signals() -> Iterator[tuple[socket.socket, list[int]]]:
         writer.close()
 
 
+def _state_opens(settings: Settings) -> bool:
+    """Open and close the shared state once here, so an unusable state file is one clear line
+    before any worker starts (not N workers failing the same way)."""
+    try:
+        state = create_state(settings.state, workers=settings.listen.worker_count)
+    except StateUnavailable as error:
+        log.error("cannot start: %s; no worker started", error)
+        return False
+    asyncio.run(state.close())  # a loop of its own, gone before any worker starts (they are not forks)
+    return True
+
+
 def supervise(settings: Settings, factory: PluginFactory) -> int:
     """Run `settings.listen.worker_count` workers until SIGTERM/SIGINT; the process's exit status."""
     configure_for(settings, worker="supervisor")
     host, port, count = settings.listen.host, settings.listen.port, settings.listen.worker_count
+    if not _state_opens(settings):
+        return 1
     with contextlib.ExitStack() as cleanup:
         try:
             cleanup.enter_context(_reserved_port(host, port))

@@ -43,7 +43,7 @@ def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **
     """
     settings = Settings.model_validate(
         {
-            "listen": {"host": "127.0.0.1", "port": port},
+            "listen": {"host": "127.0.0.1", "port": port, "workers": 1},  # tests/integration/workers: more
             "public_url": f"http://127.0.0.1:{port}{CTX}",
             "internal_url": f"http://localhost:{port}{CTX}",
             "confluence": {

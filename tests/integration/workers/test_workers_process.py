@@ -150,3 +150,37 @@ async def test_one_worker_runs_without_a_supervisor(tmp_path: Path, stub: TestSe
         assert "supervisor" not in gateway.log() and not pids_in_log(gateway.log())
         gateway.process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(gateway.process.wait(), 30) == 0
+
+
+async def test_unusable_state_file_stops_before_any_worker(tmp_path: Path, stub: TestServer) -> None:
+    assert stub.port is not None
+    port = free_port()
+    broken = tmp_path / "state.sqlite3"
+    broken.write_text("x" * 5000)  # not a database
+    config = write_config(
+        tmp_path / "gateway.yaml",
+        gateway_settings(stub.port, port),
+        SECRETS,
+        listen={"workers": 2},
+        state={"path": str(broken)},
+    )
+    async with gateway_tree(tmp_path, config, port, ready=False) as gateway:
+        assert await asyncio.wait_for(gateway.process.wait(), 60) == 1
+        log = gateway.log()
+        assert "cannot start: shared state (SQLite file" in log and "no worker started" in log
+        assert "worker 0 started" not in log and "Traceback" not in log
+
+
+async def test_workers_leave_when_the_supervisor_is_killed(
+    tmp_path: Path, stub: TestServer, redis_url: str
+) -> None:
+    """No orphan keeps serving (and holding the port) after its supervisor died without a word."""
+    config, port = _config(tmp_path, stub, redis_url)
+    async with gateway_tree(tmp_path, config, port, workers=2) as gateway:
+        workers = gateway.workers()
+        gateway.process.kill()
+        await gateway.process.wait()
+        gone = await asyncio.to_thread(psutil.wait_procs, workers, 60)
+        assert not gone[1], gone[1]
+        for worker in workers:  # not our children (their exit status went to init): they say they drained
+            assert re.search(rf"gateway stopped pid={worker.pid} ", gateway.log()), gateway.log()
