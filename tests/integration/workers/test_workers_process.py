@@ -184,3 +184,20 @@ async def test_workers_leave_when_the_supervisor_is_killed(
         assert not gone[1], gone[1]
         for worker in workers:  # not our children (their exit status went to init): they say they drained
             assert re.search(rf"gateway stopped pid={worker.pid} ", gateway.log()), gateway.log()
+
+
+async def test_a_worker_that_does_not_drain_is_killed(
+    tmp_path: Path, stub: TestServer, redis_url: str
+) -> None:
+    """A stopped (SIGSTOP) worker never drains: after drain delay + shutdown_timeout + the margin the
+    supervisor SIGKILLs it and exits 1, so systemd or Kubernetes sees that the stop was not clean."""
+    config, port = _config(tmp_path, stub, redis_url, shutdown_timeout=0)
+    async with gateway_tree(tmp_path, config, port, workers=2) as gateway:
+        stuck, other = gateway.workers()
+        stuck.suspend()
+        gateway.process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(gateway.process.wait(), 90) == 1
+        log = gateway.log()
+        assert f"(pid {stuck.pid}) did not drain in time; killing it" in log
+        assert re.search(rf"gateway stopped pid={other.pid} ", log)
+        assert not stuck.is_running()

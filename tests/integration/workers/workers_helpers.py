@@ -27,6 +27,7 @@ from gateway.settings import Settings
 __all__ = ["GatewayTree", "gateway_tree", "pids_in_log", "until", "write_config"]
 
 _PID = re.compile(r"\bpid=(\d+)")
+_LISTENING = re.compile(r"gateway listening on .* pid=(\d+)")
 
 
 def write_config(path: Path, settings: Settings, secrets: dict[str, str], **sections: dict[str, Any]) -> Path:
@@ -51,6 +52,11 @@ class GatewayTree:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def listening(self) -> set[int]:
+        """Pids of the live workers that have logged that they listen."""
+        said = {int(pid) for pid in _LISTENING.findall(self.log())}
+        return said & {w.pid for w in self.workers()}
 
     def workers(self) -> list[psutil.Process]:
         """The supervisor's live worker processes."""
@@ -89,7 +95,7 @@ async def _answers(url: str) -> bool:
 async def gateway_tree(
     tmp_path: Path, config: Path, port: int, *, workers: int | None = None, ready: bool = True
 ) -> AsyncIterator[GatewayTree]:
-    """Start the gateway; with `ready`, wait until /livez answers and `workers` workers run."""
+    """Start the gateway; with `ready`, wait until /livez answers and `workers` workers listen."""
     log_path = tmp_path / f"gateway-{port}.log"
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
@@ -108,7 +114,7 @@ async def gateway_tree(
     try:
         if ready:
             deadline = time.monotonic() + 60
-            while not await _answers(tree.url("/livez")) or len(tree.workers()) < (workers or 0):
+            while not await _answers(tree.url("/livez")) or len(tree.listening()) < (workers or 0):
                 seen.update(w.pid for w in tree.workers())
                 if process.returncode is not None or time.monotonic() > deadline:
                     raise AssertionError(f"gateway did not start:\n{tree.log()}")
