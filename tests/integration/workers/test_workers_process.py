@@ -15,8 +15,9 @@ import aiohttp
 import psutil
 from aiohttp.test_utils import TestServer
 from proxy_fixtures import gateway_settings
+from saving_helpers import wait_for
 from upstream_stub import CTX, STATE
-from workers_helpers import gateway_tree, pids_in_log, until, write_config
+from workers_helpers import gateway_tree, pids_in_log, write_config
 
 from gateway.testing.stack import free_port
 
@@ -95,8 +96,9 @@ async def test_killed_worker_is_replaced(tmp_path: Path, stub: TestServer, redis
         victim = gateway.workers()[0]
         before = {w.pid for w in gateway.workers()}
         victim.kill()
-        replaced = await until(
+        replaced = await wait_for(
             lambda: len(now := {w.pid for w in gateway.workers()}) == 2 and now != before and now,
+            timeout=60,
             what="a replacement worker",
         )
         assert victim.pid not in replaced
@@ -115,7 +117,9 @@ async def test_sigterm_drains_in_flight_request_then_all_exit_0(
     async with gateway_tree(tmp_path, config, port, workers=2) as gateway:
         workers = gateway.workers()
         in_flight = asyncio.create_task(_get(gateway.url(f"{CTX}/slow?delay=3")))
-        await until(lambda: any(p.startswith(f"{CTX}/slow") for p in stub.app[STATE].paths), what="upstream")
+        await wait_for(
+            lambda: any(p.startswith(f"{CTX}/slow") for p in stub.app[STATE].paths), what="upstream"
+        )
         gateway.process.send_signal(signal.SIGTERM)
         assert await in_flight == (200, "slow done")
         assert await asyncio.wait_for(gateway.process.wait(), 60) == 0

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,10 +18,11 @@ from typing import Any
 import aiohttp
 import psutil
 import yaml
+from proxy_fixtures import GatewayProcess, spawn_serve
 
 from gateway.settings import Settings
 
-__all__ = ["GatewayTree", "gateway_tree", "pids_in_log", "until", "write_config"]
+__all__ = ["GatewayTree", "gateway_tree", "pids_in_log", "write_config"]
 
 _PID = re.compile(r"\bpid=(\d+)")
 _LISTENING = re.compile(r"gateway listening on .* pid=(\d+)")
@@ -42,16 +40,8 @@ def write_config(path: Path, settings: Settings, secrets: dict[str, str], **sect
 
 
 @dataclass
-class GatewayTree:
-    process: asyncio.subprocess.Process
-    port: int
-    log_path: Path
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+class GatewayTree(GatewayProcess):
+    """The supervisor's process, and its workers found as its children."""
 
     def listening(self) -> set[int]:
         """Pids of the live workers that have logged that they listen."""
@@ -65,18 +55,6 @@ class GatewayTree:
         except psutil.NoSuchProcess:
             return []
         return [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
-
-
-async def until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    """Wait for `predicate` to turn true (checked every 50 ms), fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def pids_in_log(text: str) -> set[int]:
@@ -97,18 +75,7 @@ async def gateway_tree(
 ) -> AsyncIterator[GatewayTree]:
     """Start the gateway; with `ready`, wait until /livez answers and `workers` workers listen."""
     log_path = tmp_path / f"gateway-{port}.log"
-    with log_path.open("wb") as log_file:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "gateway",
-            "serve",
-            "--config",
-            str(config),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env={k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
-        )
+    process = await spawn_serve(config, log_path)
     tree = GatewayTree(process, port, log_path)
     seen: set[int] = set()
     try:
