@@ -8,10 +8,8 @@ The upstream is nginx serving files because nothing on this machine serves bytes
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 NGINX = "/usr/sbin/nginx"
@@ -105,47 +103,31 @@ def proxy_config(workdir: Path, port: int, upstream_port: int, workers: int) -> 
     return _main(workdir, "nginx", workers, body)
 
 
-def front_config(workdir: Path, port: int, locations: str, workers: int) -> str:
-    """nginx in front with the fast path: `locations` (upstream and location blocks) decide."""
-    body = f"""    server {{
+def front_config(workdir: Path, port: int, fastpath: tuple[str, str], workers: int) -> str:
+    """nginx in front with the fast path: `fastpath` is (http-level upstreams, server-level locations)."""
+    upstreams, locations = fastpath
+    body = f"""{upstreams}
+    server {{
         listen 127.0.0.1:{port} backlog=4096;
 {locations}
     }}"""
-    upstreams, server = _split_upstreams(body)
-    return _main(workdir, "front", workers, upstreams + server)
+    return _main(workdir, "front", workers, body)
 
 
-def fastpath_locations(
-    config: Path, gateway_port: int, upstream_port: int, injection_paths: Iterable[str]
-) -> tuple[str, str]:
-    """The front's routing and where it came from: `onlyoffice-gateway nginx-config` when the
-    gateway has that command (so the bench tests what ships), else the hand-written equivalent:
-    pages the gateway rewrites and the plugin's routes to the gateway, everything else to Confluence."""
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", "nginx-config", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    if done.returncode == 0 and "location" in done.stdout:
-        return done.stdout, "onlyoffice-gateway nginx-config"
-    gateway = f"proxy_pass http://onlyoffice_gateway;{_PROXY}"
-    rewritten = "|".join(injection_paths)
-    locations = f"""upstream onlyoffice_gateway {{ server 127.0.0.1:{gateway_port}; keepalive 64; }}
-upstream confluence {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}
-        location ~ ^{re.escape(CTX)}(?:{rewritten})$ {{ {gateway} }}
-        location ^~ {CTX}/plugins/servlet/onlyoffice/ {{ {gateway} }}
-        location / {{ proxy_pass http://confluence;{_PROXY} }}"""
-    return locations, "hand-written (gateway has no nginx-config command yet)"
-
-
-def _split_upstreams(body: str) -> tuple[str, str]:
-    """`upstream` blocks belong to `http`, not `server`: move them out of the server block."""
-    blocks = re.findall(r"^\s*upstream\s+\S+\s*\{[^{}]*\}\s*$", body, re.M)
-    for block in blocks:
-        body = body.replace(block, "")
-    return "".join(f"    {block.strip()}\n" for block in blocks), body
+def fastpath(config: Path) -> tuple[str, str]:
+    """The front's routing as shipped: `onlyoffice-gateway nginx-config` for the gateway's config
+    (its upstream blocks for `http {}`, its locations for `server {}`), so the bench measures what
+    operators install: rewritten pages and the plugin's routes to the gateway, the rest to Confluence."""
+    parts = []
+    for part in ("upstreams", "locations"):
+        done = subprocess.run(
+            [sys.executable, "-m", "gateway", "nginx-config", "--config", str(config), "--part", part],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"onlyoffice-gateway nginx-config --part {part} failed: {done.stderr}")
+        parts.append(done.stdout)
+    return parts[0], parts[1]
 
 
 def _quote(text: str) -> str:

@@ -23,7 +23,6 @@ import aiohttp
 from bench import confluence, fixtures, gateway, load, nginx
 from bench.procs import PeakRss, Processes
 from bench.profile import Profile
-from gateway.settings.models import DEFAULT_INJECTION_PATHS
 from gateway.testing.stack import free_port, wait_ready
 
 CTX = "/confluence"
@@ -79,17 +78,21 @@ class Layout:
     sut: set[int] | None
 
     @classmethod
-    def for_machine(cls) -> Layout:
+    def for_machine(cls, workers: int) -> Layout:
+        """Servers apart from the load when they fit on the other cores; with as many workers as
+        cores the servers get every core (sharing the first with the load generator)."""
         cpus = sorted(os.sched_getaffinity(0))
         if len(cpus) < 2:
             return cls(None, None)
-        return cls(str(cpus[0]), set(cpus[1:]))
+        return cls(str(cpus[0]), set(cpus[1:]) if workers < len(cpus) else None)
 
     def describe(self) -> str:
-        if self.load is None or self.sut is None:
+        if self.load is None:
             return "not pinned (one core)"
-        sut = ",".join(map(str, sorted(self.sut)))
-        return f"cpu {self.load}: wrk, curl, upstream nginx, bench + Confluence simulator; cpu {sut}: nginx proxy, front, gateway"
+        load = f"cpu {self.load}: wrk, curl, upstream nginx, bench + Confluence simulator"
+        if self.sut is None:
+            return f"{load}; nginx proxy, front, gateway: not pinned (as many workers as cores)"
+        return f"{load}; cpu {','.join(map(str, sorted(self.sut)))}: nginx proxy, front, gateway"
 
 
 _STARTED = time.monotonic()
@@ -100,7 +103,7 @@ def progress(message: str) -> None:
 
 
 async def run(plan: Plan) -> Results:
-    layout = Layout.for_machine()
+    layout = Layout.for_machine(plan.workers)
     results = Results()
     results.notes["pinning"] = layout.describe()
     if layout.load is not None:
@@ -144,11 +147,8 @@ async def _run(plan: Plan, layout: Layout, work: Path, processes: Processes, res
         cpus = ",".join(map(str, sorted(layout.sut))) if layout.sut else None
         proxy = nginx.proxy_config(work, ports["nginx"], ports["upstream"], results.workers)
         processes.start("nginx", nginx.write(work, "nginx", proxy), cpus)
-        locations, source = nginx.fastpath_locations(
-            main_config, ports["gateway"], ports["upstream"], DEFAULT_INJECTION_PATHS
-        )
-        results.notes["front config"] = source
-        front = nginx.front_config(work, ports["front"], locations, results.workers)
+        results.notes["front config"] = "onlyoffice-gateway nginx-config (upstreams and locations)"
+        front = nginx.front_config(work, ports["front"], nginx.fastpath(main_config), results.workers)
         processes.start("front", nginx.write(work, "front", front), cpus)
         bases = {
             "direct": up,
