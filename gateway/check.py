@@ -23,6 +23,8 @@ from gateway.confluence.client import service_authorization
 from gateway.docserver.jwt import bearer_value, sign, sign_header_payload
 from gateway.logs import redact
 from gateway.settings import Settings, settings_warnings
+from gateway.state import RedisState, StateUnavailable, choose_state
+from gateway.state.sqlite import inspect_file
 
 __all__ = ["API_JS_PATH", "CheckResult", "run_check", "service_account_headers", "sign_command"]
 
@@ -160,6 +162,25 @@ async def _ds_api_js(session: aiohttp.ClientSession, settings: Settings) -> str:
     return f"{url}: served to browsers"
 
 
+async def _shared_state(session: aiohttp.ClientSession, settings: Settings) -> str:
+    """Where locks and pending saves will live, and whether that works (the file is not created)."""
+    choice = choose_state(settings.state, workers=settings.listen.worker_count)
+    if settings.state.redis_url:
+        redis = RedisState(settings.state.redis_url)
+        try:
+            if not await redis.ping():
+                raise _Failed("Redis (state.redis_url) does not answer PING")
+        finally:
+            await redis.close()
+        return "Redis answers PING (state.redis_url)"
+    if choice.path is None:
+        return choice.describe()
+    try:
+        return f"{inspect_file(choice.path)}; {choice.why}"
+    except StateUnavailable as error:
+        raise _Failed(str(error)) from None
+
+
 async def _probe(
     name: str,
     probe: Callable[[aiohttp.ClientSession, Settings], Awaitable[str]],
@@ -211,6 +232,7 @@ async def run_check(settings: Settings, *, out: TextIO | None = None) -> int:
         else:
             results.append(CheckResult("docserver version", "SKIP", "the Document Server is not reachable"))
         results.append(await _probe("docserver api.js", _ds_api_js, session, settings, ds_timeout))
+        results.append(await _probe("shared state", _shared_state, session, settings, 10.0))
     width = max(len(r.name) for r in results)
     for result in results:
         # Probe details quote what the other side sent: scrub them as a log line would be.

@@ -79,8 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from gateway.onlyoffice.plugin import OnlyOfficePlugin
             from gateway.server import serve
+            from gateway.state import StateUnavailable
 
-            serve(settings, plugins=[OnlyOfficePlugin(settings)])
+            try:
+                serve(settings, plugins=[OnlyOfficePlugin(settings)])
+            except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
+                print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
+                return 1
             return 0
         import asyncio
 

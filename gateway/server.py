@@ -45,7 +45,11 @@ async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
         shutdown_timeout=proxy.shutdown_timeout,
         access_log=logging.getLogger("aiohttp.access") if settings.logging.access_log else None,
     )
-    await runner.setup()
+    try:
+        await runner.setup()
+    except BaseException:  # a failed start (state file unusable) still closes what it had opened
+        await runner.cleanup()
+        raise
     site = web.TCPSite(runner, settings.listen.host, settings.listen.port, reuse_address=True)
     await site.start()
 

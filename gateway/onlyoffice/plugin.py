@@ -100,6 +100,8 @@ class OnlyOfficePlugin:
 
     async def _start(self, app: web.Application) -> None:
         settings = self._settings
+        # First: a state file that cannot be opened stops the start before anything else is opened.
+        state = create_state(settings.state, workers=settings.listen.worker_count)
         jwt_secret = settings.documentserver.jwt.secret.get_secret_value()
         docserver_internal = URL(settings.documentserver.internal_url or settings.documentserver.public_url)
         docserver_session = aiohttp.ClientSession(
@@ -128,7 +130,7 @@ class OnlyOfficePlugin:
             identities=IdentityCache(confluence),
             jwt_secret=jwt_secret,
             link_secret=derive_link_secret(jwt_secret),
-            state=create_state(settings.state.redis_url),
+            state=state,
             metrics=SaveMetrics(app[METRICS_KEY].registry),
             docserver_fetch_session=docserver_session,
         )
@@ -141,7 +143,9 @@ class OnlyOfficePlugin:
     async def _stop(self, app: web.Application) -> None:
         for task in self._tasks:
             await cancel_and_wait(task)
-        context = app[ONLYOFFICE_CONTEXT]
+        context = app.get(ONLYOFFICE_CONTEXT)
+        if context is None:  # the start failed before there was anything to close
+            return
         await context.state.close()
         await context.docserver_fetch_session.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, SecretStr
@@ -29,6 +30,7 @@ __all__ = [
     "RedisUrl",
     "SpaceKey",
     "check_auth",
+    "check_state_path",
     "context_path",
     "cross_field_problems",
     "docserver_prefix",
@@ -129,6 +131,23 @@ def _check_redis_url(value: str) -> str:
         # Not echoed: a Redis URL often carries a password.
         raise ValueError("must be a redis://, rediss:// or unix:// URL")
     return value
+
+
+def check_state_path(value: str, base_dir: Path) -> str:
+    """`state.path`: a file the gateway can create or open; relative paths are from the config's directory."""
+    path = (base_dir / Path(value).expanduser()).absolute()  # an absolute value replaces base_dir
+    try:
+        if value.endswith("/") or path.is_dir():
+            example = str(path / "state.sqlite3")
+            raise ValueError(f"{str(path)!r} is a directory: name the SQLite file in it, e.g. {example!r}")
+        if path.exists() and not path.is_file():
+            raise ValueError(f"{str(path)!r} is not a regular file")
+        parent = next(p for p in path.parents if p.exists())
+    except OSError as error:
+        raise ValueError(f"{str(path)!r} cannot be checked: {error.strerror or error}") from None
+    if not parent.is_dir():
+        raise ValueError(f"{str(path)!r} cannot be created: {str(parent)!r} is not a directory")
+    return str(path)
 
 
 def _check_header(value: str) -> str:

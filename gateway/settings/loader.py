@@ -92,6 +92,8 @@ def settings_warnings(settings: Settings) -> list[tuple[Loc, str]]:
                 f"generate {MIN_JWT_SECRET_BYTES} characters); set a longer one on both sides",
             )
         )
+    if settings.state.redis_url and settings.state.path:
+        found.append((("state", "path"), "ignored: state.redis_url is set, and Redis holds the shared state"))
     return found
 
 
@@ -100,7 +102,7 @@ def _validate(source: Source) -> Settings:
     settings: Settings | None = None
     if source.data is not None or not problems:
         try:
-            settings = Settings.model_validate(source.data)
+            settings = Settings.model_validate(source.data, context={"base_dir": source.base_dir})
         except ValidationError as error:
             known = [p.loc for p in problems]
             for detail in error.errors():

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from gateway.settings.fields import (
     CrossFieldError,
@@ -30,6 +31,7 @@ from gateway.settings.fields import (
     RedisUrl,
     SpaceKey,
     check_auth,
+    check_state_path,
     cross_field_problems,
     docserver_prefix,
     resolve_document_server_path,
@@ -67,7 +69,9 @@ class ListenSettings(_Strict):
         """How many worker processes serve: the setting, else the CPUs this process may use."""
         if self.workers is not None:
             return self.workers
-        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        return max(
+            1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        )
 
 
 class ConfluenceAuth(_Strict):
@@ -156,6 +160,15 @@ class StateSettings(_Strict):
 
     redis_url: RedisUrl | None = None
     path: str | None = Field(default=None, min_length=1)  # SQLite file; relative = to the config file
+
+    @field_validator("path")
+    @classmethod
+    def _absolute_path(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Made absolute against the config file's directory (the loader passes it as `base_dir`)."""
+        if value is None:
+            return None
+        base_dir = (info.context or {}).get("base_dir")
+        return check_state_path(value, Path(base_dir) if base_dir else Path.cwd())
 
 
 class LoggingSettings(_Strict):

@@ -50,6 +50,7 @@ class Source:
     lines: dict[Loc, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     from_files: set[Loc] = field(default_factory=set)  # values that came from ${file:...}: never shown
+    base_dir: Path | None = None  # what relative paths in values (state.path) are relative to
 
     def line_of(self, loc: Loc) -> int | None:
         """The line of the key at loc, or of the nearest enclosing key that exists."""
@@ -104,7 +105,7 @@ def _read_secret_file(name: str, base_dir: Path, problems: list[str]) -> str:
 
 def read_yaml(text: str, *, name: str, environ: Mapping[str, str], base_dir: Path) -> Source:
     """Compose YAML text into a Source; syntax errors become problems with their line."""
-    source = Source(name=name)
+    source = Source(name=name, base_dir=base_dir)
     try:
         root = yaml.compose(_WRAPPED.sub(rf"{_OPEN}\1{_CLOSE}", text), Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -145,7 +146,7 @@ def read_mapping(
     data: Mapping[str, Any], *, name: str, environ: Mapping[str, str] | None, base_dir: Path
 ) -> Source:
     """A Source for settings built in code; references are expanded only when environ is given."""
-    source = Source(name=name, data=data)
+    source = Source(name=name, data=data, base_dir=base_dir)
     if environ is not None:
         source.data = _expand_plain(data, (), source, environ, base_dir)
     return source

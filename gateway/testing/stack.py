@@ -176,7 +176,7 @@ def _settings(
     host: str, gateway_port: int, confluence_port: int, docserver_port: int, extra: Mapping[str, Any]
 ) -> Settings:
     data: dict[str, Any] = {
-        "listen": {"host": host, "port": gateway_port},
+        "listen": {"host": host, "port": gateway_port, "workers": 1},  # one process: memory state
         "public_url": f"http://{host}:{gateway_port}{CONTEXT_PATH}",
         "confluence": {
             "url": f"http://{host}:{confluence_port}{CONTEXT_PATH}",

@@ -127,7 +127,7 @@ async def check(settings: Settings) -> tuple[int, list[str]]:
 async def test_everything_answers(aiohttp_server: ServerFactory) -> None:
     confluence = await aiohttp_server(confluence_app())
     docserver = await aiohttp_server(docserver_app())
-    code, lines = await check(settings_for(confluence, docserver))
+    code, lines = await check(settings_for(confluence, docserver, listen={"workers": 1}))
     base, ds = confluence.make_url("/confluence"), docserver.make_url("")
     assert lines == [
         "OK config valid",
@@ -136,6 +136,7 @@ async def test_everything_answers(aiohttp_server: ServerFactory) -> None:
         f"OK docserver health {ds}/healthcheck: true",
         "OK docserver version version 8.3.0.100, JWT secret accepted",
         f"OK docserver api.js {ds}{API_JS}: served to browsers",
+        "OK shared state in memory (one worker; set state.path to keep it across restarts)",
         "all checks passed",
     ]
     assert code == 0
@@ -350,3 +351,49 @@ async def test_document_server_before_8_2_has_only_the_legacy_command_path(
     code, lines = await check(settings_for(confluence, docserver))
     assert "OK docserver version version 8.3.0.100, JWT secret accepted" in lines
     assert code == 0
+
+
+async def _state_line(aiohttp_server: ServerFactory, **changes: Any) -> tuple[int, str]:
+    confluence = await aiohttp_server(confluence_app())
+    docserver = await aiohttp_server(docserver_app())
+    code, lines = await check(settings_for(confluence, docserver, **changes))
+    (line,) = [line for line in lines if "shared state" in line]
+    return code, line
+
+
+async def test_state_file_to_be_created_is_reported_and_not_created(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "new" / "state.sqlite3"
+    code, line = await _state_line(aiohttp_server, state={"path": str(path)})
+    assert line == f"OK shared state SQLite file {path}: created at start (in {tmp_path}); state.path"
+    assert code == 0 and not path.parent.exists()
+
+
+async def test_several_workers_without_state_settings_use_the_default_file(
+    aiohttp_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path))
+    _, line = await _state_line(aiohttp_server, listen={"workers": 3})
+    assert line.startswith(f"OK shared state SQLite file {tmp_path}/state.sqlite3: created at start")
+    assert line.endswith("default for 3 workers; set state.path to choose")
+
+
+async def test_a_state_file_that_is_not_a_database_fails(
+    aiohttp_server: ServerFactory, tmp_path: Path
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    path.write_text("not a database\n")
+    code, line = await _state_line(aiohttp_server, state={"path": str(path)})
+    assert line == f"FAIL shared state SQLite file {path} exists but is not an SQLite database"
+    assert code == 1
+
+
+async def test_redis_state_answering_and_not(aiohttp_server: ServerFactory, redis_url: str) -> None:
+    code, line = await _state_line(aiohttp_server, state={"redis_url": redis_url})
+    assert line == "OK shared state Redis answers PING (state.redis_url)" and code == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))  # bound, never listening: nothing answers there
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+        code, line = await _state_line(aiohttp_server, state={"redis_url": dead})
+    assert line == "FAIL shared state Redis (state.redis_url) does not answer PING" and code == 1

@@ -1,12 +1,14 @@
 """Nothing lost: Confluence down longer than the Document Server retries, gateway restarts, refusals.
 
-Each test also runs with the Redis state backend (a real redis-server), the multi-replica setup.
+Each test also runs with the SQLite state backend (a file: the workers of one host, durable) and the
+Redis one (a real redis-server, several hosts).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,10 +22,13 @@ from gateway.testing.stack import Stack, running_stack
 RECOVERY = {"recovery_interval": 0.3}
 
 
-@pytest.fixture(params=["memory", "redis"])
-def state_settings(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+def state_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
     if request.param == "memory":
         yield {"documentserver": RECOVERY}
+        return
+    if request.param == "sqlite":
+        yield {"documentserver": RECOVERY, "state": {"path": str(tmp_path / "state.sqlite3")}}
         return
     redis_url: str = request.getfixturevalue("redis_url")
     import redis
@@ -77,7 +82,7 @@ async def test_gateway_restarted_between_callback_and_upload(
     stack: Stack, state_settings: dict[str, Any]
 ) -> None:
     key = await _edit_while_confluence_is_down(stack, "Survives a restart")
-    await stack.restart_gateway()  # in-memory records are gone; Redis keeps them
+    await stack.restart_gateway()  # in-memory records are gone; SQLite and Redis keep them
     stack.confluence_app[FAULTS].unavailable = False
     att = attachment(stack)
     await wait_for(lambda: len(att.versions) == 2, what="the recovered version")
@@ -89,32 +94,41 @@ async def test_gateway_restarted_between_callback_and_upload(
     await wait_for(lambda: key not in stack.docserver.forgotten, what="deleteForgotten")
 
 
-async def test_replayed_callback_adds_no_second_version_across_a_restart(redis_url: str) -> None:
-    """Idempotency records in Redis outlive the replica that wrote them (memory state cannot)."""
+@pytest.fixture(params=["sqlite", "redis"])
+def durable_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """State that outlives the gateway process: a SQLite file, or Redis."""
+    if request.param == "sqlite":
+        yield {"documentserver": RECOVERY, "state": {"path": str(tmp_path / "state.sqlite3")}}
+        return
+    redis_url: str = request.getfixturevalue("redis_url")
     import redis
 
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
-    settings = {"documentserver": RECOVERY, "state": {"redis_url": redis_url}}
-    try:
-        async with running_stack(**FAST, settings=settings) as stack:
-            att = attachment(stack)
-            _, alice = await open_editor(stack, att.id)
-            stack.docserver.type_text(alice, "Once")
-            stack.docserver.leave(alice)
-            await stack.docserver.drain()
-            assert len(att.versions) == 2
-            save = callbacks(stack, status=2)[0]
-            await stack.restart_gateway()
-            async with (
-                aiohttp.ClientSession() as http,
-                http.post(save.url, json=save.body, headers=save.headers) as response,
-            ):
-                assert response.status == 200 and await response.json() == {"error": 0}
-            assert len(att.versions) == 2
-    finally:
-        client.flushdb()
-        client.close()
+    yield {"documentserver": RECOVERY, "state": {"redis_url": redis_url}}
+    client.flushdb()
+    client.close()
+
+
+async def test_replayed_callback_adds_no_second_version_across_a_restart(
+    durable_settings: dict[str, Any],
+) -> None:
+    """Idempotency records in SQLite or Redis outlive the gateway that wrote them (memory state cannot)."""
+    async with running_stack(**FAST, settings=durable_settings) as stack:
+        att = attachment(stack)
+        _, alice = await open_editor(stack, att.id)
+        stack.docserver.type_text(alice, "Once")
+        stack.docserver.leave(alice)
+        await stack.docserver.drain()
+        assert len(att.versions) == 2
+        save = callbacks(stack, status=2)[0]
+        await stack.restart_gateway()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(save.url, json=save.body, headers=save.headers) as response,
+        ):
+            assert response.status == 200 and await response.json() == {"error": 0}
+        assert len(att.versions) == 2
 
 
 async def test_a_permanent_refusal_keeps_the_file_recoverable_and_visible(stack: Stack) -> None:

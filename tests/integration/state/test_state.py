@@ -1,20 +1,26 @@
-"""Shared state behaves the same in memory and in a real Redis."""
+"""Shared state behaves the same in memory, in a SQLite file and in a real Redis."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from gateway.state import LockTimeout, MemoryState, RedisState, SharedState
+from gateway.state import LockTimeout, MemoryState, RedisState, SharedState, SqliteState
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def state(request: pytest.FixtureRequest) -> AsyncIterator[SharedState]:
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedState]:
     if request.param == "memory":
         yield MemoryState()
+        return
+    if request.param == "sqlite":
+        on_file = SqliteState(tmp_path / "state.sqlite3")
+        yield on_file
+        await on_file.close()
         return
     url = request.getfixturevalue("redis_url")
     shared = RedisState(url, prefix=f"test-{secrets.token_hex(4)}:")
