@@ -31,7 +31,7 @@ from gateway.proxy.plugin import PLUGIN_PREFIX, Plugin, PluginContext
 from gateway.proxy.upstream import UpstreamMap, create_upstream_session
 from gateway.settings import Settings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "setup_plugins"]
 
 log = logging.getLogger("gateway.app")
 
@@ -57,6 +57,23 @@ async def _guard(request: web.Request, handler: _Handler) -> web.StreamResponse:
     return response
 
 
+def setup_plugins(app: web.Application, settings: Settings, plugins: Sequence[Plugin]) -> PluginContext:
+    """Let each plugin register its routes and filters on `app`, in order.
+
+    Also what `onlyoffice-gateway nginx-config` asks (on an app that never starts): the routes and
+    the filters' paths are the one description of what the gateway serves or rewrites.
+    """
+    context = PluginContext(
+        app=app,
+        settings=settings,
+        route_prefix=UpstreamMap.from_settings(settings).public_prefix + PLUGIN_PREFIX,
+    )
+    for plugin in plugins:
+        plugin.setup(context)
+        log.debug("plugin %s set up", plugin.name)
+    return context
+
+
 def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Application:
     """The whole gateway for `settings`; plugins are set up in the given order."""
     proxy = settings.proxy
@@ -72,14 +89,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     )
     metrics = Metrics()
     app[METRICS_KEY] = metrics
-    context = PluginContext(
-        app=app,
-        settings=settings,
-        route_prefix=UpstreamMap.from_settings(settings).public_prefix + PLUGIN_PREFIX,
-    )
-    for plugin in plugins:
-        plugin.setup(context)
-        log.debug("plugin %s set up", plugin.name)
+    context = setup_plugins(app, settings, plugins)
     proxy_context = ProxyContext.build(settings, tuple(context.filters), metrics)
     app[PROXY_KEY] = proxy_context
     app[READINESS_KEY] = Readiness(

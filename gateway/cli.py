@@ -11,6 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.settings import Settings
 
 __all__ = ["build_parser", "main"]
 
@@ -29,6 +33,23 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate the config and probe Confluence and the Document Server"
     )
     check.add_argument("--config", type=Path, help="YAML config file (default: $GATEWAY_CONFIG)")
+
+    nginx = commands.add_parser(
+        "nginx-config",
+        help="print the nginx front's fast path for a config (what goes to the gateway, what straight to Confluence)",
+    )
+    nginx.add_argument("--config", type=Path, help="YAML config file (default: $GATEWAY_CONFIG)")
+    nginx.add_argument(
+        "--part",
+        choices=["locations", "upstreams"],
+        default="locations",
+        help="locations: for the front's server {} (default); upstreams: for nginx's http {}",
+    )
+    nginx.add_argument(
+        "--gateway",
+        metavar="HOST:PORT",
+        help="where nginx reaches the gateway (default: listen.host:listen.port, 127.0.0.1 for 0.0.0.0)",
+    )
 
     demo = commands.add_parser("demo", help="run both simulators and the gateway on loopback, seeded")
     demo.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
@@ -66,9 +87,28 @@ def _config_path(given: Path | None) -> Path:
     return Path(from_env)
 
 
+def _print_nginx_config(settings: Settings, part: str, gateway: str | None) -> int:
+    from gateway.nginx import NginxConfigError, locations_config, upstreams_config
+    from gateway.onlyoffice.plugin import OnlyOfficePlugin
+
+    if gateway is None:
+        host = settings.listen.host
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else host
+        gateway = f"{host}:{settings.listen.port}"
+    try:
+        if part == "upstreams":
+            print(upstreams_config(settings, gateway), end="")
+        else:
+            print(locations_config(settings, [OnlyOfficePlugin(settings)]), end="")
+    except NginxConfigError as error:
+        print(f"onlyoffice-gateway: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in ("serve", "check"):
+    if args.command in ("serve", "check", "nginx-config"):
         from gateway.settings import ConfigError, load_settings
 
         try:
@@ -76,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ConfigError as error:
             print(f"onlyoffice-gateway: {error}", file=sys.stderr)
             return 2
+        if args.command == "nginx-config":
+            return _print_nginx_config(settings, args.part, args.gateway)
         if args.command == "serve":
             from gateway.onlyoffice.plugin import OnlyOfficePlugin
             from gateway.server import serve

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import Counter
 from collections.abc import Mapping
 
@@ -28,6 +27,7 @@ from gateway.onlyoffice.create_access import create_access_on
 from gateway.onlyoffice.inject import AttachmentLinks, PageScan
 from gateway.onlyoffice.inject.transform import PageInjector
 from gateway.onlyoffice.rules import switched_off
+from gateway.proxy.plugin import RewrittenPaths
 from gateway.settings import Settings
 
 __all__ = ["AttachmentLinksFilter"]
@@ -42,11 +42,11 @@ class AttachmentLinksFilter:
     vary: tuple[str, ...] = ("Cookie", "Authorization")
 
     def __init__(self, settings: Settings, context_path: str, script_url: str) -> None:
-        self._enabled = settings.injection.enabled
         self._rules = settings.rules
-        self._paths = (
-            re.compile("|".join(f"(?:{p})" for p in settings.injection.paths))
-            if settings.injection.paths
+        # The pages this filter may rewrite; also what `nginx-config` routes through the gateway.
+        self.paths: RewrittenPaths | None = (
+            RewrittenPaths(context_path.rstrip("/"), settings.injection.paths)
+            if settings.injection.enabled and settings.injection.paths
             else None
         )
         self._max_bytes = settings.injection.max_page_bytes
@@ -54,16 +54,11 @@ class AttachmentLinksFilter:
         self._script_url = script_url
 
     def _wanted(self, request: web.Request, headers: CIMultiDict[str]) -> bool:
-        if not self._enabled or self._paths is None:
+        if self.paths is None:
             return False
         if not headers.get("Content-Type", "").lower().startswith("text/html"):
             return False
-        path = request.path
-        if self._context_path:
-            if not path.startswith(self._context_path + "/"):
-                return False
-            path = path[len(self._context_path) :]
-        return self._paths.fullmatch(path) is not None
+        return self.paths.matches(request.path)
 
     def _create_candidate(self, request: web.Request, scan: PageScan) -> str | None:
         """The page whose "New document" control this page may get: the attachments page of the

@@ -13,6 +13,7 @@ never held in memory by the core.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -30,6 +31,7 @@ __all__ = [
     "Plugin",
     "PluginContext",
     "ResponseFilter",
+    "RewrittenPaths",
 ]
 
 # Where plugin routes live, under the public context path (same paths as the Java plugin).
@@ -55,6 +57,35 @@ class BodyTransform(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class RewrittenPaths:
+    """The request paths a response filter may rewrite: below `prefix` (a context path, "" for the
+    root), the rest of the path matched whole by one of `patterns` (regular expressions).
+
+    The filter decides with `matches`, and `onlyoffice-gateway nginx-config` sends exactly these
+    paths through the gateway (everything else may go straight upstream), so the two cannot drift.
+    A filter without a `paths` attribute may rewrite anything: then nothing bypasses the gateway.
+    """
+
+    prefix: str
+    patterns: tuple[str, ...]
+    _compiled: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        joined = "|".join(f"(?:{p})" for p in self.patterns)
+        object.__setattr__(self, "_compiled", re.compile(joined) if self.patterns else None)
+
+    def matches(self, path: str) -> bool:
+        """Whether `path` (decoded, as aiohttp's `request.path`) is one the filter may rewrite."""
+        if self._compiled is None:
+            return False
+        if self.prefix:
+            if not path.startswith(self.prefix + "/"):
+                return False
+            path = path[len(self.prefix) :]
+        return self._compiled.fullmatch(path) is not None
+
+
 @runtime_checkable
 class ResponseFilter(Protocol):
     """Decides per response whether to rewrite it; cheap, synchronous, no I/O.
@@ -68,6 +99,8 @@ class ResponseFilter(Protocol):
     name: str
     # Request headers the filter's decision or output depends on, added to Vary (e.g. "Cookie").
     vary: tuple[str, ...]
+    # Optional `paths: RewrittenPaths | None` (not part of the protocol, so filters without it keep
+    # working): which paths it may rewrite; None = none at all, no attribute = any path.
 
     def start(self, request: web.Request, status: int, headers: CIMultiDict[str]) -> BodyTransform | None:
         """Return a transform to rewrite this response's body, or None to leave it untouched."""
