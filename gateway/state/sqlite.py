@@ -5,11 +5,11 @@ upsert whose condition decides who wins), so "first writer wins" and lock acquis
 across processes without holding a transaction open. WAL lets readers run beside the one writer;
 `busy_timeout` makes a writer wait for another instead of failing at once.
 
-Durability: `synchronous=NORMAL` in WAL mode never corrupts the file and loses nothing when a
-process or the gateway crashes or the host restarts cleanly; only a power cut can roll back the
-last commits before a checkpoint. That is the usual trade: FULL would fsync on every lock renewal
-and record, and a pending save lost that way is still found again through the Document Server's
-forgotten list (see gateway.onlyoffice.recovery).
+Durability: `synchronous=FULL`. A record is written when a save is promised or done (the pending
+save, the idempotency record "this callback made version N") and must survive even a power cut:
+with NORMAL in WAL mode the last commits could roll back, and a replayed callback would then add a
+second version. The cost is an fsync per write, and writes are few (per editor open, per save, a
+lock renewal every ttl/3), never per proxied request.
 
 Expiry uses the wall clock (time.time): the rows are shared by processes and outlive them, so a
 monotonic clock (per boot) would mean nothing to a reader. Expired rows are never returned and are
@@ -93,7 +93,7 @@ class SqliteState:
         self._db = db
 
     def _prepare(self, db: sqlite3.Connection) -> None:
-        """WAL, NORMAL sync and the tables; retried while workers starting together hold the file."""
+        """WAL, FULL sync and the tables; retried while workers starting together hold the file."""
         deadline = time.monotonic() + self._busy_timeout
         while True:
             try:
@@ -103,7 +103,7 @@ class SqliteState:
                     mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 if mode != "wal":
                     raise sqlite3.OperationalError(f"cannot use WAL journal mode here (got {mode!r})")
-                db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA synchronous=FULL")
                 db.executescript(_SCHEMA)
                 return
             except sqlite3.OperationalError as error:
