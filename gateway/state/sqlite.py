@@ -86,15 +86,30 @@ class SqliteState:
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
         try:
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode != "wal":
-                raise sqlite3.OperationalError(f"cannot use WAL journal mode here (got {mode!r})")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            self._prepare(db)
         except BaseException:
             db.close()
             raise
         self._db = db
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        """WAL, NORMAL sync and the tables; retried while workers starting together hold the file."""
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                # Switching to WAL needs the file to itself and may fail at once, busy_timeout or not.
+                mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":
+                    mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if mode != "wal":
+                    raise sqlite3.OperationalError(f"cannot use WAL journal mode here (got {mode!r})")
+                db.execute("PRAGMA synchronous=NORMAL")
+                db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def _guarded(self, call: Callable[..., _T], *args: Any) -> _T:
         try:
@@ -127,8 +142,10 @@ class SqliteState:
         now = time.time()
         if now - self._swept > _SWEEP_SECONDS:
             self._swept = now
-            self._execute("DELETE FROM entries WHERE expires <= ?", now)
-            self._execute("DELETE FROM locks WHERE expires <= ?", now)
+            # Housekeeping only: the write above is done, so a busy or full file must not fail it.
+            with contextlib.suppress(sqlite3.Error):
+                self._execute("DELETE FROM entries WHERE expires <= ?", now)
+                self._execute("DELETE FROM locks WHERE expires <= ?", now)
         return changed
 
     def _read(self, sql: str, *params: Any) -> list[Any]:
