@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from gateway.proxy.plugin import Plugin
     from gateway.settings import Settings
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "default_plugins", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,9 +88,32 @@ def _config_path(given: Path | None) -> Path:
     return Path(from_env)
 
 
+def default_plugins(settings: Settings) -> list[Plugin]:
+    """What `serve` runs on top of the proxy (a worker process builds its own from this)."""
+    from gateway.onlyoffice.plugin import OnlyOfficePlugin
+
+    return [OnlyOfficePlugin(settings)]
+
+
+def _serve(settings: Settings) -> int:
+    from gateway.supervisor import resolve_workers, supervise
+
+    settings = resolve_workers(settings)
+    if settings.listen.worker_count > 1:
+        return supervise(settings, default_plugins)
+    from gateway.server import serve
+    from gateway.state import StateUnavailable
+
+    try:
+        serve(settings, plugins=default_plugins(settings))
+    except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
+        print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _print_nginx_config(settings: Settings, part: str, gateway: str | None) -> int:
     from gateway.nginx import NginxConfigError, locations_config, upstreams_config
-    from gateway.onlyoffice.plugin import OnlyOfficePlugin
 
     if gateway is None:
         host = settings.listen.host
@@ -99,7 +123,7 @@ def _print_nginx_config(settings: Settings, part: str, gateway: str | None) -> i
         if part == "upstreams":
             print(upstreams_config(settings, gateway), end="")
         else:
-            print(locations_config(settings, [OnlyOfficePlugin(settings)]), end="")
+            print(locations_config(settings, default_plugins(settings)), end="")
     except NginxConfigError as error:
         print(f"onlyoffice-gateway: {error}", file=sys.stderr)
         return 2
@@ -119,16 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "nginx-config":
             return _print_nginx_config(settings, args.part, args.gateway)
         if args.command == "serve":
-            from gateway.onlyoffice.plugin import OnlyOfficePlugin
-            from gateway.server import serve
-            from gateway.state import StateUnavailable
-
-            try:
-                serve(settings, plugins=[OnlyOfficePlugin(settings)])
-            except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
-                print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
-                return 1
-            return 0
+            return _serve(settings)
         import asyncio
 
         from gateway.check import run_check

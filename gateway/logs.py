@@ -19,7 +19,15 @@ from typing import Any, TextIO
 
 from gateway.settings import LoggingSettings, Settings
 
-__all__ = ["JsonFormatter", "RedactingFilter", "configure_for", "configure_logging", "redact", "redact_value"]
+__all__ = [
+    "JsonFormatter",
+    "ProcessTag",
+    "RedactingFilter",
+    "configure_for",
+    "configure_logging",
+    "redact",
+    "redact_value",
+]
 
 REDACTED = "[redacted]"
 
@@ -102,6 +110,20 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class ProcessTag(logging.Filter):
+    """Adds `worker` (index, or "supervisor") and `pid` to each record: with several worker
+    processes writing to one stream, every line says which one wrote it."""
+
+    def __init__(self, worker: int | str) -> None:
+        super().__init__()
+        self.worker = worker
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.worker = self.worker
+        record.pid = record.process
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, then the extra fields."""
 
@@ -134,14 +156,21 @@ class _TextFormatter(logging.Formatter):
 
 
 def configure_logging(
-    settings: LoggingSettings, *, secrets: Iterable[str] = (), stream: TextIO | None = None
+    settings: LoggingSettings,
+    *,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    worker: int | str | None = None,
 ) -> None:
     """Route all logging through one redacting handler on the root logger (replacing earlier ones).
 
     `secrets` are exact values (the JWT secret, the service account's token) scrubbed wherever they
-    show up. `access_log: false` silences aiohttp's access logger.
+    show up. `access_log: false` silences aiohttp's access logger. `worker` tags every line (see
+    ProcessTag); a single process leaves it out, so its lines stay as they were.
     """
     handler = logging.StreamHandler(stream or sys.stderr)
+    if worker is not None:
+        handler.addFilter(ProcessTag(worker))
     handler.addFilter(RedactingFilter(secrets))
     if settings.format == "json":
         handler.setFormatter(JsonFormatter())
@@ -157,7 +186,7 @@ def configure_logging(
     logging.getLogger("aiohttp.access").disabled = not settings.access_log
 
 
-def configure_for(settings: Settings) -> None:
+def configure_for(settings: Settings, *, worker: int | str | None = None) -> None:
     """Logging as `settings` asks, with every configured secret scrubbed from every record."""
     secrets = [
         value.get_secret_value()
@@ -168,4 +197,4 @@ def configure_for(settings: Settings) -> None:
         )
         if value is not None
     ]
-    configure_logging(settings.logging, secrets=secrets)
+    configure_logging(settings.logging, secrets=secrets, worker=worker)

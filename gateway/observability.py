@@ -4,6 +4,11 @@ Kubernetes conventions: /livez checks nothing but the process (a Confluence outa
 restart every replica); /readyz says whether this replica should get traffic (not draining, and
 Confluence answers `GET <ctx>/status`). Metrics live in a per-application registry so several
 gateways can run in one process (tests) without colliding.
+
+Under the supervisor (listen.workers > 1) every worker writes its values to files in
+PROMETHEUS_MULTIPROC_DIR (prometheus-client picks that value class when it is imported, so the
+supervisor sets the variable before it starts any worker), and a scrape of /metrics on any worker
+merges the files of all workers, live and dead: counters are never lost to a restart.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -18,6 +24,7 @@ import aiohttp
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 __all__ = [
     "HEALTH_PATHS",
@@ -27,7 +34,10 @@ __all__ = [
     "Readiness",
     "UpstreamMeters",
     "add_health_routes",
+    "exposition",
 ]
+
+MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 log = logging.getLogger("gateway.health")
 
@@ -91,6 +101,7 @@ class Metrics:
             "WebSocket connections currently bridged.",
             ["upstream"],
             registry=self.registry,
+            multiprocess_mode="livesum",  # each worker bridges its own; a dead worker's are gone
         )
 
         self._by_class = {n: self.requests.labels(status_class=f"{n}xx") for n in range(1, 6)}
@@ -149,6 +160,16 @@ class Readiness:
         return True
 
 
+def exposition(registry: CollectorRegistry) -> bytes:
+    """The text format of `registry`, or of every worker's files when running under the supervisor."""
+    folder = os.environ.get(MULTIPROC_DIR_ENV)
+    if not folder:
+        return generate_latest(registry)
+    merged = CollectorRegistry()
+    MultiProcessCollector(merged, path=folder)  # type: ignore[no-untyped-call]
+    return generate_latest(merged)
+
+
 METRICS_KEY = web.AppKey("gateway_metrics", Metrics)
 READINESS_KEY = web.AppKey("gateway_readiness", Readiness)
 
@@ -169,7 +190,7 @@ def add_health_routes(app: web.Application, session_key: web.AppKey[aiohttp.Clie
         return web.Response(text="ok\n")
 
     async def metrics(request: web.Request) -> web.Response:
-        body = generate_latest(request.app[METRICS_KEY].registry)
+        body = exposition(request.app[METRICS_KEY].registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app.router.add_get("/livez", _livez)

@@ -22,9 +22,13 @@ from gateway.observability import READINESS_KEY
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
 
-__all__ = ["parser_kind", "serve"]
+__all__ = ["CannotListen", "parser_kind", "run", "serve"]
 
 log = logging.getLogger("gateway.server")
+
+
+class CannotListen(Exception):
+    """The listening address is taken or not ours to bind: an operator error, not worth a retry."""
 
 
 def parser_kind() -> str:
@@ -36,7 +40,15 @@ def parser_kind() -> str:
     return "c (llhttp)"
 
 
-async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
+async def run(
+    settings: Settings,
+    plugins: Sequence[Plugin],
+    *,
+    worker: int | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT (or `stop` is set), then drain. A `worker` (index under the
+    supervisor) binds with SO_REUSEPORT beside its siblings and ignores repeated signals."""
     app = create_app(settings, plugins)
     proxy = settings.proxy
     runner = web.AppRunner(
@@ -50,8 +62,16 @@ async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
     except BaseException:  # a failed start (state file unusable) still closes what it had opened
         await runner.cleanup()
         raise
-    site = web.TCPSite(runner, settings.listen.host, settings.listen.port, reuse_address=True)
-    await site.start()
+    site = web.TCPSite(
+        runner, settings.listen.host, settings.listen.port, reuse_address=True, reuse_port=worker is not None
+    )
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise CannotListen(
+            f"cannot listen on {settings.listen.host}:{settings.listen.port}: {error.strerror}"
+        ) from error
 
     kind = parser_kind()
     if kind == "python":
@@ -69,15 +89,18 @@ async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
         kind,
     )
 
-    stop = asyncio.Event()
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
         await stop.wait()
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+        # One process: a second Ctrl-C stops at once, as always. A worker keeps its handlers: systemd
+        # signals every process of the unit and the supervisor forwards too; the drain must go on.
+        if worker is None:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
     log.info("shutting down: readiness off, draining in-flight requests (up to %ss)", proxy.shutdown_timeout)
     app[READINESS_KEY].draining = True
     if proxy.shutdown_drain_delay:
@@ -89,4 +112,8 @@ async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
 def serve(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
     """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown."""
     configure_for(settings)
-    asyncio.run(_run(settings, plugins))
+    try:
+        asyncio.run(run(settings, plugins))
+    except CannotListen as error:
+        log.error("%s", error)
+        raise SystemExit(1) from None

@@ -25,6 +25,9 @@ class SaveMetrics:
             "onlyoffice_pending_saves",
             "Edits kept for a later save because Confluence or the Document Server was not available.",
             registry=registry,
+            # One worker at a time (the recovery lock's holder) counts the shared records: its count is
+            # the count, and adding the workers' values would multiply it.
+            multiprocess_mode="livemostrecent",
         )
         self.document_errors = Counter(
             "onlyoffice_document_errors",

@@ -143,11 +143,12 @@ def create_upstream_session(
     No cookie jar (cookies would leak between users), no decompression (bodies pass untouched),
     no redirects (set per request), no auto headers, Confluence-sized header limits, and no total
     timeout (a long download must not be cut off; `sock_read` bounds silence between reads).
-    Timeouts default to Confluence's; a second upstream passes its own.
+    Timeouts default to Confluence's; a second upstream passes its own. `upstream_connections` is
+    the gateway's total: each of N workers gets its share (rounded up), not N times the total.
     """
     proxy = settings.proxy
     connector = aiohttp.TCPConnector(
-        limit=proxy.upstream_connections,
+        limit=-(-proxy.upstream_connections // settings.listen.worker_count),
         limit_per_host=0,
         keepalive_timeout=proxy.upstream_keepalive_timeout,
         ttl_dns_cache=60,

@@ -31,6 +31,7 @@ __all__ = [
     "gateway_process",
     "gateway_settings",
     "make_gateway",
+    "spawn_serve",
     "stub",
 ]
 
@@ -43,7 +44,7 @@ def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **
     """
     settings = Settings.model_validate(
         {
-            "listen": {"host": "127.0.0.1", "port": port},
+            "listen": {"host": "127.0.0.1", "port": port, "workers": 1},  # tests/integration/workers: more
             "public_url": f"http://127.0.0.1:{port}{CTX}",
             "internal_url": f"http://localhost:{port}{CTX}",
             "confluence": {
@@ -129,6 +130,24 @@ class GatewayProcess:
         return self.log_path.read_text(errors="replace")
 
 
+async def spawn_serve(
+    config: Path, log_path: Path, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """`python -m gateway serve --config FILE`, stdout and stderr into `log_path`."""
+    with log_path.open("wb") as log_file:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "gateway",
+            "serve",
+            "--config",
+            str(config),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+
+
 @contextlib.asynccontextmanager
 async def gateway_process(
     tmp_path: Path, upstream_port: int, env: dict[str, str] | None = None, **proxy: Any
@@ -143,18 +162,7 @@ async def gateway_process(
     data["logging"] = {"level": "INFO", "format": "text", "access_log": False}
     config.write_text(yaml.safe_dump(data))
     log_path = tmp_path / "gateway.log"
-    with log_path.open("wb") as log_file:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "gateway",
-            "serve",
-            "--config",
-            str(config),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-        )
+    process = await spawn_serve(config, log_path, env)
     running = GatewayProcess(process, port, log_path)
     try:
         async with aiohttp.ClientSession() as session:
