@@ -77,10 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"onlyoffice-gateway: {error}", file=sys.stderr)
             return 2
         if args.command == "serve":
+            from gateway.loop import EventLoopError
             from gateway.onlyoffice.plugin import OnlyOfficePlugin
             from gateway.server import serve
 
-            serve(settings, plugins=[OnlyOfficePlugin(settings)])
+            try:
+                serve(settings, plugins=[OnlyOfficePlugin(settings)])
+            except EventLoopError as error:
+                print(f"onlyoffice-gateway: {error}", file=sys.stderr)
+                return 2
             return 0
         import asyncio
 

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.logs import configure_for
+from gateway.loop import run
 from gateway.observability import READINESS_KEY
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
@@ -85,4 +86,4 @@ async def _run(settings: Settings, plugins: Sequence[Plugin]) -> None:
 def serve(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
     """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown."""
     configure_for(settings)
-    asyncio.run(_run(settings, plugins))
+    run(_run(settings, plugins))
