@@ -101,6 +101,7 @@ def _serve(settings: Settings) -> int:
     settings = resolve_workers(settings)
     if settings.listen.worker_count > 1:
         return supervise(settings, default_plugins)
+    from gateway.loop import EventLoopError
     from gateway.server import serve
     from gateway.state import StateUnavailable
 
@@ -109,6 +110,9 @@ def _serve(settings: Settings) -> int:
     except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
         print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
         return 1
+    except EventLoopError as error:
+        print(f"onlyoffice-gateway: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
