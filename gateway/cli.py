@@ -88,6 +88,34 @@ def _config_path(given: Path | None) -> Path:
     return Path(from_env)
 
 
+def default_plugins(settings: Settings) -> list[Plugin]:
+    """What `serve` runs on top of the proxy (a worker process builds its own from this)."""
+    from gateway.onlyoffice.plugin import OnlyOfficePlugin
+
+    return [OnlyOfficePlugin(settings)]
+
+
+def _serve(settings: Settings) -> int:
+    from gateway.supervisor import resolve_workers, supervise
+
+    settings = resolve_workers(settings)
+    if settings.listen.worker_count > 1:
+        return supervise(settings, default_plugins)
+    from gateway.loop import EventLoopError
+    from gateway.server import serve
+    from gateway.state import StateUnavailable
+
+    try:
+        serve(settings, plugins=default_plugins(settings))
+    except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
+        print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
+        return 1
+    except EventLoopError as error:
+        print(f"onlyoffice-gateway: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _print_nginx_config(settings: Settings, part: str, gateway: str | None) -> int:
     from gateway.nginx import NginxConfigError, locations_config, upstreams_config
 
@@ -103,30 +131,6 @@ def _print_nginx_config(settings: Settings, part: str, gateway: str | None) -> i
     except NginxConfigError as error:
         print(f"onlyoffice-gateway: {error}", file=sys.stderr)
         return 2
-    return 0
-
-
-def default_plugins(settings: Settings) -> list[Plugin]:
-    """What `serve` runs on top of the proxy (a worker process builds its own from this)."""
-    from gateway.onlyoffice.plugin import OnlyOfficePlugin
-
-    return [OnlyOfficePlugin(settings)]
-
-
-def _serve(settings: Settings) -> int:
-    from gateway.supervisor import resolve_workers, supervise
-
-    settings = resolve_workers(settings)
-    if settings.listen.worker_count > 1:
-        return supervise(settings, default_plugins)
-    from gateway.server import serve
-    from gateway.state import StateUnavailable
-
-    try:
-        serve(settings, plugins=default_plugins(settings))
-    except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
-        print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
-        return 1
     return 0
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from gateway.app import create_app
 from gateway.logs import configure_for
+from gateway.loop import run as run_on_loop
 from gateway.observability import READINESS_KEY
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
@@ -113,7 +114,7 @@ def serve(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
     """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown."""
     configure_for(settings)
     try:
-        asyncio.run(run(settings, plugins))
+        run_on_loop(run(settings, plugins))
     except CannotListen as error:
         log.error("%s", error)
         raise SystemExit(1) from None

@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from gateway.logs import configure_for
+from gateway.loop import EventLoopError
+from gateway.loop import run as run_on_loop
 from gateway.proxy.plugin import Plugin
 from gateway.server import CannotListen, run
 from gateway.settings import Settings
@@ -66,11 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings, factory = _read_start()
     configure_for(settings, worker=index)
     try:
-        asyncio.run(_serve(settings, factory(settings), index))
+        run_on_loop(_serve(settings, factory(settings), index))
     except CannotListen as error:
         logging.getLogger("gateway.worker").error("%s", error)
         return EXIT_CANNOT_LISTEN
-    except StateUnavailable as error:
+    except (StateUnavailable, EventLoopError) as error:
         logging.getLogger("gateway.worker").error("cannot start: %s", error)
         return EXIT_CANNOT_START
     return 0

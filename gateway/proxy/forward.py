@@ -187,26 +187,41 @@ async def forward(
         upstream.close()
 
 
+class _Response(web.StreamResponse):
+    """A StreamResponse whose headers can ride in the same send() as the first body bytes.
+
+    aiohttp's StreamResponse sends its headers on prepare(), a syscall (and for a small response
+    a TCP segment) of its own; web.Response buffers them. The relay buffers them only when the
+    upstream's first body bytes are already here, so no browser waits longer for headers.
+    """
+
+    def buffer_headers(self) -> None:
+        self._send_headers_immediately = False
+
+
 async def _relay(
     request: web.Request, upstream: aiohttp.ClientResponse, ctx: ProxyContext
 ) -> web.StreamResponse:
     headers = downstream_headers(upstream.headers, ctx.upstream, mounted=ctx.mounted)
     pipeline = start_pipeline(request, upstream.status, headers, ctx.filters)
-    response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=headers)
+    response = _Response(status=upstream.status, reason=upstream.reason, headers=headers)
+    body = upstream.content
+    if pipeline is None and (body.total_bytes or body.is_eof()):
+        response.buffer_headers()  # a filter may fail on the first chunk: then headers must be out
     await response.prepare(request)
-    downloaded = ctx.meters.downloaded
+    sent = 0  # counted once per response: Counter.inc takes a lock, per chunk it adds up
     try:
-        async for chunk in upstream.content.iter_any():
+        async for chunk in body.iter_any():
             if pipeline is not None:
                 chunk = await pipeline.feed(chunk)
             if chunk:
                 await response.write(chunk)
-                downloaded.inc(len(chunk))
+                sent += len(chunk)
         if pipeline is not None:
             tail = await pipeline.finish()
             if tail:
                 await response.write(tail)
-                downloaded.inc(len(tail))
+                sent += len(tail)
     except ConnectionResetError:
         return response  # the browser went away; aiohttp finishes quietly
     except (aiohttp.ClientError, TimeoutError, zlib.error, brotli.error, ValueError) as error:
@@ -218,5 +233,8 @@ async def _relay(
         if request.transport is not None:
             request.transport.close()  # the status is sent: only a broken connection tells the truth
         return response
+    finally:
+        if sent:
+            ctx.meters.downloaded.inc(sent)
     await response.write_eof()
     return response

@@ -80,12 +80,38 @@ def connection_tokens(headers: CIMultiDictProxy[str] | CIMultiDict[str]) -> set[
     return tokens
 
 
-def _strip(headers: Iterable[tuple[str, str]], drop: set[str] | frozenset[str]) -> CIMultiDict[str]:
-    out: CIMultiDict[str] = CIMultiDict()
-    for name, value in headers:
-        if name.lower() not in drop:
-            out.add(name, value)
+def _strip(headers: CIMultiDictProxy[str], drop: frozenset[str] | set[str]) -> CIMultiDict[str]:
+    """A copy of `headers` without the (lower-case) names in `drop`; order and repeats kept.
+
+    Copying in C and deleting the few names present is cheaper than re-adding header by header.
+    """
+    out = CIMultiDict(headers)
+    for name in drop:
+        if name in out:
+            del out[name]
     return out
+
+
+def _drop_sets() -> dict[tuple[bool, bool, bool], frozenset[str]]:
+    """upstream_headers' strip-set for every (peer trusted, mounted, websocket), built once."""
+    sets = {}
+    for trusted in (False, True):
+        for mounted in (False, True):
+            for websocket in (False, True):
+                drop = HOP_BY_HOP | _REQUEST_ONLY_DROP
+                if not trusted or mounted:
+                    drop |= _FORWARDING | {"x-forwarded-prefix"}
+                if mounted:
+                    drop |= _CREDENTIALS
+                if websocket:
+                    drop |= _WEBSOCKET_HANDSHAKE
+                sets[trusted, mounted, websocket] = drop
+    return sets
+
+
+_UPSTREAM_DROP = _drop_sets()
+_DOWNSTREAM_DROP = {False: HOP_BY_HOP, True: HOP_BY_HOP | {"set-cookie", "set-cookie2"}}
+_URL_HEADERS = ("Location", "Content-Location")
 
 
 class TrustedProxies:
@@ -124,21 +150,15 @@ def upstream_headers(
     Document Server has no use for them. Content-Length is re-added by the caller for a streamed
     body it has decided to forward.
     """
-    named = connection_tokens(incoming) - _PROTECTED
-    drop = set(HOP_BY_HOP) | named | _REQUEST_ONLY_DROP
     peer_trusted = peer in trusted
-    if not peer_trusted or mounted:
-        drop |= _FORWARDING | {"x-forwarded-prefix"}
-    if mounted:
-        drop |= _CREDENTIALS
-    if websocket:
-        drop |= _WEBSOCKET_HANDSHAKE
-    out = _strip(incoming.items(), drop)
+    drop = _UPSTREAM_DROP[peer_trusted, mounted, websocket]
+    if "Connection" in incoming:
+        drop = drop | (connection_tokens(incoming) - _PROTECTED)
+    out = _strip(incoming, drop)
 
     # Only now add the gateway's own headers: no client token can remove them.
     prior_for = ", ".join(incoming.getall("X-Forwarded-For", ())) if peer_trusted else ""
     hop = peer or "unknown"
-    out.popall("X-Forwarded-For", ())
     out["X-Forwarded-For"] = f"{prior_for}, {hop}" if prior_for else hop
     if mounted:
         out["X-Forwarded-Proto"] = upstream.public_origin.scheme
@@ -164,17 +184,17 @@ def downstream_headers(
     Confluence, so its cookies could shadow or clobber Confluence's (same name, Path=/), and they
     would never come back anyway (Cookie is not forwarded to it).
     """
-    drop = set(HOP_BY_HOP) | connection_tokens(incoming)
-    if mounted:
-        drop |= {"set-cookie", "set-cookie2"}
-    out = _strip(incoming.items(), drop)
-    for name in ("Location", "Content-Location"):
-        values = out.popall(name, ())
-        for value in values:
-            out.add(name, upstream.to_public(value))
-    refresh = out.popall("Refresh", ())
-    for value in refresh:
-        out.add("Refresh", _rewrite_refresh(value, upstream))
+    drop = _DOWNSTREAM_DROP[mounted]
+    if "Connection" in incoming:
+        drop = drop | connection_tokens(incoming)
+    out = _strip(incoming, drop)
+    for name in _URL_HEADERS:
+        if name in out:
+            for value in out.popall(name):
+                out.add(name, upstream.to_public(value))
+    if "Refresh" in out:
+        for value in out.popall("Refresh"):
+            out.add("Refresh", _rewrite_refresh(value, upstream))
     return out
 
 

@@ -5,11 +5,11 @@ upsert whose condition decides who wins), so "first writer wins" and lock acquis
 across processes without holding a transaction open. WAL lets readers run beside the one writer;
 `busy_timeout` makes a writer wait for another instead of failing at once.
 
-Durability: `synchronous=NORMAL` in WAL mode never corrupts the file and loses nothing when a
-process or the gateway crashes or the host restarts cleanly; only a power cut can roll back the
-last commits before a checkpoint. That is the usual trade: FULL would fsync on every lock renewal
-and record, and a pending save lost that way is still found again through the Document Server's
-forgotten list (see gateway.onlyoffice.recovery).
+Durability: `synchronous=FULL`. A record is written when a save is promised or done (the pending
+save, the idempotency record "this callback made version N") and must survive even a power cut:
+with NORMAL in WAL mode the last commits could roll back, and a replayed callback would then add a
+second version. The cost is an fsync per write, and writes are few (per editor open, per save, a
+lock renewal every ttl/3), never per proxied request.
 
 Expiry uses the wall clock (time.time): the rows are shared by processes and outlive them, so a
 monotonic clock (per boot) would mean nothing to a reader. Expired rows are never returned and are
@@ -86,15 +86,30 @@ class SqliteState:
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
         db = sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
         try:
-            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode != "wal":
-                raise sqlite3.OperationalError(f"cannot use WAL journal mode here (got {mode!r})")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            self._prepare(db)
         except BaseException:
             db.close()
             raise
         self._db = db
+
+    def _prepare(self, db: sqlite3.Connection) -> None:
+        """WAL, FULL sync and the tables; retried while workers starting together hold the file."""
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                # Switching to WAL needs the file to itself and may fail at once, busy_timeout or not.
+                mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+                if mode != "wal":
+                    mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if mode != "wal":
+                    raise sqlite3.OperationalError(f"cannot use WAL journal mode here (got {mode!r})")
+                db.execute("PRAGMA synchronous=FULL")
+                db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def _guarded(self, call: Callable[..., _T], *args: Any) -> _T:
         try:
@@ -127,8 +142,10 @@ class SqliteState:
         now = time.time()
         if now - self._swept > _SWEEP_SECONDS:
             self._swept = now
-            self._execute("DELETE FROM entries WHERE expires <= ?", now)
-            self._execute("DELETE FROM locks WHERE expires <= ?", now)
+            # Housekeeping only: the write above is done, so a busy or full file must not fail it.
+            with contextlib.suppress(sqlite3.Error):
+                self._execute("DELETE FROM entries WHERE expires <= ?", now)
+                self._execute("DELETE FROM locks WHERE expires <= ?", now)
         return changed
 
     def _read(self, sql: str, *params: Any) -> list[Any]:

@@ -67,3 +67,18 @@ def test_systemd_unit_drains_longer_than_the_gateway() -> None:
     assert "onlyoffice-gateway serve --config" in unit
     stop = re.search(r"^TimeoutStopSec=(\d+)$", unit, re.MULTILINE)
     assert stop is not None and int(stop.group(1)) > 60
+
+
+def test_the_image_keeps_sqlite_state_on_a_volume_its_user_owns() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    state_dir = "/var/lib/onlyoffice-gateway"
+    assert f"STATE_DIRECTORY={state_dir}" in dockerfile
+    assert f'VOLUME ["{state_dir}"]' in dockerfile
+    assert re.search(rf"install -d -o 10001 -g gateway -m 0700 {state_dir}$", dockerfile, re.MULTILINE)
+    assert dockerfile.index("install -d -o 10001") < dockerfile.index("USER 10001")
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    mounts = dict(volume.split(":")[:2][::-1] for volume in compose["services"]["gateway"]["volumes"])
+    assert mounts[state_dir] in compose["volumes"]  # a named volume, not the container's layer
+    unit = (DEPLOY / "systemd" / "onlyoffice-gateway.service").read_text()
+    assert "StateDirectory=onlyoffice-gateway" in unit.splitlines()  # systemd sets $STATE_DIRECTORY
+    assert "path: /var/lib/onlyoffice-gateway/state.sqlite3" in (DEPLOY / "gateway.yaml").read_text()

@@ -206,3 +206,20 @@ async def test_upstream_connections_are_pooled(make_gateway: MakeGateway) -> Non
             async with session.get(gw.url(f"{CTX}/big?size=300000")) as response:
                 await response.read()
     assert len(ports) == 1
+
+
+async def test_response_headers_are_not_held_back_until_the_body_comes(make_gateway: MakeGateway) -> None:
+    """Headers sent before any body byte reach the browser before any body byte exists.
+
+    The gateway sends headers together with the first body chunk only when that chunk is already
+    there; here it is not, and the upstream sends it only once the client has seen the headers.
+    """
+    gw = await make_gateway()
+    async with aiohttp.ClientSession() as session:
+        async with asyncio.timeout(10):
+            response = await session.get(gw.url(f"{CTX}/headersfirst"))
+        async with response:
+            assert response.status == 200
+            assert response.headers["Content-Length"] == "4"
+            gw.stub.body_released.set()
+            assert await response.read() == b"body"

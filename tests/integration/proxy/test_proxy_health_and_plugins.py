@@ -67,6 +67,30 @@ async def test_metrics_count_requests_and_bytes(make_gateway: MakeGateway) -> No
     assert 'gateway_requests_total{status_class="2xx"} 0.0' in other_text
 
 
+def _downloaded(text: str) -> float:
+    found = re.search(r'gateway_body_bytes_total\{direction="download",upstream="confluence"\} (\S+)', text)
+    assert found is not None
+    return float(found.group(1))
+
+
+async def test_download_bytes_are_exactly_the_bytes_relayed(make_gateway: MakeGateway) -> None:
+    """Counted once per response, streamed or not, including a body that broke off mid-way."""
+    gw = await make_gateway()
+    received = 0
+    async with aiohttp.ClientSession() as session:
+        for query in ("size=5000", "size=300000", "size=300000&chunked=1"):
+            async with session.get(gw.url(f"{CTX}/big?{query}")) as response:
+                received += len(await response.read())
+        async with session.get(gw.url(f"{CTX}/dropmid")) as response:
+            try:
+                async for chunk in response.content.iter_any():
+                    received += len(chunk)
+            except aiohttp.ClientPayloadError:
+                pass
+    assert received >= 605000
+    assert _downloaded((await _get(gw.url("/metrics")))[1]) == received
+
+
 @dataclass
 class Hello:
     name: str = "hello"

@@ -7,9 +7,12 @@ import signal
 from pathlib import Path
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 from proxy_fixtures import gateway_process
 from upstream_stub import CTX
+
+from gateway.loop import ENV
 
 
 async def test_serve_proxies_and_logs_parser(tmp_path: Path, stub: TestServer) -> None:
@@ -18,6 +21,26 @@ async def test_serve_proxies_and_logs_parser(tmp_path: Path, stub: TestServer) -
         async with aiohttp.ClientSession() as session, session.get(gateway.url(f"{CTX}/echo")) as response:
             assert response.status == 200
         assert "HTTP parser: c (llhttp)" in gateway.log()
+
+
+async def test_serve_runs_on_uvloop_unless_turned_off(tmp_path: Path, stub: TestServer) -> None:
+    """The test install includes the `speed` extra, so what ships (uvloop) is what is tested."""
+    assert stub.port is not None
+    async with gateway_process(tmp_path, stub.port) as gateway:
+        assert "event loop: uvloop" in gateway.log()
+    async with gateway_process(tmp_path, stub.port, env={ENV: "asyncio"}) as gateway:
+        async with aiohttp.ClientSession() as session, session.get(gateway.url(f"{CTX}/echo")) as response:
+            assert response.status == 200
+        assert "event loop: asyncio" in gateway.log()
+
+
+async def test_unknown_event_loop_is_a_clear_error(tmp_path: Path, stub: TestServer) -> None:
+    assert stub.port is not None
+    with pytest.raises(AssertionError, match="exited early") as failed:
+        async with gateway_process(tmp_path, stub.port, env={ENV: "trio"}):
+            pass
+    assert "GATEWAY_EVENT_LOOP must be one of auto, uvloop, asyncio, not 'trio'" in str(failed.value)
+    assert "Traceback" not in str(failed.value)
 
 
 async def test_pure_python_parser_is_warned_about(tmp_path: Path, stub: TestServer) -> None:

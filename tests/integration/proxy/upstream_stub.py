@@ -36,6 +36,7 @@ class StubState:
     state: str = "RUNNING"
     upload_bytes: int = 0
     ws_close_codes: list[int | None] = field(default_factory=list)
+    body_released: asyncio.Event = field(default_factory=asyncio.Event)  # /headersfirst sends its body
 
 
 STATE = web.AppKey("stub_state", StubState)
@@ -174,6 +175,17 @@ async def slow_body(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def headers_first(request: web.Request) -> web.StreamResponse:
+    """Headers now, the body only once the test has seen them (sets `body_released`)."""
+    response = web.StreamResponse()
+    response.content_length = 4
+    await response.prepare(request)
+    await request.app[STATE].body_released.wait()
+    await response.write(b"body")
+    await response.write_eof()
+    return response
+
+
 async def drop(request: web.Request) -> web.Response:
     assert request.transport is not None
     request.transport.abort()
@@ -233,6 +245,7 @@ def create_stub_app() -> web.Application:
     r.add_get(f"{CTX}/html", html)
     r.add_get(f"{CTX}/slow", slow)
     r.add_get(f"{CTX}/slowbody", slow_body)
+    r.add_get(f"{CTX}/headersfirst", headers_first)
     r.add_get(f"{CTX}/drop", drop)
     r.add_get(f"{CTX}/dropmid", drop_mid)
     r.add_get(f"{CTX}/bigheaders", big_headers)

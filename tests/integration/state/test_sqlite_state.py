@@ -256,10 +256,12 @@ async def test_locked_beyond_the_busy_timeout_is_state_unavailable_without_block
     await state.close()
 
 
-async def test_uses_wal_and_normal_sync(path: Path) -> None:
+async def test_uses_wal_and_full_sync(path: Path) -> None:
     state = SqliteState(path)
     try:
-        assert await state._run(state._read, "PRAGMA synchronous") == [1]  # NORMAL
+        assert await state._run(state._read, "PRAGMA synchronous") == [
+            2
+        ]  # FULL: an idempotency record survives a power cut
     finally:
         await state.close()
     with _raw(path) as raw:  # the journal mode is stored in the file: every process gets WAL
