@@ -159,6 +159,10 @@ def _proxy_common(settings: Settings) -> list[str]:
         "proxy_set_header X-Forwarded-Host $http_host;",
         "proxy_request_buffering off;",
         "proxy_buffering off;",
+        # Unbuffered, nginx moves a body in proxy_buffer_size pieces (default one page, 4 KiB):
+        # 64 KiB measured 2-4x faster on 200 KiB answers and downloads (./dev bench).
+        "proxy_buffer_size 64k;",
+        "proxy_buffers 8 64k;",
         f"proxy_connect_timeout {_seconds(settings.confluence.connect_timeout)};",
         f"proxy_read_timeout {_seconds(max(settings.confluence.read_timeout, settings.confluence.response_timeout))};",
         f"proxy_send_timeout {_seconds(settings.confluence.read_timeout)};",
