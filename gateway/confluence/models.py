@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -72,6 +72,9 @@ class Attachment:
     download_path: str  # relative to the base URL, as in `_links.download`
     operations: frozenset[tuple[str, str]] = frozenset()  # (operation, targetType), when expanded
     status: str = "current"  # "historical" for an older version's own content id
+    # The user's operations on the page (`container.operations`), None when Confluence did not expand
+    # them: then the page is asked separately. How the rights arrived is not part of the attachment.
+    page_operations: frozenset[tuple[str, str]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ def parse_attachment(data: Mapping[str, Any]) -> Attachment:
             download_path=str(data["_links"]["download"]),
             operations=operations,
             status=str(data.get("status") or "current"),
+            page_operations=_operations(container) if "operations" in container else None,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ConfluenceError(f"unexpected attachment JSON from Confluence: {error!r}", 502) from error

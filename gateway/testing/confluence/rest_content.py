@@ -87,9 +87,20 @@ async def get_content(request: web.Request, content_id: int) -> web.Response:
         if not raw.isdigit() or att.version(int(raw)) is None:
             return content_not_found(content_id)
         number = int(raw)
-    ops = attachment_operations_for(request, store.pages[att.page_id])
+    page = store.pages[att.page_id]
+    ops = attachment_operations_for(request, page)
     return json_ok(
-        attachment_json(store, att, base, context, expand, top=True, operations=ops, number=number)
+        attachment_json(
+            store,
+            att,
+            base,
+            context,
+            expand,
+            top=True,
+            operations=ops,
+            number=number,
+            page_operations=operations_for(request, page),
+        )
     )
 
 

@@ -264,8 +264,13 @@ def attachment_json(
     top: bool = False,
     operations: list[dict[str, str]] | None = None,
     number: int | None = None,
+    page_operations: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """One attachment exactly as reference §1.3 (digit ids, links relative to base)."""
+    """One attachment exactly as reference §1.3 (digit ids, links relative to base).
+
+    `page_operations` are the caller's on the page, for `expand=container.operations` (nested
+    expansion, §1.2: the container is content like any other).
+    """
     page = store.pages[att.page_id]
     ver = _version_of(att, number)
     name = encode_name(ver.title)
@@ -273,7 +278,9 @@ def attachment_json(
     if "version" in expand:
         data["version"] = attachment_version_json(store, att, ver, base)
     if "container" in expand:
-        data["container"] = page_json(store, page, base, context, expand.sub("container"), top=False)
+        data["container"] = page_json(
+            store, page, base, context, expand.sub("container"), page_operations, top=False
+        )
     if "space" in expand:
         data["space"] = space_json(store.spaces[page.space_key], base)
     if "history" in expand:
