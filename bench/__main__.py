@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fixtures, gate, profile, report, run
+from bench import confluence, fixtures, gate, profile, report, run
 from bench import results as results_file
 
 
@@ -34,6 +34,12 @@ def main() -> int:
     parser.add_argument(
         "--note", default="", help="with --write-results: a remark on the run (e.g. the load)"
     )
+    parser.add_argument(
+        "--confluence-ms",
+        type=float,
+        default=confluence.LATENCY_MS,
+        help="the live Confluence simulator answers each REST call this late (editor open, save)",
+    )
     parser.add_argument("--profile", type=Path, help="py-spy the gateway in the first round; stacks to DIR")
     args = parser.parse_args()
     if args.rounds < 3:
@@ -47,6 +53,7 @@ def main() -> int:
         workers=args.workers,
         editor_opens=20 if args.quick else 100,
         profile=args.profile,
+        confluence_ms=args.confluence_ms,
         extras=not args.quick,
     )
     if args.profile is not None:

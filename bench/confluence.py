@@ -4,10 +4,17 @@ The simulator renders pages in Python, slower than the gateway rewrites them, so
 page is measured against its recorded answers served by nginx (`Recorder` keeps the page and every
 REST answer the gateway asked for while showing it). The editor open and the save need the live
 simulator: they create state (document keys, attachment versions) that a recording cannot.
+
+The live simulator answers REST calls after `latency_ms` (default 20 ms, `--confluence-ms`), as a real
+Confluence does (a REST call costs it tens of milliseconds: sessions, permissions, the database),
+where the simulator alone answers in a fraction of a millisecond. The editor open's target (at most
+1.2x its slowest Confluence call) is about what the gateway adds around those calls and whether it
+makes them one after the other; against a sub-millisecond Confluence it would time the template.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import statistics
 import time
@@ -24,6 +31,21 @@ from gateway.testing.confluence.seed import media_type_of
 CTX = "/confluence"
 _NAMES = ("doc{}.docx", "sheet{}.xlsx", "slides{}.pptx", "old{}.doc", "form{}.xls", "deck{}.odp")
 _REPLAYED = ("Authorization", "Cookie", "Accept")
+LATENCY_MS = 20.0
+
+
+def latency(delay_ms: float) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """A middleware that answers every REST call `delay_ms` later, like a real Confluence."""
+
+    @web.middleware
+    async def delayed(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if delay_ms > 0 and "/rest/" in request.path:
+            await asyncio.sleep(delay_ms / 1000)
+        return await handler(request)
+
+    return delayed
 
 
 @dataclass(frozen=True)
@@ -75,11 +97,15 @@ class Simulator:
 
 
 @contextlib.asynccontextmanager
-async def simulator(port: int, public_url: str, attachments: int) -> AsyncIterator[Simulator]:
-    """The seeded simulator on 127.0.0.1:`port`, its Welcome page given `attachments` office files."""
+async def simulator(
+    port: int, public_url: str, attachments: int, latency_ms: float = LATENCY_MS
+) -> AsyncIterator[Simulator]:
+    """The seeded simulator on 127.0.0.1:`port`, its Welcome page given `attachments` office files,
+    each REST answer `latency_ms` late."""
     app = create_confluence_app(context_path=CTX, seed="demo", base_url=public_url)
     recorder = Recorder()
     app.middlewares.insert(0, recorder.middleware)
+    app.middlewares.insert(1, latency(latency_ms))
     store = app[STORE]
     page = store.page_by_title("DEMO", "Welcome")
     if page is None:

@@ -38,6 +38,7 @@ class Plan:
     sizes: fixtures.Sizes
     workers: int
     editor_opens: int
+    confluence_ms: float = confluence.LATENCY_MS  # each live simulator REST answer this late
     extras: bool = True  # the rewritten page behind the front, the page through plain nginx
     profile: Path | None = None  # py-spy the gateway during the first round, stacks here
 
@@ -106,6 +107,7 @@ async def run(plan: Plan) -> Results:
     layout = Layout.for_machine(plan.workers)
     results = Results()
     results.notes["pinning"] = layout.describe()
+    results.notes["confluence latency"] = f"{plan.confluence_ms:g} ms"
     if layout.load is not None:
         os.sched_setaffinity(0, {int(layout.load)})  # this process hosts the simulator
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, Processes(Path(tmp)) as processes:
@@ -120,7 +122,9 @@ async def _run(plan: Plan, layout: Layout, work: Path, processes: Processes, res
     up = f"http://127.0.0.1:{ports['upstream']}"
     editor_url = f"http://127.0.0.1:{ports['editor']}{CTX}"
 
-    async with confluence.simulator(ports["simulator"], editor_url, ATTACHMENTS) as sim:
+    async with confluence.simulator(
+        ports["simulator"], editor_url, ATTACHMENTS, plan.confluence_ms
+    ) as sim:
         # The gateway on the live simulator: editor open, save, and the recording of the page.
         editor_config = gateway.write_config(work / "editor.yaml", ports["editor"], sim.url, up, plan.workers)
         editor_pid = await gateway.start(processes, "gateway-editor", editor_config, ports["editor"])
