@@ -81,12 +81,11 @@ async def access_for_many(
     groups_task = asyncio.ensure_future(groups_of(context, identity))
     try:
         found = await _attachments(context, credentials, wanted, page_ids)
-        known = dict(known_operations or {})
-        for attachment in found.values():
-            if attachment.page_operations is not None:
-                known.setdefault(attachment.page_id, attachment.page_operations)
-        pages = sorted({a.page_id for a in found.values()} - known.keys())
-        page_operations = dict(known)
+        page_operations = dict(known_operations or {})
+        for fetched in found.values():
+            if fetched.page_operations is not None:
+                page_operations.setdefault(fetched.page_id, fetched.page_operations)
+        pages = sorted({a.page_id for a in found.values()} - page_operations.keys())
         page_operations |= dict(
             zip(
                 pages,
