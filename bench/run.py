@@ -122,9 +122,7 @@ async def _run(plan: Plan, layout: Layout, work: Path, processes: Processes, res
     up = f"http://127.0.0.1:{ports['upstream']}"
     editor_url = f"http://127.0.0.1:{ports['editor']}{CTX}"
 
-    async with confluence.simulator(
-        ports["simulator"], editor_url, ATTACHMENTS, plan.confluence_ms
-    ) as sim:
+    async with confluence.simulator(ports["simulator"], editor_url, ATTACHMENTS, plan.confluence_ms) as sim:
         # The gateway on the live simulator: editor open, save, and the recording of the page.
         editor_config = gateway.write_config(work / "editor.yaml", ports["editor"], sim.url, up, plan.workers)
         editor_pid = await gateway.start(processes, "gateway-editor", editor_config, ports["editor"])
