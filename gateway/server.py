@@ -9,6 +9,7 @@ to finish, and only then the upstream session closes.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -73,6 +74,13 @@ async def run(
         raise CannotListen(
             f"cannot listen on {settings.listen.host}:{settings.listen.port}: {error.strerror}"
         ) from error
+
+    # Everything built so far (modules, settings, compiled rules, templates: ~57k objects) lives as
+    # long as the process: out of the collector's sight, a full collection walks only what requests
+    # allocate. Measured on the rewritten attachments page: full collections took 0.62 s of a
+    # 15 s run (~29 ms each, a pause every request then waits for), 0.04 s after.
+    gc.collect()
+    gc.freeze()
 
     kind = parser_kind()
     if kind == "python":
