@@ -14,6 +14,7 @@ from gateway.testing.confluence.store import Attachment, Page, User
 __all__ = [
     "IdHandler",
     "PageHandler",
+    "attachment_operations",
     "attachment_operations_for",
     "content_not_found",
     "operations_for",
@@ -113,8 +114,13 @@ def attachment_operations_for(request: web.Request, page: Page) -> list[dict[str
     attachment (§1.2) and as an element of the page's attachment list (§1.3: `operations` is among the
     element's `_expandable`, and Confluence expands list elements like single content).
     """
+    return attachment_operations(operations_for(request, page))
+
+
+def attachment_operations(page_operations: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The caller's operations on an attachment, from theirs on its page (`operations_for`)."""
     return [
         {"operation": o["operation"], "targetType": "attachment"}
-        for o in operations_for(request, page)
+        for o in page_operations
         if o["operation"] != "create"
     ]

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.testing.confluence.access import (
-    attachment_operations_for,
+    attachment_operations,
     content_not_found,
     operations_for,
     visible_attachment,
@@ -87,8 +87,7 @@ async def get_content(request: web.Request, content_id: int) -> web.Response:
         if not raw.isdigit() or att.version(int(raw)) is None:
             return content_not_found(content_id)
         number = int(raw)
-    page = store.pages[att.page_id]
-    ops = attachment_operations_for(request, page)
+    page_ops = operations_for(request, store.pages[att.page_id])  # once, for both expansions
     return json_ok(
         attachment_json(
             store,
@@ -97,9 +96,9 @@ async def get_content(request: web.Request, content_id: int) -> web.Response:
             context,
             expand,
             top=True,
-            operations=ops,
+            operations=attachment_operations(page_ops),
             number=number,
-            page_operations=operations_for(request, page),
+            page_operations=page_ops,
         )
     )
 
