@@ -98,9 +98,10 @@ class AttachmentLinksFilter:
                 return {}
             context = request.config_dict[ONLYOFFICE_CONTEXT]
             candidate = self._create_candidate(request, scan)
+            # The Attachments page asks for its page anyway (for "New document"): its operations
+            # come from that call, asked beside the listing rather than before it.
+            known = {candidate: _operations_of(viewed_page(candidate))} if candidate else None
             try:
-                page = await viewed_page(candidate) if candidate else None
-                known = {page.id: page.operations} if page is not None else None
                 found = await access_for_many(
                     context, request.headers, scan.attachment_ids, _pages(scan), known
                 )
@@ -132,6 +133,12 @@ class AttachmentLinksFilter:
             create=create,
             max_bytes=self._max_bytes,
         )
+
+
+async def _operations_of(page: asyncio.Future[PageInfo | None]) -> frozenset[tuple[str, str]]:
+    """The page's operations for the user, without cancelling the call "New document" shares."""
+    found = await asyncio.shield(page)
+    return found.operations if found is not None else frozenset()
 
 
 def _pages(scan: PageScan) -> list[str | None]:

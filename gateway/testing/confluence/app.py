@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -42,10 +43,20 @@ _COMPRESSIBLE = ("text/", "application/json", "application/javascript")
 
 @web.middleware
 async def rest_count_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count every REST request received (`app[REST_CALLS]`), whatever it is answered."""
-    if request.path.startswith(f"{request.app[CONFIG].context_path}/rest/"):
-        request.app[REST_CALLS].record(request.method, request.path_qs)
-    return await handler(request)
+    """Count every REST request received (`app[REST_CALLS]`), whatever it is answered, and how many
+    at once; `FAULTS.rest_latency` delays each."""
+    if not request.path.startswith(f"{request.app[CONFIG].context_path}/rest/"):
+        return await handler(request)
+    calls = request.app[REST_CALLS]
+    calls.record(request.method, request.path_qs)
+    calls.started()
+    try:
+        latency = request.app[FAULTS].rest_latency
+        if latency:
+            await asyncio.sleep(latency)
+        return await handler(request)
+    finally:
+        calls.finished()
 
 
 @web.middleware

@@ -66,6 +66,9 @@ class Faults:
     unavailable: bool = False
     #: the next REST request answers 429 with this Retry-After (seconds), then the switch resets
     rate_limit_once: int | None = None
+    #: seconds every REST answer waits first, as on a busy instance (tens of ms is typical): shows
+    #: which calls a client makes one after the other and which at the same time
+    rest_latency: float = 0.0
 
 
 @dataclass
@@ -75,10 +78,23 @@ class RestCalls:
     total: int = 0
     #: the latest (method, path with query), bounded so a long-running simulator does not grow
     recent: deque[tuple[str, str]] = field(default_factory=lambda: deque(maxlen=1000))
+    #: REST requests being answered now, and the most at once since the last `reset_peak()`
+    in_flight: int = 0
+    peak: int = 0
 
     def record(self, method: str, path_qs: str) -> None:
         self.total += 1
         self.recent.append((method, path_qs))
+
+    def started(self) -> None:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+
+    def finished(self) -> None:
+        self.in_flight -= 1
+
+    def reset_peak(self) -> None:
+        self.peak = self.in_flight
 
 
 @dataclass

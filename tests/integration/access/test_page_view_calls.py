@@ -11,6 +11,7 @@ import re
 import pytest
 from access_stack_helpers import add_files, get, link_actions, recent_rest, rest_calls, welcome
 
+from gateway.testing.confluence import FAULTS, REST_CALLS
 from gateway.testing.stack import Stack
 
 MAX_CALLS = 4  # identity (first view only), listing, page operations, one spare
@@ -61,3 +62,27 @@ async def test_call_count_does_not_grow_with_attachments(stack: Stack) -> None:
     status, body = await get(url, "alice")
     assert status == 200 and len(link_actions(body)) > 60
     assert rest_calls(stack) - before == few == 2  # the listing and the page's operations
+
+
+@pytest.mark.parametrize("view", ["attachments", "view"])
+async def test_a_page_view_waits_for_one_round_trip(stack: Stack, view: str) -> None:
+    """The listing and the page's operations (on the Attachments page: the page, which brings them
+    and the "New document" decision) are asked at the same time, not one after the other."""
+    page = welcome(stack)
+    add_files(stack, page.id, 10)
+    url = _views(stack, page.id)[view]
+    calls = stack.confluence_app[REST_CALLS]
+    stack.confluence_app[FAULTS].rest_latency = 0.05
+    try:
+        for cached_identity in (False, True):
+            calls.reset_peak()
+            before = rest_calls(stack)
+            status, body = await get(url, "alice")
+            assert status == 200 and link_actions(body), view
+            made = recent_rest(stack, before)
+            # first view: who alice is, the listing and the operations, all three at once
+            assert calls.peak == len(made) == (2 if cached_identity else 3), (view, made)
+    finally:
+        stack.confluence_app[FAULTS].rest_latency = 0.0
+    if view == "attachments":
+        assert b'class="aui-button onlyoffice-filecreate"' in body  # the shared page call decided it
