@@ -14,7 +14,6 @@ makes them one after the other; against a sub-millisecond Confluence it would ti
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import statistics
 import time
@@ -25,27 +24,13 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from gateway.testing.confluence import STORE, Store, create_confluence_app
+from gateway.testing.confluence import FAULTS, STORE, Store, create_confluence_app
 from gateway.testing.confluence.seed import media_type_of
 
 CTX = "/confluence"
 _NAMES = ("doc{}.docx", "sheet{}.xlsx", "slides{}.pptx", "old{}.doc", "form{}.xls", "deck{}.odp")
 _REPLAYED = ("Authorization", "Cookie", "Accept")
 LATENCY_MS = 20.0
-
-
-def latency(delay_ms: float) -> Callable[..., Awaitable[web.StreamResponse]]:
-    """A middleware that answers every REST call `delay_ms` later, like a real Confluence."""
-
-    @web.middleware
-    async def delayed(
-        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        if delay_ms > 0 and "/rest/" in request.path:
-            await asyncio.sleep(delay_ms / 1000)
-        return await handler(request)
-
-    return delayed
 
 
 @dataclass(frozen=True)
@@ -105,7 +90,7 @@ async def simulator(
     app = create_confluence_app(context_path=CTX, seed="demo", base_url=public_url)
     recorder = Recorder()
     app.middlewares.insert(0, recorder.middleware)
-    app.middlewares.insert(1, latency(latency_ms))
+    app[FAULTS].rest_latency = latency_ms / 1000
     store = app[STORE]
     page = store.page_by_title("DEMO", "Welcome")
     if page is None:
