@@ -23,6 +23,7 @@ from gateway.observability import (
     Readiness,
     add_health_routes,
 )
+from gateway.proxy.connections import handler_limits
 from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
 from gateway.proxy.errors import error_page
 from gateway.proxy.forward import proxy_expect_handler, proxy_handler
@@ -85,6 +86,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
             "max_line_size": proxy.max_header_bytes,
             "max_field_size": proxy.max_header_bytes,
             "max_headers": proxy.max_headers,
+            **handler_limits(settings),
         },
     )
     metrics = Metrics()

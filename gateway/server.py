@@ -21,6 +21,7 @@ from gateway.app import create_app
 from gateway.logs import configure_for
 from gateway.loop import run as run_on_loop
 from gateway.observability import READINESS_KEY
+from gateway.proxy.connections import CappedTCPSite, raise_open_files_limit
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
 
@@ -64,8 +65,13 @@ async def run(
     except BaseException:  # a failed start (state file unusable) still closes what it had opened
         await runner.cleanup()
         raise
-    site = web.TCPSite(
-        runner, settings.listen.host, settings.listen.port, reuse_address=True, reuse_port=worker is not None
+    raise_open_files_limit(settings)
+    site = CappedTCPSite(
+        runner,
+        settings.listen.host,
+        settings.listen.port,
+        max_connections=settings.listen.max_connections,
+        reuse_port=worker is not None,
     )
     try:
         await site.start()

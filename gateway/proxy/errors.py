@@ -8,6 +8,7 @@ __all__ = ["error_page"]
 
 _TEXT = {
     400: ("Bad Request", "The request could not be understood."),
+    408: ("Request Timeout", "The upload stopped arriving. Please try again."),
     413: ("Content Too Large", "The upload is larger than this server accepts."),
     417: ("Expectation Failed", "The Expect header of the request is not supported."),
     421: ("Misdirected Request", "This server does not serve the requested host."),

@@ -1,7 +1,8 @@
 """Forward one HTTP request to Confluence and stream the answer back, both bodies never buffered.
 
 Failure mapping (nginx semantics): cannot connect / connection dropped before headers -> 502;
-no response headers in time -> 504; the upload grows past the limit -> 413. Once the response
+no response headers in time -> 504; the upload grows past the limit -> 413; the upload pauses
+longer than `listen.body_timeout` -> 408. Once the response
 headers went out a failure can only abort the client connection.
 """
 
@@ -52,9 +53,11 @@ class _Upload:
         self._deadline = on_done
         self._response_timeout = response_timeout
         self._ctx = ctx
+        self._pause_limit = ctx.settings.listen.body_timeout
         self.size = 0
         self.exceeded = False
         self.client_failed = False
+        self.client_stalled = False
         self.waiting_for_headers = True
 
     async def stream(self) -> AsyncIterator[bytes]:
@@ -62,9 +65,13 @@ class _Upload:
         chunks = self._content.iter_any()
         while True:
             try:
-                chunk = await anext(chunks)
+                async with asyncio.timeout(self._pause_limit):
+                    chunk = await anext(chunks)
             except StopAsyncIteration:
                 break
+            except TimeoutError:
+                self.client_stalled = True  # a body that trickles (or stopped) holds Confluence too
+                raise
             except Exception:
                 self.client_failed = True  # the browser went away or sent a broken body
                 raise
@@ -155,6 +162,22 @@ async def forward(
         if upload is not None and upload.exceeded:
             log.info("upload over %d bytes refused: %s %s", limit, request.method, request.path)
             return _too_large()
+        if upload is not None and upload.client_stalled:
+            log.info(
+                "client upload paused over %ss: %s %s",
+                ctx.settings.listen.body_timeout,
+                request.method,
+                request.path,
+            )
+            # Sent and closed here: left to aiohttp, the connection would linger up to 10 s more
+            # waiting for the rest of a body that is not coming.
+            response = error_page(408)
+            response.force_close()
+            await response.prepare(request)
+            await response.write_eof()
+            if request.transport is not None:
+                request.transport.close()
+            return response
         if upload is not None and upload.client_failed:
             log.info(
                 "client upload broke off: %s %s (%s)", request.method, request.path, type(error).__name__

@@ -63,6 +63,12 @@ class ListenSettings(_Strict):
     port: int = Field(default=8080, ge=1, le=65535)
     # Worker processes sharing the port; None = one per CPU. 1 = a single process (no supervisor).
     workers: int | None = Field(default=None, ge=1, le=64)
+    # Client connections (gateway/proxy/connections.py): closed when no complete request head
+    # arrived this long after opening or after the previous response (idle and slowloris alike);
+    # the longest pause in a request body; how many one worker holds open.
+    idle_timeout: float = Field(default=75.0, gt=0)
+    body_timeout: float = Field(default=60.0, gt=0)
+    max_connections: int = Field(default=4096, ge=1)
 
     @property
     def worker_count(self) -> int:

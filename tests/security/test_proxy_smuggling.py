@@ -55,6 +55,16 @@ VECTORS = {
     "nul in header": "X-Evil: a\x00b\r\nContent-Length: 0\r\n\r\n",
     "duplicate host": "Host: evil.example\r\nContent-Length: 0\r\n\r\n",
     "bare lf in chunk": "Transfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n",
+    "bare lf in headers": "Content-Length: 5\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "te with tab": "Transfer-Encoding:\tchunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n" + SMUGGLED,
+    "te xchunked": "Transfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "te twice": "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "te quoted": 'Transfer-Encoding: "chunked"\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    "te vertical tab": "Transfer-Encoding:\x0bchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    "cl with comma": "Content-Length: 5, 5\r\n\r\nhello",
+    "cl hex": "Content-Length: 0x5\r\n\r\nhello",
+    "chunk size with spaces": "Transfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n",
+    "lf-only request end": "Content-Length: 0\n\n" + SMUGGLED,
 }
 
 
@@ -67,7 +77,8 @@ async def test_smuggling_vector_rejected_before_upstream(make_gateway: MakeGatew
     gw = await make_gateway()
     data = await _send(gw, (_head(gw) + VECTORS[vector]).encode("latin-1"))
     assert data.startswith((b"HTTP/1.1 400 ", b"HTTP/1.0 400 ")), data[:200]
-    assert data.count(b"HTTP/1.") == 1  # nothing smuggled behind it was answered
+    # nothing smuggled behind it was answered (the 400's text may quote the request: not a status line)
+    assert sum(line.startswith(b"HTTP/1.") for line in data.split(b"\r\n")) == 1
     assert gw.stub.hits == 0
     assert b"Traceback" not in data
 
@@ -76,7 +87,8 @@ async def test_bad_chunk_after_headers_never_completes_at_upstream(make_gateway:
     """Headers pass, the body turns bad later: the upstream never sees a complete request.
 
     aiohttp (3.14) queues the 400 but does not fail the running request's body stream, so the
-    request stays pending until the client leaves (or read_timeout); what matters is that the
+    request stays pending until the client leaves (or `listen.body_timeout` answers 408, see
+    test_slow_clients.py); what matters is that the
     upstream only ever got a truncated chunked body and nothing smuggled behind it.
     """
     gw = await make_gateway()
@@ -100,6 +112,17 @@ async def test_bad_chunk_after_headers_never_completes_at_upstream(make_gateway:
     await asyncio.sleep(0.3)
     assert gw.stub.upload_bytes == 0
     assert all("smuggled" not in path for path in gw.stub.paths)
+
+
+@pytest.mark.parametrize("extension", [";a=b", ";" + "a" * 70000], ids=["short", "70 KB"])
+async def test_chunk_extensions_are_dropped_not_forwarded(make_gateway: MakeGateway, extension: str) -> None:
+    """Chunk extensions are legal (RFC 9112 7.1.1) but parsers disagree on them: the upstream gets
+    the body re-framed without them, exactly once."""
+    gw = await make_gateway()
+    body = f"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5{extension}\r\nhello\r\n0\r\n\r\n"
+    data = await _send(gw, (_head(gw) + body).encode())
+    assert data.startswith(b"HTTP/1.1 200 "), data[:200]
+    assert gw.stub.hits == 1 and gw.stub.upload_bytes == 5
 
 
 async def test_pipelined_valid_requests_still_work(make_gateway: MakeGateway) -> None:

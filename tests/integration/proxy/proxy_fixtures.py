@@ -7,7 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,13 @@ __all__ = [
 ]
 
 
-def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **proxy: Any) -> Settings:
+def gateway_settings(
+    upstream_port: int,
+    port: int,
+    public_prefix: str = CTX,
+    listen: Mapping[str, Any] | None = None,
+    **proxy: Any,
+) -> Settings:
     """Valid settings for a gateway on `port` in front of the stub.
 
     A `public_prefix` other than Confluence's context path is applied after validation: the
@@ -44,7 +50,8 @@ def gateway_settings(upstream_port: int, port: int, public_prefix: str = CTX, **
     """
     settings = Settings.model_validate(
         {
-            "listen": {"host": "127.0.0.1", "port": port, "workers": 1},  # tests/integration/workers: more
+            # tests/integration/workers: more workers
+            "listen": {"host": "127.0.0.1", "port": port, "workers": 1, **(listen or {})},
             "public_url": f"http://127.0.0.1:{port}{CTX}",
             "internal_url": f"http://localhost:{port}{CTX}",
             "confluence": {
@@ -150,11 +157,15 @@ async def spawn_serve(
 
 @contextlib.asynccontextmanager
 async def gateway_process(
-    tmp_path: Path, upstream_port: int, env: dict[str, str] | None = None, **proxy: Any
+    tmp_path: Path,
+    upstream_port: int,
+    env: dict[str, str] | None = None,
+    listen: Mapping[str, Any] | None = None,
+    **proxy: Any,
 ) -> AsyncIterator[GatewayProcess]:
     """`python -m gateway serve --config FILE` as a real subprocess, ready when /livez answers."""
     port = free_port()
-    settings = gateway_settings(upstream_port, port, **proxy)
+    settings = gateway_settings(upstream_port, port, listen=listen, **proxy)
     config = tmp_path / "gateway.yaml"
     data = settings.model_dump(mode="json", exclude_defaults=False)
     data["confluence"]["auth"] = {"token": "service-token"}

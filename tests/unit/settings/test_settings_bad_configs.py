@@ -314,7 +314,7 @@ CASES: list[tuple[str, str, str, list[str]]] = [
         "  port: 0\n  colour: blue",
         [
             "gateway.yaml:3: listen.port: must be at least 1, got 0",
-            "gateway.yaml:4: listen.colour: unknown key (expected one of: host, port, workers)",
+            "gateway.yaml:4: listen.colour: unknown key (expected one of: host, port, workers, idle_timeout, body_timeout, max_connections)",
         ],
     ),
 ]
