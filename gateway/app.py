@@ -30,6 +30,7 @@ from gateway.proxy.mount import mount_upstream
 from gateway.proxy.plugin import PLUGIN_PREFIX, Plugin, PluginContext
 from gateway.proxy.upstream import UpstreamMap, create_upstream_session
 from gateway.settings import Settings
+from gateway.settings.live import LiveSettings
 
 __all__ = ["create_app", "setup_plugins"]
 
@@ -67,6 +68,7 @@ def setup_plugins(app: web.Application, settings: Settings, plugins: Sequence[Pl
         app=app,
         settings=settings,
         route_prefix=UpstreamMap.from_settings(settings).public_prefix + PLUGIN_PREFIX,
+        live=LiveSettings(settings),
     )
     for plugin in plugins:
         plugin.setup(context)
@@ -90,7 +92,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     metrics = Metrics()
     app[METRICS_KEY] = metrics
     context = setup_plugins(app, settings, plugins)
-    proxy_context = ProxyContext.build(settings, tuple(context.filters), metrics)
+    proxy_context = ProxyContext.build(context.live, tuple(context.filters), metrics)
     app[PROXY_KEY] = proxy_context
     app[READINESS_KEY] = Readiness(
         status_url=str(proxy_context.upstream.upstream_origin)

@@ -94,7 +94,8 @@ class OnlyOfficePlugin:
         proxy.add_route("POST", "attachments", pick_attachment)
         public = URL(self._settings.public_url)
         script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
-        proxy.add_filter(AttachmentLinksFilter(self._settings, public.path, script_url))
+        self._live = proxy.live
+        proxy.add_filter(AttachmentLinksFilter(proxy.live, public.path, script_url))
         proxy.app.on_startup.append(self._start)
         proxy.app.on_cleanup.append(self._stop)
 
@@ -114,7 +115,7 @@ class OnlyOfficePlugin:
             app[SESSION_KEY], URL(settings.confluence.url), service_authorization(settings.confluence.auth)
         )
         context = OnlyOfficeContext(
-            settings=settings,
+            live=self._live,
             public_url=URL(settings.public_url),
             internal_url=URL(settings.internal_url or settings.public_url),
             confluence=confluence,
