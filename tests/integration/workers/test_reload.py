@@ -135,17 +135,19 @@ async def test_sighup_with_a_bad_file_keeps_the_old_rules(stack_gateway: tuple[S
     assert _pids(gateway) == pids and gateway.process.returncode is None
 
 
-@pytest.mark.parametrize("stack_gateway", [2], indirect=True, ids=["workers=2"])
+@pytest.mark.parametrize("stack_gateway", [1, 2], indirect=True, ids=["workers=1", "workers=2"])
 async def test_restart_only_keys_are_named_and_not_applied(stack_gateway: tuple[Stack, GatewayTree]) -> None:
     stack, gateway = stack_gateway
+    workers, reloaders = len(gateway.workers()), _reloaders(gateway)
     config = Path(gateway.log_path.parent / "gateway.yaml")
     _rewrite(config, listen={"port": free_port(), "workers": 3}, rules=_RULES_OFF, proxy={"shutdown_timeout": 5})
-    await _hangup(gateway, "applied rules", 3)
+    await _hangup(gateway, "applied rules", reloaders)
     await wait_for(lambda: "not applied until restart" in gateway.log(), timeout=5)
     named = re.search(r"not applied until restart: (.*?)(?: pid=| worker=|$)", gateway.log(), re.M)
     assert named is not None
     assert named.group(1) == "listen.port, listen.workers, proxy.shutdown_timeout"
-    assert len(gateway.workers()) == 2  # still two workers, still on the old port
+    assert gateway.log().count("not applied until restart") == 1  # once, not once per worker
+    assert len(gateway.workers()) == workers  # as many workers as before, still on the old port
     assert await _actions(_page(stack), "alice") == set()
 
 
