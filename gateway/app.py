@@ -31,6 +31,8 @@ from gateway.proxy.mount import mount_upstream
 from gateway.proxy.plugin import PLUGIN_PREFIX, Plugin, PluginContext
 from gateway.proxy.upstream import UpstreamMap, create_upstream_session
 from gateway.settings import Settings
+from gateway.settings.live import LiveSettings
+from gateway.state.base import StateUnavailable
 
 __all__ = ["create_app", "setup_plugins"]
 
@@ -54,7 +56,25 @@ async def _guard(request: web.Request, handler: _Handler) -> web.StreamResponse:
     except web.HTTPException as error:
         ctx.metrics.count_response(error.status)
         raise
+    except StateUnavailable as error:
+        # A route that needs the shared state (a conversion's result, a lock) while Redis or the
+        # SQLite file is out: a clear "try again", never a traceback; proxying is unaffected.
+        log.warning("%s %s refused, shared state unavailable: %s", request.method, request.path, error)
+        response = _state_unavailable(request)
     ctx.metrics.count_response(response.status)
+    return response
+
+
+def _state_unavailable(request: web.Request) -> web.StreamResponse:
+    headers = {"Retry-After": "30", "Cache-Control": "no-store"}
+    if request.method != "GET" or "application/json" in request.headers.get("Accept", ""):
+        return web.json_response(
+            {"error": "the gateway's shared state is unavailable; try again in a moment"},
+            status=503,
+            headers=headers,
+        )
+    response = error_page(503)
+    response.headers["Retry-After"] = headers["Retry-After"]
     return response
 
 
@@ -68,6 +88,7 @@ def setup_plugins(app: web.Application, settings: Settings, plugins: Sequence[Pl
         app=app,
         settings=settings,
         route_prefix=UpstreamMap.from_settings(settings).public_prefix + PLUGIN_PREFIX,
+        live=LiveSettings(settings),
     )
     for plugin in plugins:
         plugin.setup(context)
@@ -92,7 +113,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     metrics = Metrics()
     app[METRICS_KEY] = metrics
     context = setup_plugins(app, settings, plugins)
-    proxy_context = ProxyContext.build(settings, tuple(context.filters), metrics)
+    proxy_context = ProxyContext.build(context.live, tuple(context.filters), metrics)
     app[PROXY_KEY] = proxy_context
     app[READINESS_KEY] = Readiness(
         status_url=str(proxy_context.upstream.upstream_origin)
@@ -103,6 +124,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
 
     async def upstream_session(app: web.Application) -> AsyncIterator[None]:
         app[SESSION_KEY] = create_upstream_session(settings)
+        app[READINESS_KEY].watch_confluence(app[SESSION_KEY])
         yield
         await app[SESSION_KEY].close()
 

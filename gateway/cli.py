@@ -95,18 +95,18 @@ def default_plugins(settings: Settings) -> list[Plugin]:
     return [OnlyOfficePlugin(settings)]
 
 
-def _serve(settings: Settings) -> int:
+def _serve(settings: Settings, config_path: Path) -> int:
     from gateway.supervisor import resolve_workers, supervise
 
     settings = resolve_workers(settings)
     if settings.listen.worker_count > 1:
-        return supervise(settings, default_plugins)
+        return supervise(settings, default_plugins, config_path)
     from gateway.loop import EventLoopError
     from gateway.server import serve
     from gateway.state import StateUnavailable
 
     try:
-        serve(settings, plugins=default_plugins(settings))
+        serve(settings, plugins=default_plugins(settings), config_path=config_path)
     except StateUnavailable as error:  # e.g. state.path cannot be opened: nothing to serve with
         print(f"onlyoffice-gateway: cannot start: {error}", file=sys.stderr)
         return 1
@@ -139,15 +139,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("serve", "check", "nginx-config"):
         from gateway.settings import ConfigError, load_settings
 
+        config_path = _config_path(args.config)
         try:
-            settings = load_settings(_config_path(args.config))
+            settings = load_settings(config_path)
         except ConfigError as error:
             print(f"onlyoffice-gateway: {error}", file=sys.stderr)
             return 2
         if args.command == "nginx-config":
             return _print_nginx_config(settings, args.part, args.gateway)
         if args.command == "serve":
-            return _serve(settings)
+            return _serve(settings, config_path)
         import asyncio
 
         from gateway.check import run_check

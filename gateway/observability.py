@@ -1,8 +1,10 @@
 """/livez, /readyz and /metrics at the gateway root (never proxied), and the proxy's metrics.
 
 Kubernetes conventions: /livez checks nothing but the process (a Confluence outage must not
-restart every replica); /readyz says whether this replica should get traffic (not draining, and
-Confluence answers `GET <ctx>/status`). Metrics live in a per-application registry so several
+restart every replica); /readyz says whether this replica should get traffic (503 while draining
+or while Confluence does not answer `GET <ctx>/status` RUNNING) and reports, as JSON, each
+dependency with a reason: Confluence, and what plugins add (the shared state, the Document
+Server), which degrade the gateway (200, status "degraded") without taking it out of service. Metrics live in a per-application registry so several
 gateways can run in one process (tests) without colliding.
 
 Under the supervisor (listen.workers > 1) every worker writes its values to files in
@@ -18,7 +20,9 @@ import json
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +34,7 @@ __all__ = [
     "HEALTH_PATHS",
     "METRICS_KEY",
     "READINESS_KEY",
+    "DependencyCheck",
     "Metrics",
     "Readiness",
     "UpstreamMeters",
@@ -118,46 +123,110 @@ class Metrics:
         self._by_class[min(max(status // 100, 1), 5)].inc()
 
 
+Probe = Callable[[], Awaitable[tuple[bool, str]]]
+_CHECK_TIMEOUT = 5.0
+
+
+@dataclass
+class DependencyCheck:
+    """One dependency /readyz reports: a probe answering (up, reason), cached for `cache_seconds`
+    with one probe in flight at a time, so readiness probes never hammer what they check.
+
+    `required`: down means this replica should get no traffic (Confluence: nothing works without
+    it). Otherwise (shared state, Document Server) the gateway keeps proxying and serving what it
+    can, and /readyz says what is degraded: failing every replica over a shared dependency would
+    turn a partial outage into a whole one.
+    """
+
+    name: str
+    probe: Probe
+    required: bool
+    cache_seconds: float
+    _checked_at: float = -1e9
+    _result: tuple[bool, str] = (False, "not checked yet")
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def result(self) -> tuple[bool, str]:
+        async with self._lock:
+            if time.monotonic() - self._checked_at < self.cache_seconds:
+                return self._result
+            try:
+                self._result = await asyncio.wait_for(self.probe(), _CHECK_TIMEOUT)
+            except TimeoutError:
+                self._result = (False, f"no answer within {_CHECK_TIMEOUT:.0f} s")
+            self._checked_at = time.monotonic()
+            return self._result
+
+
 @dataclass
 class Readiness:
-    """Draining flag plus a cached Confluence probe (one probe in flight at a time)."""
+    """Draining flag, the cached Confluence probe and the checks plugins add (see `add_check`)."""
 
     status_url: str
     cache_seconds: float
     draining: bool = False
-    _checked_at: float = -1e9
-    _ok: bool = False
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    checks: dict[str, DependencyCheck] = field(default_factory=dict)
+    _session: aiohttp.ClientSession | None = None
 
-    async def upstream_ok(self, session: aiohttp.ClientSession, timeout: float) -> bool:
-        async with self._lock:
-            if time.monotonic() - self._checked_at < self.cache_seconds:
-                return self._ok
-            self._ok = await self._probe(session, timeout)
-            self._checked_at = time.monotonic()
-            return self._ok
+    def add_check(self, name: str, probe: Probe, *, required: bool = False) -> None:
+        """Report `name` in /readyz (after Confluence); `required` turns /readyz 503 while it is down."""
+        self.checks[name] = DependencyCheck(name, probe, required, self.cache_seconds)
 
-    async def _probe(self, session: aiohttp.ClientSession, timeout: float) -> bool:
+    def watch_confluence(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+        self.checks = {
+            "confluence": DependencyCheck("confluence", self._probe_confluence, True, self.cache_seconds),
+            **self.checks,
+        }
+
+    async def report(self) -> tuple[int, dict[str, Any]]:
+        """The HTTP status and JSON body of /readyz."""
+        if self.draining:
+            return 503, {"status": "draining", "reason": "shutting down: finishing requests in flight"}
+        names = list(self.checks)
+        results = await asyncio.gather(*(self.checks[n].result() for n in names))
+        checks = {
+            name: {
+                "status": "ok" if up else "down",
+                "required": self.checks[name].required,
+                "reason": reason,
+            }
+            for name, (up, reason) in zip(names, results, strict=True)
+        }
+        down = [name for name, (up, _) in zip(names, results, strict=True) if not up]
+        required_down = [name for name in down if self.checks[name].required]
+        optional_down = [name for name in down if not self.checks[name].required]
+        if required_down:
+            status, reason, code = "unavailable", f"{', '.join(required_down)} unavailable", 503
+        elif optional_down:
+            status, code = "degraded", 200
+            reason = f"{', '.join(optional_down)} unavailable; proxying Confluence goes on"
+        else:
+            status, reason, code = "ok", "every dependency answers", 200
+        return code, {"status": status, "reason": reason, "checks": checks}
+
+    async def _probe_confluence(self) -> tuple[bool, str]:
+        assert self._session is not None
         try:
-            async with session.get(
-                self.status_url, timeout=aiohttp.ClientTimeout(total=timeout), allow_redirects=False
+            async with self._session.get(
+                self.status_url, timeout=aiohttp.ClientTimeout(total=_CHECK_TIMEOUT), allow_redirects=False
             ) as response:
                 body = await response.content.read(4096)
                 if response.status != 200:
                     log.warning("readiness: Confluence status answered HTTP %s", response.status)
-                    return False
+                    return False, f"GET <context>/status answered HTTP {response.status}"
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("readiness: Confluence unreachable: %s", type(error).__name__)
-            return False
+            return False, f"unreachable ({type(error).__name__})"
         # Confluence answers {"state": "RUNNING"} when it can serve; STARTING, MAINTENANCE... are not ready.
         try:
             state = json.loads(body).get("state", "RUNNING")
         except (ValueError, AttributeError):
-            return True  # a 200 that is not the usual JSON still means Confluence is up
+            return True, "answers (status page without a state)"  # a 200 still means Confluence is up
         if state != "RUNNING":
             log.warning("readiness: Confluence state is %.40s", state)
-            return False
-        return True
+            return False, f"state is {str(state)[:40]}, not RUNNING"
+        return True, "state RUNNING"
 
 
 def exposition(registry: CollectorRegistry) -> bytes:
@@ -183,11 +252,10 @@ def add_health_routes(app: web.Application, session_key: web.AppKey[aiohttp.Clie
 
     async def readyz(request: web.Request) -> web.Response:
         readiness = request.app[READINESS_KEY]
-        if readiness.draining:
-            return web.Response(status=503, text="draining\n")
-        if not await readiness.upstream_ok(request.app[session_key], timeout=5.0):
-            return web.Response(status=503, text="confluence unavailable\n")
-        return web.Response(text="ok\n")
+        if "confluence" not in readiness.checks:
+            readiness.watch_confluence(request.app[session_key])
+        status, body = await readiness.report()
+        return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
 
     async def metrics(request: web.Request) -> web.Response:
         body = exposition(request.app[METRICS_KEY].registry)

@@ -13,6 +13,7 @@ import gc
 import logging
 import signal
 from collections.abc import Sequence
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -22,7 +23,9 @@ from gateway.logs import configure_for
 from gateway.loop import run as run_on_loop
 from gateway.observability import READINESS_KEY
 from gateway.proxy.connections import CappedTCPSite, raise_open_files_limit
+from gateway.proxy.context import PROXY_KEY
 from gateway.proxy.plugin import Plugin
+from gateway.reload import reload_live
 from gateway.settings import Settings
 
 __all__ = ["CannotListen", "parser_kind", "run", "serve"]
@@ -49,16 +52,21 @@ async def run(
     *,
     worker: int | None = None,
     stop: asyncio.Event | None = None,
+    config_path: Path | None = None,
 ) -> None:
     """Serve until SIGTERM/SIGINT (or `stop` is set), then drain. A `worker` (index under the
-    supervisor) binds with SO_REUSEPORT beside its siblings and ignores repeated signals."""
+    supervisor) binds with SO_REUSEPORT beside its siblings and ignores repeated signals.
+    SIGHUP reloads `config_path` (reload.py); a worker starts with SIGHUP blocked by its
+    supervisor and unblocks it here, once a reload can be handled."""
     app = create_app(settings, plugins)
     proxy = settings.proxy
     runner = web.AppRunner(
         app,
         handle_signals=False,
         shutdown_timeout=proxy.shutdown_timeout,
-        access_log=logging.getLogger("aiohttp.access") if settings.logging.access_log else None,
+        # Always given: `logging.access_log: false` disables the logger, which aiohttp asks per
+        # connection, so a reload can turn it on or off.
+        access_log=logging.getLogger("aiohttp.access"),
     )
     try:
         await runner.setup()
@@ -108,6 +116,17 @@ async def run(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    live = app[PROXY_KEY].live
+
+    def hangup() -> None:
+        if config_path is None:
+            log.warning("SIGHUP: nothing to reload (settings not read from a file)")
+            return
+        # A worker's supervisor has already validated the file and named the restart-only keys.
+        reload_live(live, config_path, worker=worker, name_restart=worker is None)
+
+    loop.add_signal_handler(signal.SIGHUP, hangup)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
     try:
         await stop.wait()
     finally:
@@ -124,11 +143,12 @@ async def run(
     log.info("gateway stopped")
 
 
-def serve(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
-    """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown."""
+def serve(settings: Settings, plugins: Sequence[Plugin] = (), config_path: Path | None = None) -> None:
+    """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown. SIGHUP
+    reloads `config_path`."""
     configure_for(settings)
     try:
-        run_on_loop(run(settings, plugins))
+        run_on_loop(run(settings, plugins, config_path=config_path))
     except CannotListen as error:
         log.error("%s", error)
         raise SystemExit(1) from None

@@ -22,6 +22,12 @@ in a row and the supervisor stops everything and exits 1 (a crash loop must not 
 that cannot bind or start (state file unusable) says so in its exit status and the supervisor
 exits 1 at once.
 
+SIGHUP: the supervisor re-reads and validates the config file (reload.py); when it is invalid
+the reason is logged once and nothing changes; otherwise the reloadable keys are applied (also for
+workers started later), the keys needing a restart are named, and SIGHUP goes to every worker,
+which re-reads the file and swaps its own settings. A worker is started with SIGHUP blocked (the
+mask survives exec), so a reload arriving while it is still starting waits instead of killing it.
+
 SIGTERM/SIGINT: forwarded (as SIGTERM) to every worker, which drains as one process does (readiness
 503, in-flight requests get proxy.shutdown_timeout); workers still running after drain delay +
 shutdown_timeout + STOP_MARGIN are SIGKILLed. Exit 0 when every worker drained.
@@ -47,13 +53,16 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from prometheus_client.multiprocess import mark_process_dead
 
 from gateway.logs import configure_for
 from gateway.observability import MULTIPROC_DIR_ENV
-from gateway.settings import Settings
+from gateway.reload import log_outcome, read_reload
+from gateway.settings import ConfigError, Settings
+from gateway.settings.live import resolve_workers
 from gateway.state import StateUnavailable, create_state
 from gateway.worker import EXIT_CANNOT_LISTEN, EXIT_CANNOT_START, PluginFactory, pack_start
 
@@ -65,13 +74,6 @@ QUICK_DEATH = 10.0  # seconds: a worker dying sooner than this after its start c
 GIVE_UP = 5  # quick deaths in a row of one worker slot
 MAX_BACKOFF = 8.0
 STOP_MARGIN = 10.0  # seconds beyond the drain for a worker to finish starting and close its session
-
-
-def resolve_workers(settings: Settings) -> Settings:
-    """`settings` with listen.workers fixed to the number that will run, so the supervisor and every
-    worker agree on it (state backend, upstream pool share) even where CPUs are counted differently."""
-    count = settings.listen.worker_count
-    return settings.model_copy(update={"listen": settings.listen.model_copy(update={"workers": count})})
 
 
 @dataclass
@@ -89,13 +91,35 @@ class _Supervisor:
     factory: PluginFactory
     metrics_dir: str
     wakeup: socket.socket
-    received: list[int]  # appended to by the SIGTERM/SIGINT handler
+    received: list[int]  # appended to by the SIGTERM/SIGINT/SIGHUP handler
+    config_path: Path | None = None
     slots: list[_Slot] = field(default_factory=list)
     failed: bool = False
 
     @property
     def stop_signal(self) -> int | None:
-        return self.received[0] if self.received else None
+        return next((s for s in self.received if s != signal.SIGHUP), None)
+
+    def reload(self) -> None:
+        """SIGHUPs received: validate the file once here, then have every worker reload it."""
+        if signal.SIGHUP not in self.received:
+            return
+        self.received[:] = [s for s in self.received if s != signal.SIGHUP]
+        if self.config_path is None:
+            log.warning("SIGHUP: nothing to reload (settings not read from a file)")
+            return
+        try:
+            reloaded = read_reload(self.config_path, self.settings)
+        except ConfigError as error:
+            log.error("reload refused, workers keep the previous settings: %s", "; ".join(error.problems))
+            return
+        self.settings = reloaded.settings  # what workers started from now on get
+        configure_for(reloaded.settings, worker="supervisor")
+        log_outcome(self.config_path, reloaded)
+        for slot in self.slots:
+            if slot.process is not None and slot.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    slot.process.send_signal(signal.SIGHUP)
 
     def wait(self, timeout: float) -> None:
         """Sleep until a signal arrives (SIGCHLD included) or `timeout` passes."""
@@ -106,14 +130,20 @@ class _Supervisor:
                     pass
 
     def start(self, slot: _Slot) -> None:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gateway.worker", str(slot.index)],
-            stdin=subprocess.PIPE,
-            process_group=0,  # a terminal's Ctrl-C reaches the supervisor only; it forwards
-        )
+        # Blocked across the fork and exec: the worker inherits the mask and unblocks SIGHUP once it
+        # handles it; one arriving here meanwhile is delivered to us right after.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "gateway.worker", str(slot.index)],
+                stdin=subprocess.PIPE,
+                process_group=0,  # a terminal's Ctrl-C reaches the supervisor only; it forwards
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
         assert process.stdin is not None
         try:
-            process.stdin.write(pack_start(self.settings, self.factory))
+            process.stdin.write(pack_start(self.settings, self.factory, self.config_path))
             process.stdin.flush()  # and stays open: its end of file tells the worker we are gone
         except BrokenPipeError:
             pass  # it died at once; reaped like any other exit
@@ -165,6 +195,7 @@ class _Supervisor:
             now = time.monotonic()
             waits = [s.restart_at - now for s in self.slots if s.restart_at is not None]
             self.wait(max(0.0, min(waits)) if waits else 1.0)
+            self.reload()
             for slot in self.slots:
                 pid = slot.process.pid if slot.process else 0
                 code = self.reap(slot)
@@ -255,7 +286,7 @@ def _reserved_port(host: str, port: int) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _signals() -> Iterator[tuple[socket.socket, list[int]]]:
-    """SIGTERM/SIGINT recorded, and every signal (SIGCHLD too) wakes the select() loop."""
+    """SIGTERM/SIGINT/SIGHUP recorded, and every signal (SIGCHLD too) wakes the select() loop."""
     received: list[int] = []
     reader, writer = socket.socketpair()
     reader.setblocking(False)
@@ -264,10 +295,12 @@ def _signals() -> Iterator[tuple[socket.socket, list[int]]]:
     def on_stop(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
 
-    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD)}
+    handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD)
+    previous = {s: signal.getsignal(s) for s in handled}
     old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
     signal.signal(signal.SIGTERM, on_stop)
     signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, on_stop)
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)  # only to wake select()
     try:
         yield reader, received
@@ -291,8 +324,9 @@ def _state_opens(settings: Settings) -> bool:
     return True
 
 
-def supervise(settings: Settings, factory: PluginFactory) -> int:
-    """Run `settings.listen.worker_count` workers until SIGTERM/SIGINT; the process's exit status."""
+def supervise(settings: Settings, factory: PluginFactory, config_path: Path | None = None) -> int:
+    """Run `settings.listen.worker_count` workers until SIGTERM/SIGINT; the process's exit status.
+    SIGHUP reloads `config_path` (see the module's docstring)."""
     configure_for(settings, worker="supervisor")
     host, port, count = settings.listen.host, settings.listen.port, settings.listen.worker_count
     if not _state_opens(settings):
@@ -310,7 +344,7 @@ def supervise(settings: Settings, factory: PluginFactory) -> int:
         os.environ[MULTIPROC_DIR_ENV] = metrics_dir
         cleanup.callback(os.environ.pop, MULTIPROC_DIR_ENV, None)
         wakeup, received = cleanup.enter_context(_signals())
-        supervisor = _Supervisor(settings, factory, metrics_dir, wakeup, received)
+        supervisor = _Supervisor(settings, factory, metrics_dir, wakeup, received, config_path)
         supervisor.slots = [_Slot(i) for i in range(count)]
         cleanup.callback(supervisor.kill_all)
         log.info("supervisor (pid %d) starting %d workers on %s:%s", os.getpid(), count, host, port)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, Identity, is_content_id
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide
+from gateway.settings import RuleSettings
 
 __all__ = ["UserAccess", "access_for", "access_for_many", "groups_of", "may_edit"]
 
@@ -44,10 +45,13 @@ def may_edit(identity: Identity, attachment: Attachment, page_operations: frozen
     return can_update and ("create", "attachment") in page_operations
 
 
-async def groups_of(context: OnlyOfficeContext, identity: Identity) -> frozenset[str]:
+async def groups_of(
+    context: OnlyOfficeContext, identity: Identity, rules: Sequence[RuleSettings]
+) -> frozenset[str]:
+    """The user's Confluence groups, asked only when one of `rules` (the request's) looks at groups."""
     if identity.anonymous or identity.username is None:
         return frozenset()
-    if not any(rule.groups for rule in context.settings.rules):
+    if not any(rule.groups for rule in rules):
         return frozenset()  # no rule looks at groups: spare Confluence the call
     return await context.confluence.user_groups(identity.username)
 
@@ -66,6 +70,8 @@ async def access_for_many(
     attachment_ids: Iterable[str],
     page_ids: Iterable[str | None] = (),
     known_operations: Mapping[str, Awaitable[frozenset[tuple[str, str]]]] | None = None,
+    *,
+    rules: Sequence[RuleSettings] | None = None,
 ) -> dict[str, UserAccess]:
     """Access to several attachments with a small, constant number of Confluence calls.
 
@@ -74,19 +80,22 @@ async def access_for_many(
     pages, older versions) are asked one by one, as before. Without hints, the first attachment's
     page is listed. Only what Confluence returns to this user is decided on. `known_operations`
     are pages' operations the caller is already asking Confluence for (as this user): not asked
-    again, and not cancelled here when they are shared.
+    again, and not cancelled here when they are shared. `rules` are the request's (read once, so a
+    reload meanwhile cannot mix two rule sets); by default the rules in force now.
 
     Who the user is, the viewed page's listing and that page's operations do not depend on each
     other: they are asked at the same time, so a page view waits for one Confluence round trip
     instead of three in a row.
     """
+    if rules is None:
+        rules = context.settings.rules
     wanted = list(dict.fromkeys(i for i in attachment_ids if is_content_id(i)))[:MAX_BATCH]
     hints = list(dict.fromkeys(p for p in page_ids if p and is_content_id(p)))
     credentials = UserCredentials.from_headers(headers)
     # Not cancelled on failure: the identity cache shares this call with the user's other requests.
     identity_task = asyncio.ensure_future(context.identities.get(credentials))
     identity_task.add_done_callback(_retrieved)
-    groups_task = asyncio.ensure_future(_groups_after(context, identity_task))
+    groups_task = asyncio.ensure_future(_groups_after(context, identity_task, rules))
     coming = {
         page: asyncio.ensure_future(operations) for page, operations in (known_operations or {}).items()
     }
@@ -120,7 +129,7 @@ async def access_for_many(
         if attachment is None:
             continue
         result[attachment_id] = _decide(
-            context, identity, groups, attachment, page_operations[attachment.page_id]
+            context, rules, identity, groups, attachment, page_operations[attachment.page_id]
         )
     return result
 
@@ -131,8 +140,10 @@ def _retrieved(task: asyncio.Future[Identity]) -> None:
         task.exception()
 
 
-async def _groups_after(context: OnlyOfficeContext, identity: Awaitable[Identity]) -> frozenset[str]:
-    return await groups_of(context, await asyncio.shield(identity))
+async def _groups_after(
+    context: OnlyOfficeContext, identity: Awaitable[Identity], rules: Sequence[RuleSettings]
+) -> frozenset[str]:
+    return await groups_of(context, await asyncio.shield(identity), rules)
 
 
 async def _attachments(
@@ -175,6 +186,7 @@ async def _attachments(
 
 def _decide(
     context: OnlyOfficeContext,
+    rules: Sequence[RuleSettings],
     identity: Identity,
     groups: frozenset[str],
     attachment: Attachment,
@@ -195,7 +207,7 @@ def _decide(
         is_latest=attachment.status == "current",
     )
     offer = decide(
-        context.settings.rules,
+        rules,
         context.formats,
         facts,
         user,

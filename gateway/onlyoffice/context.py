@@ -19,6 +19,7 @@ from gateway.onlyoffice.formats import FormatTable, Version
 from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.settings import Settings
+from gateway.settings.live import LiveSettings
 from gateway.state import SharedState
 
 __all__ = [
@@ -51,7 +52,9 @@ def template_environment() -> jinja2.Environment:
 
 @dataclass
 class OnlyOfficeContext:
-    settings: Settings
+    # The settings in force now (a reload swaps rules, injection...): read `settings` once per
+    # request and pass what it holds down, so one request decides with one rule set.
+    live: LiveSettings
     public_url: URL  # browser-facing, with the Confluence context path
     internal_url: URL  # how the Document Server reaches the gateway, same context path
     confluence: ConfluenceClient
@@ -67,6 +70,10 @@ class OnlyOfficeContext:
     templates: jinja2.Environment = field(default_factory=template_environment)
     server_version: Version | None = None  # learnt from the command service; None until known
 
+    @property
+    def settings(self) -> Settings:
+        return self.live.current
+
     def public(self, *parts: str) -> URL:
         """An absolute browser URL under the gateway's prefix."""
         return URL(str(self.public_url).rstrip("/") + "/" + "/".join([SERVLET_PATH, *parts]))
@@ -78,13 +85,14 @@ class OnlyOfficeContext:
     def fetch_docserver_file(self, url: str) -> AbstractAsyncContextManager[FetchedFile]:
         """A file at one of the Document Server's result links (a save, a conversion): fetched only
         from its configured origin or path, at the internal address, no redirects, size cap."""
+        settings = self.settings
         return fetch_from_docserver(
             self.docserver_fetch_session,
             url,
             public=self.docserver_public_url,
             internal=self.docserver.base_url,
-            max_bytes=self.settings.proxy.max_upload_bytes,
-            timeout=self.settings.documentserver.timeout,
+            max_bytes=settings.proxy.max_upload_bytes,
+            timeout=settings.documentserver.timeout,
         )
 
     @property

@@ -9,7 +9,7 @@ format. The attachments page's control and the create route ask the same questio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.confluence.client import UserCredentials
@@ -18,6 +18,7 @@ from gateway.onlyoffice.access import groups_of
 from gateway.onlyoffice.blank import BLANK_KINDS
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
+from gateway.settings import RuleSettings
 
 __all__ = ["CreateAccess", "creatable_kinds", "create_access_for", "create_access_on"]
 
@@ -34,7 +35,9 @@ class CreateAccess:
         return not self.identity.anonymous and self.may_attach and bool(self.kinds)
 
 
-def creatable_kinds(context: OnlyOfficeContext, page: PageInfo, groups: frozenset[str]) -> tuple[str, ...]:
+def creatable_kinds(
+    context: OnlyOfficeContext, page: PageInfo, groups: frozenset[str], rules: Sequence[RuleSettings]
+) -> tuple[str, ...]:
     """The blank kinds the rules and the format table allow on this page for a user in `groups`."""
     user = UserFacts(anonymous=False, groups=groups, can_view=True, can_edit=True)
     kinds: list[str] = []
@@ -45,7 +48,7 @@ def creatable_kinds(context: OnlyOfficeContext, page: PageInfo, groups: frozense
         facts = AttachmentFacts(
             filename=f"new.{extension}", size=0, page_id=page.id, space_key=page.space_key
         )
-        rule = matching_rule(context.settings.rules, facts, user)
+        rule = matching_rule(rules, facts, user)
         if rule is not None and rule.enabled and "create" in rule.actions:
             kinds.append(extension)
     return tuple(kinds)
@@ -63,12 +66,21 @@ async def create_access_for(
     return None if page is None else await create_access_on(context, identity, page)
 
 
-async def create_access_on(context: OnlyOfficeContext, identity: Identity, page: PageInfo) -> CreateAccess:
-    """The same, for a page the caller already asked Confluence about as this user."""
+async def create_access_on(
+    context: OnlyOfficeContext,
+    identity: Identity,
+    page: PageInfo,
+    *,
+    rules: Sequence[RuleSettings] | None = None,
+) -> CreateAccess:
+    """The same, for a page the caller already asked Confluence about as this user; `rules` the
+    request's (default: those in force now), read once for both the groups and the decision."""
+    if rules is None:
+        rules = context.settings.rules
     may_attach = ("create", "attachment") in page.operations
     if identity.anonymous or not may_attach:
         return CreateAccess(identity=identity, page=page, may_attach=may_attach, kinds=())
-    groups = await groups_of(context, identity)
+    groups = await groups_of(context, identity, rules)
     return CreateAccess(
-        identity=identity, page=page, may_attach=True, kinds=creatable_kinds(context, page, groups)
+        identity=identity, page=page, may_attach=True, kinds=creatable_kinds(context, page, groups, rules)
     )

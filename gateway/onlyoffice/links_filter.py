@@ -28,7 +28,8 @@ from gateway.onlyoffice.inject import AttachmentLinks, PageScan
 from gateway.onlyoffice.inject.transform import PageInjector
 from gateway.onlyoffice.rules import switched_off
 from gateway.proxy.plugin import RewrittenPaths
-from gateway.settings import Settings
+from gateway.settings import InjectionSettings, RuleSettings
+from gateway.settings.live import LiveSettings
 
 __all__ = ["AttachmentLinksFilter"]
 
@@ -41,24 +42,36 @@ class AttachmentLinksFilter:
     # The links depend on who asks: a shared cache must not hand Alice's page to Bob.
     vary: tuple[str, ...] = ("Cookie", "Authorization")
 
-    def __init__(self, settings: Settings, context_path: str, script_url: str) -> None:
-        self._rules = settings.rules
-        # The pages this filter may rewrite; also what `nginx-config` routes through the gateway.
-        self.paths: RewrittenPaths | None = (
-            RewrittenPaths(context_path.rstrip("/"), settings.injection.paths)
-            if settings.injection.enabled and settings.injection.paths
-            else None
-        )
-        self._max_bytes = settings.injection.max_page_bytes
+    def __init__(self, live: LiveSettings, context_path: str, script_url: str) -> None:
+        # Rules and injection settings are read from `live` per response: a reload swaps them.
+        self._live = live
         self._context_path = context_path.rstrip("/")
         self._script_url = script_url
+        self._compiled: tuple[InjectionSettings, RewrittenPaths | None] | None = None
 
-    def _wanted(self, request: web.Request, headers: CIMultiDict[str]) -> bool:
-        if self.paths is None:
+    @property
+    def paths(self) -> RewrittenPaths | None:
+        """The pages this filter may rewrite now; also what `nginx-config` routes through the gateway."""
+        return self._paths_for(self._live.current.injection)
+
+    def _paths_for(self, injection: InjectionSettings) -> RewrittenPaths | None:
+        compiled = self._compiled
+        if compiled is not None and compiled[0] is injection:
+            return compiled[1]  # compiled once per (re)load, not per response
+        paths = (
+            RewrittenPaths(self._context_path, injection.paths)
+            if injection.enabled and injection.paths
+            else None
+        )
+        self._compiled = (injection, paths)
+        return paths
+
+    def _wanted(self, request: web.Request, headers: CIMultiDict[str], paths: RewrittenPaths | None) -> bool:
+        if paths is None:
             return False
         if not headers.get("Content-Type", "").lower().startswith("text/html"):
             return False
-        return self.paths.matches(request.path)
+        return paths.matches(request.path)
 
     def _create_candidate(self, request: web.Request, scan: PageScan) -> str | None:
         """The page whose "New document" control this page may get: the attachments page of the
@@ -77,8 +90,11 @@ class AttachmentLinksFilter:
         return page_id
 
     def start(self, request: web.Request, status: int, headers: CIMultiDict[str]) -> PageInjector | None:
-        if status != 200 or not self._wanted(request, headers):
+        settings = self._live.current  # once: this page is decided with one rule set throughout
+        injection = settings.injection
+        if status != 200 or not self._wanted(request, headers, self._paths_for(injection)):
             return None
+        rules: tuple[RuleSettings, ...] = settings.rules
 
         credentials = UserCredentials.from_headers(request.headers)
         viewed: asyncio.Future[PageInfo | None] | None = None
@@ -92,7 +108,7 @@ class AttachmentLinksFilter:
             return viewed
 
         async def links(scan: PageScan) -> Mapping[str, AttachmentLinks] | None:
-            if switched_off(self._rules, scan.meta.space_key, scan.meta.page_id):
+            if switched_off(rules, scan.meta.space_key, scan.meta.page_id):
                 return None  # the rules turn the gateway off here: the page stays as it came
             if not scan.attachment_ids:
                 return {}
@@ -103,7 +119,7 @@ class AttachmentLinksFilter:
             known = {candidate: _operations_of(viewed_page(candidate))} if candidate else None
             try:
                 found = await access_for_many(
-                    context, request.headers, scan.attachment_ids, _pages(scan), known
+                    context, request.headers, scan.attachment_ids, _pages(scan), known, rules=rules
                 )
             except ConfluenceError as error:
                 # The page still works; the browser script asks again through /access.
@@ -120,7 +136,8 @@ class AttachmentLinksFilter:
                 page = await viewed_page(page_id)
                 if page is None:
                     return None
-                access = await create_access_on(context, await context.identities.get(credentials), page)
+                identity = await context.identities.get(credentials)
+                access = await create_access_on(context, identity, page, rules=rules)
             except ConfluenceError as error:
                 log.warning("New document: Confluence lookup failed, no control shown: %s", error)
                 return None
@@ -131,7 +148,7 @@ class AttachmentLinksFilter:
             script_url=self._script_url,
             links=links,
             create=create,
-            max_bytes=self._max_bytes,
+            max_bytes=injection.max_page_bytes,
         )
 
 

@@ -18,7 +18,7 @@ from yarl import URL
 
 from gateway.confluence.client import ConfluenceClient, service_authorization
 from gateway.docserver.client import DocumentServerClient, DocumentServerError
-from gateway.observability import METRICS_KEY
+from gateway.observability import METRICS_KEY, READINESS_KEY
 from gateway.onlyoffice.access_route import access
 from gateway.onlyoffice.callback import callback
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext, derive_link_secret
@@ -40,7 +40,7 @@ from gateway.onlyoffice.save_as import save_as
 from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
 from gateway.settings import Settings
-from gateway.state import create_state
+from gateway.state import choose_state, create_state
 from gateway.tasks import cancel_and_wait
 
 __all__ = ["OnlyOfficePlugin"]
@@ -94,7 +94,8 @@ class OnlyOfficePlugin:
         proxy.add_route("POST", "attachments", pick_attachment)
         public = URL(self._settings.public_url)
         script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
-        proxy.add_filter(AttachmentLinksFilter(self._settings, public.path, script_url))
+        self._live = proxy.live
+        proxy.add_filter(AttachmentLinksFilter(proxy.live, public.path, script_url))
         proxy.app.on_startup.append(self._start)
         proxy.app.on_cleanup.append(self._stop)
 
@@ -114,7 +115,7 @@ class OnlyOfficePlugin:
             app[SESSION_KEY], URL(settings.confluence.url), service_authorization(settings.confluence.auth)
         )
         context = OnlyOfficeContext(
-            settings=settings,
+            live=self._live,
             public_url=URL(settings.public_url),
             internal_url=URL(settings.internal_url or settings.public_url),
             confluence=confluence,
@@ -135,6 +136,10 @@ class OnlyOfficePlugin:
             docserver_fetch_session=docserver_session,
         )
         app[ONLYOFFICE_CONTEXT] = context
+        kind = choose_state(settings.state, workers=settings.listen.worker_count).kind
+        readiness = app[READINESS_KEY]
+        readiness.add_check("state", lambda: _state_check(context, kind))
+        readiness.add_check("documentserver", lambda: _docserver_check(context))
         self._tasks = [
             asyncio.create_task(self._learn_server_version(context)),
             asyncio.create_task(run_recovery(context, settings.documentserver.recovery_interval)),
@@ -159,3 +164,22 @@ class OnlyOfficePlugin:
             except DocumentServerError as error:
                 log.warning("Document Server version unknown: %s", error)
                 await asyncio.sleep(30.0)
+
+
+async def _state_check(context: OnlyOfficeContext, kind: str) -> tuple[bool, str]:
+    """Shared state for /readyz: without it the gateway still proxies and opens editors."""
+    if await context.state.ping():
+        return True, f"{kind} answers"
+    return False, (
+        f"{kind} does not answer: saves wait (the Document Server retries), conversions, new "
+        "documents and copies are refused with 503 until it is back; proxying and editors go on"
+    )
+
+
+async def _docserver_check(context: OnlyOfficeContext) -> tuple[bool, str]:
+    if await context.docserver.healthy():
+        return True, "healthcheck answers true"
+    return False, (
+        f"healthcheck at {context.docserver.base_url.with_user(None)} failed: editors cannot open or save until it "
+        "is back; proxying Confluence goes on"
+    )

@@ -80,11 +80,12 @@ async def _check_rules(
     found = context.formats.get(extension, context.server_version)
     if found is None:
         raise Refusal(400, f"ONLYOFFICE does not keep copies of type .{extension} here.")
+    rules = context.settings.rules  # once: the groups asked and the decision use the same rules
     user = UserFacts(
-        anonymous=False, groups=await groups_of(context, access.identity), can_view=True, can_edit=True
+        anonymous=False, groups=await groups_of(context, access.identity, rules), can_view=True, can_edit=True
     )
     facts = AttachmentFacts(filename=name, size=None, page_id=page_id, space_key=access.page.space_key)
-    rule = matching_rule(context.settings.rules, facts, user)
+    rule = matching_rule(rules, facts, user)
     if rule is None or not rule.enabled or "create" not in rule.actions:
         raise Refusal(403, "Creating documents of this type is not enabled on this page.")
     return access.identity.display_name, found.mime

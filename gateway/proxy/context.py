@@ -14,6 +14,7 @@ from gateway.proxy.headers import TrustedProxies
 from gateway.proxy.plugin import ResponseFilter
 from gateway.proxy.upstream import UpstreamMap, host_spellings
 from gateway.settings import Settings
+from gateway.settings.live import LiveSettings
 
 __all__ = ["PROXY_KEY", "SESSION_KEY", "ProxyContext"]
 
@@ -29,7 +30,7 @@ class ProxyContext:
     credentials and no cookies, and fixed X-Forwarded-* (see headers.py).
     """
 
-    settings: Settings
+    live: LiveSettings  # read once per request: `ctx.settings` is the current object (see reload.py)
     upstream: UpstreamMap
     trusted: TrustedProxies
     filters: tuple[ResponseFilter, ...]
@@ -43,6 +44,11 @@ class ProxyContext:
     websockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
 
     @property
+    def settings(self) -> Settings:
+        """The settings in force now; a reload swaps them (only the keys settings/live.py allows)."""
+        return self.live.current
+
+    @property
     def meters(self) -> UpstreamMeters:
         return self.metrics.for_upstream(self.name)
 
@@ -53,14 +59,15 @@ class ProxyContext:
         return self.settings.confluence.response_timeout
 
     @classmethod
-    def build(cls, settings: Settings, filters: tuple[ResponseFilter, ...], metrics: Metrics) -> ProxyContext:
+    def build(cls, live: LiveSettings, filters: tuple[ResponseFilter, ...], metrics: Metrics) -> ProxyContext:
+        settings = live.current
         upstream = UpstreamMap.from_settings(settings)
         hosts: set[str] = set()
         for url in (settings.public_url, settings.internal_url):
             if url:
                 hosts.update(host_spellings(URL(url)))
         return cls(
-            settings=settings,
+            live=live,
             upstream=upstream,
             trusted=TrustedProxies(settings.proxy.trusted_proxies),
             filters=filters,

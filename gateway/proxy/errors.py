@@ -13,6 +13,11 @@ _TEXT = {
     417: ("Expectation Failed", "The Expect header of the request is not supported."),
     421: ("Misdirected Request", "This server does not serve the requested host."),
     502: ("Bad Gateway", "Confluence could not be reached. Please try again in a moment."),
+    503: (
+        "Service Unavailable",
+        "The gateway's shared state is unavailable, so this cannot be done right now. Confluence and "
+        "open editors keep working; please try again in a moment.",
+    ),
     504: ("Gateway Timeout", "Confluence did not answer in time. Please try again in a moment."),
 }
 

@@ -23,6 +23,7 @@ from multidict import CIMultiDict
 
 if TYPE_CHECKING:
     from gateway.settings import Settings
+    from gateway.settings.live import LiveSettings
 
 __all__ = [
     "PLUGIN_PREFIX",
@@ -112,9 +113,11 @@ class PluginContext:
     """What a plugin may touch while it is set up; collected by `create_app` in registration order."""
 
     app: web.Application
-    settings: Settings
+    settings: Settings  # as at start: for what is built once (clients, routes, background tasks)
     # Absolute path prefix of plugin routes, e.g. "/confluence/plugins/servlet/onlyoffice/".
     route_prefix: str
+    # The settings in force now (a reload swaps them): what a request reads, once per request.
+    live: LiveSettings
     routes: list[tuple[str, str, Handler]] = field(default_factory=list)
     filters: list[ResponseFilter] = field(default_factory=list)
 

@@ -69,6 +69,11 @@ def test_systemd_unit_drains_longer_than_the_gateway() -> None:
     assert stop is not None and int(stop.group(1)) > 60
 
 
+def test_systemd_reload_sends_sighup_to_the_main_process() -> None:
+    unit = (DEPLOY / "systemd" / "onlyoffice-gateway.service").read_text()
+    assert "ExecReload=/bin/kill -HUP $MAINPID" in unit.splitlines()
+
+
 def test_the_image_keeps_sqlite_state_on_a_volume_its_user_owns() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     state_dir = "/var/lib/onlyoffice-gateway"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -19,13 +20,26 @@ async def _get(url: str) -> tuple[int, str]:
         return response.status, await response.text()
 
 
+async def _ready(url: str) -> tuple[int, dict[str, Any]]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.json()
+
+
 async def test_livez_and_readyz(make_gateway: MakeGateway) -> None:
     gw = await make_gateway()
     assert await _get(gw.url("/livez")) == (200, "ok\n")
-    assert await _get(gw.url("/readyz")) == (200, "ok\n")
+    assert await _ready(gw.url("/readyz")) == (
+        200,
+        {
+            "status": "ok",
+            "reason": "every dependency answers",
+            "checks": {"confluence": {"status": "ok", "required": True, "reason": "state RUNNING"}},
+        },
+    )
     assert gw.stub.paths == [f"{CTX}/status"]  # health itself is never proxied; readyz probes <ctx>/status
     gw.stub.state = "STARTING"  # HTTP 200, but Confluence cannot serve yet
-    assert (await _get(gw.url("/readyz")))[0] == 503
+    status, body = await _ready(gw.url("/readyz"))
+    assert status == 503 and body["checks"]["confluence"]["reason"] == "state is STARTING, not RUNNING"
     gw.stub.state = "RUNNING"
     assert (await _get(gw.url("/readyz")))[0] == 200
     gw.stub.healthy = False
@@ -35,11 +49,16 @@ async def test_livez_and_readyz(make_gateway: MakeGateway) -> None:
 
 async def test_readyz_fails_when_confluence_is_down_and_while_draining(make_gateway: MakeGateway) -> None:
     gw = await make_gateway(upstream_port=free_port())
-    assert await _get(gw.url("/readyz")) == (503, "confluence unavailable\n")
+    status, body = await _ready(gw.url("/readyz"))
+    assert (status, body["status"], body["reason"]) == (503, "unavailable", "confluence unavailable")
+    assert body["checks"]["confluence"]["reason"] == "unreachable (ClientConnectorError)"
     assert (await _get(gw.url("/livez")))[0] == 200
     up = await make_gateway()
     up.server.app[READINESS_KEY].draining = True
-    assert await _get(up.url("/readyz")) == (503, "draining\n")
+    assert await _ready(up.url("/readyz")) == (
+        503,
+        {"status": "draining", "reason": "shutting down: finishing requests in flight"},
+    )
 
 
 async def test_readyz_probe_is_cached(make_gateway: MakeGateway) -> None:
