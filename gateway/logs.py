@@ -17,10 +17,13 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 from gateway.settings import LoggingSettings, Settings
 
 __all__ = [
     "JsonFormatter",
+    "MalformedRequestFilter",
     "ProcessTag",
     "RedactingFilter",
     "configure_for",
@@ -110,6 +113,27 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class MalformedRequestFilter(logging.Filter):
+    """aiohttp logs each request its parser refuses as an ERROR with a traceback and the first
+    100 bytes of the offending line, which may be a Cookie or Authorization value the redactor
+    cannot recognise without its header name. The client got its 400 (or 431); the log gets one
+    INFO line: the peer, the kind of error, the status, never the bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name == "aiohttp.server" and isinstance(error, HttpProcessingError):
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):
+                message = str(record.msg)
+            record.msg = "%s: refused a malformed request (%s, %s)"
+            record.args = (message, type(error).__name__, error.code)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            return logging.getLogger().isEnabledFor(logging.INFO)
+        return True
+
+
 class ProcessTag(logging.Filter):
     """Adds `worker` (index, or "supervisor") and `pid` to each record: with several worker
     processes writing to one stream, every line says which one wrote it."""
@@ -171,6 +195,7 @@ def configure_logging(
     handler = logging.StreamHandler(stream or sys.stderr)
     if worker is not None:
         handler.addFilter(ProcessTag(worker))
+    handler.addFilter(MalformedRequestFilter())
     handler.addFilter(RedactingFilter(secrets))
     if settings.format == "json":
         handler.setFormatter(JsonFormatter())
