@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 # The editor page's Save As, reference-data and attachment-picker requests use the same tokens,
 # each for its own purpose.
-PagePurpose = Literal["convert", "download-as", "save-as", "reference-data", "pick"]
+PagePurpose = Literal["convert", "download-as", "save-as", "reference-data", "pick", "restore"]
 
 
 def page_token(

@@ -22,6 +22,7 @@ from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page, not_shown, request_language
 from gateway.onlyoffice.reference_data import reference_data_token
+from gateway.onlyoffice.restore import restore_token
 from gateway.onlyoffice.save import session_record_key
 from gateway.onlyoffice.save_as import save_as_token
 from gateway.state import StateUnavailable
@@ -134,6 +135,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         context.jwt_secret,
     )
     picking = mode == "edit" and not access.identity.anonymous
+    restoring = picking and access.user.can_edit
     return html_page(
         context,
         "editor.html",
@@ -148,6 +150,9 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         history_data_url=str(
             context.public("history", "data").with_query(attachmentId=attachment.id).relative()
         ),
+        # Restore in Version History makes a new version: offered to those editing the document.
+        restore_url=str(context.public("history", "restore").relative()) if restoring else "",
+        restore_csrf=restore_token(context, credentials, attachment.id) if restoring else "",
         attachment_id=attachment.id,
         page_title=attachment.page_title,
         save_as_url=str(context.public("save-as").relative()) if save_as_allowed else "",

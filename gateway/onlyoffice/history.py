@@ -25,10 +25,17 @@ from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 
-__all__ = ["history_data", "history_data_payload", "history_info", "history_info_payload"]
+__all__ = [
+    "MAX_VERSION",
+    "history_data",
+    "history_data_payload",
+    "history_info",
+    "history_info_payload",
+    "visible_versions",
+]
 
 log = logging.getLogger(__name__)
-_MAX_VERSION = 999_999_999  # document keys carry at most 9 digits of version
+MAX_VERSION = 999_999_999  # document keys carry at most 9 digits of version
 
 
 def _attachment_id(request: web.Request) -> str:
@@ -40,12 +47,12 @@ def _attachment_id(request: web.Request) -> str:
 
 def _version(request: web.Request) -> int:
     raw = request.query.get("version", "")
-    if not (0 < len(raw) <= 9 and raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= _MAX_VERSION:
+    if not (0 < len(raw) <= 9 and raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_VERSION:
         raise Refusal(400, "version must be a positive version number")
     return int(raw)
 
 
-async def _visible(
+async def visible_versions(
     context: OnlyOfficeContext, credentials: UserCredentials, attachment_id: str
 ) -> tuple[Attachment, list[AttachmentVersion]]:
     """The attachment and its versions as Confluence shows them to this user."""
@@ -111,7 +118,7 @@ async def history_info(request: web.Request) -> web.Response:
     try:
         attachment_id = _attachment_id(request)
         credentials = UserCredentials.from_headers(request.headers)
-        attachment, versions = await _visible(context, credentials, attachment_id)
+        attachment, versions = await visible_versions(context, credentials, attachment_id)
     except Refusal as refusal:
         return refusal.answer()
     return json_answer(history_info_payload(str(context.public_url), attachment, versions))
@@ -124,7 +131,7 @@ async def history_data(request: web.Request) -> web.Response:
         attachment_id = _attachment_id(request)
         version = _version(request)
         credentials = UserCredentials.from_headers(request.headers)
-        attachment, versions = await _visible(context, credentials, attachment_id)
+        attachment, versions = await visible_versions(context, credentials, attachment_id)
         if version not in {v.number for v in versions}:
             raise Refusal(404, f"Version {version} of this attachment does not exist")
         if context.formats.get(extension_of(attachment.title), context.server_version) is None:

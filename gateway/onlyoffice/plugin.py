@@ -36,6 +36,7 @@ from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.onlyoffice.pickers import list_attachments, pick_attachment
 from gateway.onlyoffice.recovery import run_recovery
 from gateway.onlyoffice.reference_data import reference_data
+from gateway.onlyoffice.restore import restore
 from gateway.onlyoffice.save_as import save_as
 from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
@@ -79,6 +80,7 @@ class OnlyOfficePlugin:
         proxy.add_route("GET", "access", access)
         proxy.add_route("GET", "history", history_info)
         proxy.add_route("GET", "history/data", history_data)
+        proxy.add_route("POST", "history/restore", restore)
         proxy.add_route("GET", "static/{name}", _static)
         proxy.add_route("POST", "callback", callback)
         proxy.add_route("GET", "convert", convert_page)

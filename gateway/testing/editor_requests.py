@@ -45,8 +45,11 @@ async def converted_file_link(stack: Stack, attachment_id: int, target: str, *, 
     raise TimeoutError("the Document Server simulator did not finish the conversion")
 
 
-async def editor_data(stack: Stack, user: str | None, attachment_id: int | str) -> dict[str, str]:
-    """The `data-*` attributes of the editor page's `onlyoffice-copies` element, as `user` gets them."""
+async def editor_data(
+    stack: Stack, user: str | None, attachment_id: int | str, element_id: str = "onlyoffice-copies"
+) -> dict[str, str]:
+    """The `data-*` attributes of one element of the editor page (by default `onlyoffice-copies`),
+    as `user` gets them."""
     url = f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={attachment_id}"
     async with (
         aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session,
@@ -54,7 +57,7 @@ async def editor_data(stack: Stack, user: str | None, attachment_id: int | str) 
     ):
         assert response.status == 200, response.status
         text = await response.text()
-    start = text.index('id="onlyoffice-copies"')
+    start = text.index(f'id="{element_id}"')
     element = text[start : text.index(">", start)]
     return {name: unescape(value) for name, value in _DATA.findall(element)}
 

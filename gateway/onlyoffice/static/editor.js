@@ -12,6 +12,8 @@
   var urls = document.getElementById("onlyoffice-history");
   var historyUrl = urls && urls.getAttribute("data-history-url");
   var historyDataUrl = urls && urls.getAttribute("data-history-data-url");
+  var restoreUrl = urls && urls.getAttribute("data-restore-url");
+  var restoreCsrf = urls && urls.getAttribute("data-restore-csrf");
   if (!window.DocsAPI || !window.DocsAPI.DocEditor) {
     show(message.getAttribute("data-unreachable"));
     return;
@@ -231,9 +233,11 @@
   };
   if (historyUrl && historyDataUrl) {
     /* Version History: Confluence's attachment versions, as the gateway lists them. */
+    var shownVersion = null; /* the current version as the history panel last showed it */
     config.events.onRequestHistory = function () {
       getJson(historyUrl).then(function (info) {
         (info.history || []).forEach(function (item) { item.created = localTime(item.created); });
+        shownVersion = info.currentVersion;
         window.docEditor.refreshHistory(info);
       }).catch(function (error) {
         window.docEditor.refreshHistory({error: reason(error)});
@@ -252,6 +256,19 @@
     config.events.onRequestHistoryClose = function () {
       window.location.reload();
     };
+    if (restoreUrl && restoreCsrf) {
+      /* Restore: that version becomes the newest one in Confluence, then the history is shown again
+       * (closing it reopens the editor on the restored version). */
+      config.events.onRequestRestore = function (event) {
+        var version = event && event.data ? event.data.version : null;
+        requestJson(restoreUrl, {attachmentId: urls.getAttribute("data-attachment-id"), version: version,
+                                 base: shownVersion, csrf: restoreCsrf}).then(function () {
+          config.events.onRequestHistory();
+        }).catch(function (error) {
+          window.docEditor.refreshHistory({error: reason(error)});
+        });
+      };
+    }
   }
   wireCopiesAndReferences(config.events);
   wirePickers(config.events);

@@ -100,3 +100,47 @@ async def test_history_errors_reach_the_editor_not_the_console(browser: Browser,
     assert set(info) == {"error"} and info["error"]
     # The failed fetch (404) is the only console error: nothing thrown, no CSP violation.
     assert all("404" in p for p in problems), problems
+
+
+async def test_alice_restores_an_old_version_from_the_history(browser: Browser, stack: Stack) -> None:
+    """Restore (protocol §1.3): the version becomes the newest in Confluence, the history is shown
+    again with it, and closing the history reopens the editor on it; a viewer has no Restore."""
+    report = _report(stack)
+    stack.store.add_version(report, V2, report.current.media_type, by="alice")
+    original = stack.store.data(report, 1)
+    session = await sign_in(browser, stack, "alice", console=True)
+    tab, problems = session.page, session.problems
+    problems.clear()
+    await tab.goto(f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}")
+    await editor_frame(tab)
+    await tab.evaluate("window.__docsapi_fire('onRequestHistory')")
+    (before,) = await method_calls(tab, "refreshHistory", 1)
+    assert before["currentVersion"] == 2
+
+    await tab.evaluate("window.__docsapi_fire('onRequestRestore', {version: 1})")
+    after = (await method_calls(tab, "refreshHistory", 2))[1]
+    assert after["currentVersion"] == 3 and [e["version"] for e in after["history"]] == [1, 2, 3]
+    assert stack.store.data(report, 3) == original
+    assert report.current.comment.startswith("Restored version 1 by ")
+    # Someone uploads a version meanwhile: a restore from the view that does not show it is refused,
+    # and the editor says why.
+    stack.store.add_version(report, V3, report.current.media_type, by="admin")
+    await tab.evaluate("window.__docsapi_fire('onRequestRestore', {version: 2})")
+    refused = (await method_calls(tab, "refreshHistory", 3))[2]
+    assert set(refused) == {"error"} and "changed meanwhile" in refused["error"], refused
+    assert len(report.versions) == 4
+    assert all("409" in p for p in problems), problems  # the refused POST, nothing thrown
+    problems.clear()
+
+    viewer = await sign_in(browser, stack, "bob", console=True)
+    await viewer.page.goto(
+        f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={report.id}"
+    )
+    await editor_frame(viewer.page)
+    await viewer.page.evaluate("window.__docsapi_fire('onRequestRestore', {version: 1})")
+    await viewer.page.wait_for_timeout(300)
+    assert (
+        await viewer.page.evaluate("window.__docsapi_calls.filter(c => c.method === 'refreshHistory').length")
+        == 0
+    )
+    assert len(report.versions) == 4
