@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-__all__ = ["FORBIDDEN_CHARACTERS", "INVISIBLE", "MAX_NAME", "attachment_disposition", "name_problem", "safe_filename"]
+__all__ = [
+    "FORBIDDEN_CHARACTERS",
+    "INVISIBLE",
+    "MAX_NAME",
+    "attachment_disposition",
+    "name_problem",
+    "safe_filename",
+]
 
 # What the plugin refuses in a Download As name (and what Windows refuses in any file name).
 FORBIDDEN_CHARACTERS = '\\/":?*<|>'
