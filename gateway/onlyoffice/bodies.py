@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from aiohttp import hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from gateway.onlyoffice.answers import Refusal
 from gateway.settings import ProxySettings
@@ -111,6 +113,9 @@ def parse_json_object(raw: bytes, limits: JsonLimits) -> dict[str, Any]:
 
 def _media_type_problem(request: web.Request, *, lenient: bool) -> str | None:
     """Why the request's Content-Type is not acceptable for JSON; None when it is."""
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "identity").strip().lower()
+    if encoding != "identity":  # the gateway never decodes request bodies (app.py)
+        return f"compressed request bodies are not accepted (Content-Encoding: {encoding[:30]})"
     if hdrs.CONTENT_TYPE not in request.headers:
         return None if lenient else "the request has no Content-Type; send application/json"
     media_type = request.content_type.lower()
@@ -131,11 +136,14 @@ async def _read_capped(request: web.Request, max_bytes: int) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.content.iter_any():
+            size += len(chunk)
+            if size > max_bytes:
+                raise too_large
+            chunks.append(chunk)
+    except (RequestPayloadError, HttpProcessingError) as error:  # a broken chunked encoding
+        raise BadBody(400, "the request body could not be read") from error
     return b"".join(chunks)
 
 

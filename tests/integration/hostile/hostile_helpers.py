@@ -3,6 +3,7 @@ names clash between test folders)."""
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import json
 import sys
@@ -29,6 +30,7 @@ class HostileBody:
     content_type: str | None
     status: int
     message: str  # a part of the error message the answer must carry
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def hostile_bodies(max_bytes: int) -> list[HostileBody]:
@@ -56,6 +58,14 @@ def hostile_bodies(max_bytes: int) -> list[HostileBody]:
         HostileBody(
             "JSON in UTF-16", '{"a":1}'.encode("utf-16"), "application/json; charset=utf-16", 415, "UTF-8"
         ),
+        # Found by the callback property: a body labelled gzip but not gzip was a 500.
+        HostileBody(
+            "not gzip but labelled so", b'{"a":1}', JSON, 415, "compressed", (("Content-Encoding", "gzip"),)
+        ),
+        HostileBody(
+            "real gzip", gzip.compress(b'{"a":1}'), JSON, 415, "compressed", (("Content-Encoding", "GZIP"),)
+        ),
+        HostileBody("brotli", b"\x00\x01", JSON, 415, "compressed", (("Content-Encoding", "br"),)),
         HostileBody(
             "one byte over the cap",
             json.dumps({"padding": "x" * (max_bytes - 15)}).encode() + b" ",

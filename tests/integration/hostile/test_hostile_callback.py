@@ -41,7 +41,7 @@ async def test_every_hostile_body_is_a_4xx_then_a_save_still_works(
     config = await editor_config(stack, attachment(stack).id)
     url, key = config["editorConfig"]["callbackUrl"], config["document"]["key"]
     for case in hostile_bodies(stack.settings.proxy.max_callback_bytes):
-        status, media_type, answer = await post_raw(url, case.data, case.content_type)
+        status, media_type, answer = await post_raw(url, case.data, case.content_type, dict(case.headers))
         assert (status, media_type) == (case.status, "application/json"), case.name
         assert answer["error"] == 1 and case.message in answer["message"], (case.name, answer)
     assert len(attachment(stack).versions) == 1
@@ -70,3 +70,17 @@ async def test_what_a_document_server_may_send_is_not_refused_for_its_type(
     # An empty body is `{}`: the header token alone may carry the callback; without one it is 403.
     status, _, answer = await post_raw(url, b"", JSON)
     assert (status, answer) == (403, {"error": 1})
+
+
+async def test_signed_fields_of_the_wrong_type_are_no_500(saving_stack: Stack) -> None:
+    """Found by the callback property: a signed status 1 with `"users": 1` was a TypeError (500)."""
+    stack = saving_stack
+    config = await editor_config(stack, attachment(stack).id)
+    url, key = config["editorConfig"]["callbackUrl"], config["document"]["key"]
+    now = int(time.time())
+    for users in (1, "alice", {"a": 1}, None, [1, None, "u1"]):
+        for status in (1, 2, 4):
+            body = {"key": key, "status": status, "users": users}
+            token = jwt.encode({**body, "iat": now, "exp": now + 300}, _secret(stack))
+            got, _, answer = await post_raw(url, json.dumps({**body, "token": token}).encode(), JSON)
+            assert got < 500 and answer["error"] in (0, 1), (users, status, got, answer)
