@@ -64,16 +64,21 @@ def editor_names(payload: dict[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _user_ids(payload: dict[str, Any]) -> list[str]:
+    """The signed `users` (a list of ids, §2.1); anything else counts as none, never as a crash."""
+    users = payload.get("users")
+    return [user for user in users if isinstance(user, str)] if isinstance(users, list) else []
+
+
 async def _names(context: OnlyOfficeContext, payload: dict[str, Any]) -> tuple[str, ...]:
     names = editor_names(payload)
     if names:
         return names
     resolved: list[str] = []
-    for user_key in payload.get("users") or ():
-        if isinstance(user_key, str):
-            name = await context.confluence.display_name(user_key)
-            if name and name not in resolved:
-                resolved.append(name)
+    for user_key in _user_ids(payload):
+        name = await context.confluence.display_name(user_key)
+        if name and name not in resolved:
+            resolved.append(name)
     return tuple(resolved)
 
 
@@ -90,7 +95,7 @@ async def _track(context: OnlyOfficeContext, claims: LinkClaims, payload: dict[s
         record = None
     if record is None:
         record = {"key": claims.key, "base": claims.version, "forced": []}
-    record["users"] = [u for u in payload.get("users") or () if isinstance(u, str)]
+    record["users"] = _user_ids(payload)
     await context.state.put(record_key, record, ttl=_SESSION_TTL)
 
 

@@ -79,6 +79,7 @@ def live() -> Iterator[Live]:
         yield loop.run_until_complete(start())
     finally:
         loop.run_until_complete(exits.aclose())
+
         # As asyncio.run does: connection handlers still winding down are cancelled and awaited.
         async def drain() -> None:
             pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
