@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 # A JSON string: quote, then runs of plain characters or escapes. Unrolled so it never backtracks.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_INNERMOST = re.compile(rb"\[\]|\{\}")
 _JSON_TYPES = ("application/json",)
 
 
@@ -81,7 +82,7 @@ def check_json_shape(raw: bytes, limits: JsonLimits) -> None:
     for _ in range(limits.max_depth):
         if not brackets:
             return
-        shorter = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        shorter = _INNERMOST.sub(b"", brackets)  # one pass over the original: `{[]}` loses one level
         if len(shorter) == len(brackets):
             raise BadBody(400, "the request body is not valid JSON")  # unbalanced brackets
         brackets = shorter
