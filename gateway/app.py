@@ -101,6 +101,9 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     proxy = settings.proxy
     # client_max_size stays aiohttp's 1 MiB: it bounds only buffered reads (plugin routes calling
     # request.post()/json()); proxied bodies stream and are bounded by proxy.max_upload_bytes.
+    # Request bodies are never decompressed: a proxy passes them as sent (aiohttp's default
+    # decoded a gzip upload and forwarded it still labelled gzip; a broken one was a 500), and
+    # the plugin's routes refuse a Content-Encoding (onlyoffice/bodies.py).
     app = web.Application(
         middlewares=[_guard],
         handler_args={
@@ -108,6 +111,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
             "max_field_size": proxy.max_header_bytes,
             "max_headers": proxy.max_headers,
             **handler_limits(settings),
+            "auto_decompress": False,
         },
     )
     metrics = Metrics()

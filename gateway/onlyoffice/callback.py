@@ -13,7 +13,6 @@ that may pass, so the Document Server retries (status 2 and 3 only); `{"error":1
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.docserver.jwt import JwtError, read_signed_request
+from gateway.onlyoffice.bodies import BadBody, JsonLimits, read_json_object
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.links import LinkClaims, read_link_token
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit, session_record_key
@@ -29,7 +29,6 @@ from gateway.state import LockTimeout, StateUnavailable
 __all__ = ["PENDING_TTL", "callback", "editor_names", "pending_record_key"]
 
 log = logging.getLogger(__name__)
-_MAX_BODY = 8 * 1024 * 1024  # the body repeats everything in its token; long histories stay well below
 _SESSION_TTL = 7 * 24 * 3600.0
 PENDING_TTL = 30 * 24 * 3600.0  # how long an unfinished save is kept for recovery and admins
 
@@ -65,16 +64,21 @@ def editor_names(payload: dict[str, Any]) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _user_ids(payload: dict[str, Any]) -> list[str]:
+    """The signed `users` (a list of ids, §2.1); anything else counts as none, never as a crash."""
+    users = payload.get("users")
+    return [user for user in users if isinstance(user, str)] if isinstance(users, list) else []
+
+
 async def _names(context: OnlyOfficeContext, payload: dict[str, Any]) -> tuple[str, ...]:
     names = editor_names(payload)
     if names:
         return names
     resolved: list[str] = []
-    for user_key in payload.get("users") or ():
-        if isinstance(user_key, str):
-            name = await context.confluence.display_name(user_key)
-            if name and name not in resolved:
-                resolved.append(name)
+    for user_key in _user_ids(payload):
+        name = await context.confluence.display_name(user_key)
+        if name and name not in resolved:
+            resolved.append(name)
     return tuple(resolved)
 
 
@@ -91,7 +95,7 @@ async def _track(context: OnlyOfficeContext, claims: LinkClaims, payload: dict[s
         record = None
     if record is None:
         record = {"key": claims.key, "base": claims.version, "forced": []}
-    record["users"] = [u for u in payload.get("users") or () if isinstance(u, str)]
+    record["users"] = _user_ids(payload)
     await context.state.put(record_key, record, ttl=_SESSION_TTL)
 
 
@@ -160,18 +164,6 @@ async def _save(
     return _answer(0)
 
 
-async def _read_body(request: web.Request) -> bytes | None:
-    """The whole body, or None past the cap (`content.read(n)` returns only what has arrived)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > _MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def callback(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
@@ -180,18 +172,12 @@ async def callback(request: web.Request) -> web.Response:
         log.warning("callback refused: link token: %s", error)
         context.metrics.callbacks.labels("unknown", "refused").inc()
         return _answer(1, status=403)
-    if request.content_length is not None and request.content_length > _MAX_BODY:
-        return _answer(1, status=413)
-    raw = await _read_body(request)
-    if raw is None:
-        return _answer(1, status=413)
+    limits = JsonLimits.for_callbacks(context.settings.proxy)
     try:
-        body = json.loads(raw) if raw else {}
-        if not isinstance(body, dict):
-            raise ValueError("not an object")
-    except ValueError:
+        body = await read_json_object(request, limits, route="callback", from_docserver=True)
+    except BadBody as refusal:
         context.metrics.callbacks.labels("unknown", "refused").inc()
-        return _answer(1, status=400)
+        return web.json_response({"error": 1, "message": refusal.message}, status=refusal.status)
     header = context.settings.documentserver.jwt.header
     try:
         payload = read_signed_request(body, request.headers, secret=context.jwt_secret, header_name=header)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -24,6 +23,7 @@ from gateway.confluence.models import Attachment, ConfluenceError, is_content_id
 from gateway.docserver.client import ConversionResult, DocumentServerError
 from gateway.onlyoffice.access import UserAccess, access_for
 from gateway.onlyoffice.answers import json_answer
+from gateway.onlyoffice.bodies import BadBody, read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -34,7 +34,6 @@ __all__ = [
     "conversion_failed",
     "page_token",
     "poll_conversion",
-    "read_json_object",
     "read_poll",
     "start_conversion",
     "user_access",
@@ -70,15 +69,6 @@ def valid_page_request(
     return hmac.compare_digest(str(token or "").encode(), expected.encode())
 
 
-async def read_json_object(request: web.Request) -> dict[str, Any] | None:
-    """The request's JSON object (an empty body is `{}`), or None when it is not one."""
-    try:
-        body = json.loads(await request.read() or b"{}")
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
 async def user_access(
     context: OnlyOfficeContext, request: web.Request, attachment_id: str
 ) -> UserAccess | None:
@@ -101,11 +91,12 @@ class Poll:
 
 
 async def read_poll(request: web.Request, purpose: PagePurpose, token_field: str) -> Poll | web.Response:
-    """The page's POST with its token checked, or the answer refusing it (400 not JSON, 403 token)."""
+    """The page's POST with its token checked, or the answer refusing it (400/413/415 body, 403 token)."""
     context = request.config_dict[ONLYOFFICE_CONTEXT]
-    body = await read_json_object(request)
-    if body is None:
-        return json_answer({"error": "the request is not a JSON object"}, 400)
+    try:
+        body = await read_page_json(request, context.settings.proxy, route=purpose)
+    except BadBody as refusal:
+        return refusal.answer()
     attachment_id = str(body.get("attachmentId", ""))
     if not valid_page_request(context, request, purpose, attachment_id, body.get(token_field)):
         log.warning("%s refused: CSRF check failed for attachment %r", purpose, attachment_id[:20])

@@ -27,7 +27,7 @@ from gateway.onlyoffice.conversion import (
     user_access,
 )
 from gateway.onlyoffice.fetch import FetchError
-from gateway.onlyoffice.filenames import FORBIDDEN_CHARACTERS
+from gateway.onlyoffice.filenames import FORBIDDEN_CHARACTERS, safe_filename
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.pages import error_page, html_page, request_language
@@ -49,7 +49,9 @@ def target_name(source_title: str, target: str, taken: set[str]) -> str:
     stem = (
         source_title[: -(len(extension_of(source_title)) + 1)] if extension_of(source_title) else source_title
     )
-    stem = stem.translate(_FORBIDDEN_IN_NAMES) or "document"
+    # Titles come from Confluence unchecked: no control or direction characters, at most MAX_NAME
+    # characters (Confluence keeps 255: room for " (n).ext").
+    stem = safe_filename(stem.translate(_FORBIDDEN_IN_NAMES), "") or "document"
     candidate = f"{stem}.{target}"
     number = 1
     while candidate in taken:

@@ -17,6 +17,8 @@ import hmac
 import logging
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from multidict import MultiDictProxy
 from yarl import URL
 
@@ -149,7 +151,9 @@ async def create_document(request: web.Request) -> web.StreamResponse:
         form = await request.post()
     except web.HTTPRequestEntityTooLarge:
         return error_page(context, request, 413, "error.too_large", "error.form_too_large")
-    except (ValueError, web.HTTPException):
+    except (ValueError, LookupError, HttpProcessingError, RequestPayloadError, web.HTTPException):
+        # Malformed forms: broken multipart part headers (a CR in a file name), unknown charsets
+        # (LookupError), bodies that are not what they say (found while hardening: all were 500s).
         return error_page(context, request, 400, "error.not_a_form", "error.use_form")
     page_id, extension = _field(form, "pageId"), _field(form, "type")
     credentials = UserCredentials.from_headers(request.headers)

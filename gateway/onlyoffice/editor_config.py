@@ -7,18 +7,19 @@ token since 7.1 (key, url, permissions, callbackUrl, mode) and keeps permissions
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from gateway.confluence.models import Attachment, Identity
 from gateway.docserver.jwt import sign_config
+from gateway.onlyoffice.bodies import BadBody, JsonLimits, parse_json_object
 from gateway.onlyoffice.formats import Format
 
 __all__ = ["EditorRequest", "action_link", "build_editor_config", "language_tag", "pick_language"]
 
 _MAX_ACTION_DATA = 8 * 1024
+_ACTION_DATA_LIMITS = JsonLimits(max_bytes=_MAX_ACTION_DATA, max_depth=32, max_number_digits=64)
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 _MOBILE = re.compile(r"android|iphone|ipad|ipod|mobile|blackberry|opera mini|iemobile", re.IGNORECASE)
@@ -47,11 +48,10 @@ def action_link(raw: str | None) -> dict[str, Any] | None:
     """`actionData` (a JSON object the editor made for "link to this place") or None if unusable."""
     if not raw or len(raw) > _MAX_ACTION_DATA:
         return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
+    try:  # the checks every client JSON gets: a link like `[[[[...` must not be a RecursionError
+        return parse_json_object(raw.encode("utf-8", "surrogatepass"), _ACTION_DATA_LIMITS)
+    except BadBody:
         return None
-    return value if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,14 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-__all__ = ["FORBIDDEN_CHARACTERS", "INVISIBLE", "attachment_disposition", "name_problem"]
+__all__ = [
+    "FORBIDDEN_CHARACTERS",
+    "INVISIBLE",
+    "MAX_NAME",
+    "attachment_disposition",
+    "name_problem",
+    "safe_filename",
+]
 
 # What the plugin refuses in a Download As name (and what Windows refuses in any file name).
 FORBIDDEN_CHARACTERS = '\\/":?*<|>'
@@ -32,8 +39,30 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+_SEPARATORS = str.maketrans({"/": "_", "\\": "_"})
+
+
+def safe_filename(name: str, default: str = "document") -> str:
+    """`name` made harmless wherever it goes (a header, a Confluence title, a saved file): no control
+    or text-direction characters, no path separators, no lone surrogates, at most MAX_NAME
+    characters with the extension kept; `default` when nothing is left. For names that were not
+    checked with `name_problem` (Confluence's titles), and as a last line before a header."""
+    cleaned = INVISIBLE.sub("", name).translate(_SEPARATORS)
+    cleaned = cleaned.encode("utf-8", "ignore").decode("utf-8").strip()  # drops lone surrogates
+    if len(cleaned) > MAX_NAME:
+        stem, dot, extension = cleaned.rpartition(".")
+        if dot and stem and len(extension) <= 10:
+            cleaned = stem[: MAX_NAME - len(extension) - 1].rstrip() + "." + extension
+        else:
+            cleaned = cleaned[:MAX_NAME].rstrip()
+    return cleaned if cleaned.strip(".") else default
+
+
 def attachment_disposition(filename: str) -> str:
     """`Content-Disposition: attachment` naming `filename` (RFC 6266): an ASCII `filename` for old
-    clients and `filename*` with the UTF-8 name, percent-encoded, for all others."""
+    clients and `filename*` with the UTF-8 name, percent-encoded, for all others. Whatever the
+    name holds (CR/LF, NUL, U+202E, separators, thousands of characters), the header stays one
+    well-formed line of printable ASCII."""
+    filename = safe_filename(filename, "download")
     fallback = "".join(c if " " <= c <= "~" and c not in '"\\%' else "_" for c in filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

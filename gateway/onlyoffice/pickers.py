@@ -31,8 +31,9 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, Identity, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.bodies import read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import read_json_object, valid_page_request
+from gateway.onlyoffice.conversion import valid_page_request
 from gateway.onlyoffice.formats import FormatTable, extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -176,9 +177,10 @@ def method_payload(
 async def pick_attachment(request: web.Request) -> web.Response:
     """POST: the picked attachment as the Document Server method wants it, after the checks."""
     context = request.config_dict[ONLYOFFICE_CONTEXT]
-    body = await read_json_object(request)
-    if body is None:
-        return json_answer({"error": "the request is not a JSON object"}, 400)
+    try:
+        body = await read_page_json(request, context.settings.proxy, route="pick")
+    except Refusal as refusal:
+        return refusal.answer()
     attachment_id = str(body.get("attachmentId", ""))
     if not valid_page_request(context, request, "pick", attachment_id, body.get("token")):
         log.warning("pick refused: CSRF check failed for attachment %r", attachment_id[:20])

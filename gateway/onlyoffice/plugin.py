@@ -34,11 +34,13 @@ from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.links_filter import AttachmentLinksFilter
 from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.onlyoffice.pickers import list_attachments, pick_attachment
+from gateway.onlyoffice.queries import RouteKind, bounded_query
 from gateway.onlyoffice.recovery import run_recovery
 from gateway.onlyoffice.reference_data import reference_data
 from gateway.onlyoffice.restore import restore
 from gateway.onlyoffice.save_as import save_as
 from gateway.proxy.context import SESSION_KEY
+from gateway.proxy.plugin import Handler
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
 from gateway.settings import Settings
 from gateway.state import choose_state, create_state
@@ -75,25 +77,29 @@ class OnlyOfficePlugin:
         self._settings = settings
 
     def setup(self, proxy: ProxyPluginContext) -> None:
-        proxy.add_route("GET", "doceditor", doceditor)
-        proxy.add_route("GET", "download", download)
-        proxy.add_route("GET", "access", access)
-        proxy.add_route("GET", "history", history_info)
-        proxy.add_route("GET", "history/data", history_data)
-        proxy.add_route("POST", "history/restore", restore)
-        proxy.add_route("GET", "static/{name}", _static)
-        proxy.add_route("POST", "callback", callback)
-        proxy.add_route("GET", "convert", convert_page)
-        proxy.add_route("POST", "convert", convert_step)
-        proxy.add_route("GET", "download-as", download_as_page)
-        proxy.add_route("POST", "download-as", download_as_step)
-        proxy.add_route("GET", "download-as/file", download_as_file)
-        proxy.add_route("GET", "create", create_form)
-        proxy.add_route("POST", "create", create_document)
-        proxy.add_route("POST", "save-as", save_as)
-        proxy.add_route("POST", "reference-data", reference_data)
-        proxy.add_route("GET", "attachments", list_attachments)
-        proxy.add_route("POST", "attachments", pick_attachment)
+        routes: list[tuple[str, str, Handler, RouteKind]] = [
+            ("GET", "doceditor", doceditor, "page"),
+            ("GET", "download", download, "docserver"),
+            ("GET", "access", access, "script"),
+            ("GET", "history", history_info, "script"),
+            ("GET", "history/data", history_data, "script"),
+            ("POST", "history/restore", restore, "script"),
+            ("GET", "static/{name}", _static, "page"),
+            ("POST", "callback", callback, "docserver"),
+            ("GET", "convert", convert_page, "page"),
+            ("POST", "convert", convert_step, "script"),
+            ("GET", "download-as", download_as_page, "page"),
+            ("POST", "download-as", download_as_step, "script"),
+            ("GET", "download-as/file", download_as_file, "page"),
+            ("GET", "create", create_form, "page"),
+            ("POST", "create", create_document, "page"),
+            ("POST", "save-as", save_as, "script"),
+            ("POST", "reference-data", reference_data, "script"),
+            ("GET", "attachments", list_attachments, "script"),
+            ("POST", "attachments", pick_attachment, "script"),
+        ]
+        for method, path, handler, kind in routes:
+            proxy.add_route(method, path, bounded_query(handler, kind))
         public = URL(self._settings.public_url)
         script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
         self._live = proxy.live

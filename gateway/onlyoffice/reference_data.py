@@ -23,8 +23,9 @@ from gateway.confluence.models import Attachment, ConfluenceError, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.access import UserAccess, access_for
 from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.bodies import read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import page_token, read_json_object, valid_page_request
+from gateway.onlyoffice.conversion import page_token, valid_page_request
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
@@ -109,9 +110,10 @@ async def _referenced(
 
 async def reference_data(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
-    body = await read_json_object(request)
-    if body is None:
-        return json_answer({"error": "the request is not a JSON object"}, 400)
+    try:
+        body = await read_page_json(request, context.settings.proxy, route="reference-data")
+    except Refusal as refusal:
+        return refusal.answer()
     attachment_id = str(body.get("attachmentId", ""))
     if not valid_page_request(context, request, "reference-data", attachment_id, body.get("csrf")):
         log.warning("reference-data refused: CSRF check failed for attachment %r", attachment_id[:20])

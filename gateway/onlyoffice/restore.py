@@ -24,8 +24,9 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, Identity
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.bodies import read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import page_token, read_json_object, valid_page_request
+from gateway.onlyoffice.conversion import page_token, valid_page_request
 from gateway.onlyoffice.history import MAX_VERSION, visible_versions
 from gateway.state import LockTimeout, StateUnavailable
 
@@ -57,9 +58,7 @@ def _number(body: dict[str, object], name: str) -> int:
 
 async def _checked(context: OnlyOfficeContext, request: web.Request) -> tuple[str, int, int, Identity]:
     """The attachment, version and base once who asks, from where, and their rights are checked."""
-    body = await read_json_object(request)
-    if body is None:
-        raise Refusal(400, "the request is not a JSON object")
+    body: dict[str, object] = await read_page_json(request, context.settings.proxy, route="restore")
     credentials = UserCredentials.from_headers(request.headers)
     identity = await context.identities.get(credentials)
     if identity.anonymous:

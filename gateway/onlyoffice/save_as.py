@@ -23,8 +23,9 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError
 from gateway.onlyoffice.access import groups_of
 from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.bodies import read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import page_token, read_json_object, valid_page_request
+from gateway.onlyoffice.conversion import page_token, valid_page_request
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import create_access_for
 from gateway.onlyoffice.fetch import FetchError, pinned_url
@@ -93,9 +94,7 @@ async def _check_rules(
 
 async def _checked(context: OnlyOfficeContext, request: web.Request) -> tuple[dict[str, object], str]:
     """The request's body and the edited attachment's id once who asks and from where is checked."""
-    body = await read_json_object(request)
-    if body is None:
-        raise Refusal(400, "the request is not a JSON object")
+    body: dict[str, object] = await read_page_json(request, context.settings.proxy, route="save-as")
     identity = await context.identities.get(UserCredentials.from_headers(request.headers))
     if identity.anonymous:
         raise Refusal(401, "Log in to Confluence to save a copy.")

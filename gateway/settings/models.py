@@ -136,6 +136,16 @@ class ProxySettings(_Strict):
     readiness_cache_seconds: float = Field(default=3.0, ge=0)
     # Seconds /readyz answers 503 before the listener closes, so load balancers stop sending first.
     shutdown_drain_delay: float = Field(default=0.0, ge=0)
+    # What the gateway's own routes accept from a client (onlyoffice/bodies.py, onlyoffice/queries.py):
+    # JSON bodies of its pages and of Document Server callbacks (413 when larger), how deep they nest
+    # and how many digits a number has (400; the depth stays far below Python's recursion limit),
+    # and their query strings (414 when longer, 400 with more parameters).
+    max_json_bytes: int = Field(default=MiB, ge=1024)
+    max_callback_bytes: int = Field(default=8 * MiB, ge=64 * 1024)
+    max_json_depth: int = Field(default=64, ge=8, le=500)
+    max_json_number_digits: int = Field(default=64, ge=16, le=4300)
+    max_query_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_query_params: int = Field(default=64, ge=8)
 
 
 class RuleSettings(_Strict):

@@ -19,8 +19,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gateway.settings.fields import Loc
 
-__all__ = ["Problem", "Source", "read_mapping", "read_yaml", "substitute"]
+__all__ = ["MAX_DEPTH", "Problem", "Source", "read_mapping", "read_yaml", "substitute"]
 
+# No setting nests more than a few levels; deeper YAML is refused before anything recurses on it.
+MAX_DEPTH = 32
 _STR_TAG = "tag:yaml.org,2002:str"
 # "$${" is a literal "${"; "${NAME}" an environment variable; "${file:/path}" a secret file.
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
@@ -114,6 +116,9 @@ def read_yaml(text: str, *, name: str, environ: Mapping[str, str], base_dir: Pat
     except yaml.YAMLError as error:
         source.problems.append(Problem((), f"invalid YAML: {error}"))
         return source
+    except RecursionError:  # PyYAML's parser recurses once per level: `[[[[...` thousands deep
+        source.problems.append(Problem((), f"invalid YAML: nested deeper than {MAX_DEPTH} levels"))
+        return source
     if root is None:
         empty = "the file is empty; it must be a mapping of settings (see rules/gateway.example.yaml)"
         source.problems.append(Problem((), empty))
@@ -177,6 +182,9 @@ class _Walker:
         self.stack: set[int] = set()  # node ids being walked: a recursive alias must not loop
 
     def walk(self, node: Node, loc: Loc) -> Any:
+        if len(loc) > MAX_DEPTH:
+            self._problem(loc[:MAX_DEPTH], f"nested deeper than {MAX_DEPTH} levels", node)
+            return None
         if id(node) in self.stack:
             self._problem(loc, "a recursive YAML alias cannot be a setting", node)
             return None
@@ -228,6 +236,9 @@ class _Walker:
             return self.constructor.construct_object(node, deep=True)
         except ConstructorError as error:
             self._problem(loc, f"unsupported YAML value: {error.problem}", node)
+            return None
+        except (ValueError, TypeError, ArithmeticError) as error:  # `!!timestamp 2001-99-99`
+            self._problem(loc, f"unsupported YAML value: {error}", node)
             return None
 
     def _problem(self, loc: Loc, message: str, node: Node) -> None:

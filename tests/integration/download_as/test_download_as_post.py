@@ -25,7 +25,9 @@ async def test_without_the_page_token_it_is_403(stack: Stack) -> None:
         origin = await download_as(alice, stack, report, token, Origin="https://evil.example")
         assert origin[0] == 403
         async with alice.post(
-            f"{stack.public_url}/plugins/servlet/onlyoffice/download-as", data=b"[1, 2]"
+            f"{stack.public_url}/plugins/servlet/onlyoffice/download-as",
+            data=b"[1, 2]",
+            headers={"Content-Type": "application/json"},
         ) as response:
             assert response.status == 400
     async with aiohttp.ClientSession(headers=login("bob")) as bob:

@@ -229,7 +229,7 @@ async def test_oversize_bodies_and_files_are_refused(stack: Stack, servers: File
 async def test_bad_json_is_a_clear_400(stack: Stack) -> None:
     url, _ = await _callback_url(stack)
     status, answer = await _post(url, b"{not json")
-    assert status == 400 and answer == {"error": 1}
+    assert status == 400 and answer == {"error": 1, "message": "the request body is not valid JSON"}
 
 
 async def test_a_large_but_allowed_body_is_read_whole(stack: Stack, servers: FileServers) -> None:

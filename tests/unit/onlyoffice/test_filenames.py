@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.onlyoffice.download_as import download_name, stem_of
-from gateway.onlyoffice.filenames import attachment_disposition, name_problem
+from gateway.onlyoffice.filenames import attachment_disposition, name_problem, safe_filename
 
 
 @pytest.mark.parametrize("name", ["report", "Q3 (final) \u2013 v2", "日本語", "a.b.c", "x" * 200])
@@ -39,3 +39,36 @@ def test_download_names_get_the_target_extension_once() -> None:
         and stem_of("README") == "README"
         and stem_of(".bashrc") == ".bashrc"
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a\r\nSet-Cookie: x=1.pdf",
+        "a\x00b.pdf",
+        "report\u202efdp.exe",
+        "../../etc/passwd",
+        "..\\..\\boot.ini",
+        "x" * 5000 + ".pdf",
+        "\ud800lone.pdf",
+        "\r\n",
+        "",
+        "...",
+    ],
+)
+def test_any_name_gives_one_printable_ascii_header_line(name: str) -> None:
+    header = attachment_disposition(name)
+    assert all(" " <= c <= "~" for c in header), header
+    assert header.startswith('attachment; filename="') and header.count('"') == 2
+    assert "/" not in header.split("filename*=")[0] and "\\" not in header
+    assert len(header) < 4 * 200 + 100  # the name is capped (percent-encoding at most triples it)
+
+
+def test_safe_names_keep_what_is_harmless() -> None:
+    assert safe_filename("report\u202efdp.exe") == "reportfdp.exe"
+    assert safe_filename("a\r\nb.pdf") == "ab.pdf"
+    assert safe_filename("../x/y.docx") == ".._x_y.docx"
+    long = safe_filename("x" * 500 + ".docx")
+    assert len(long) == 200 and long.endswith("x.docx")
+    assert safe_filename("\x00\u202e", "download") == "download"
+    assert safe_filename("日本語.docx") == "日本語.docx"
