@@ -318,6 +318,36 @@ class ConfluenceClient:
                         response.status,
                     )
 
+    async def rename_attachment(
+        self, attachment: Attachment, title: str, credentials: UserCredentials
+    ) -> Attachment:
+        """PUT .../child/attachment/{id} (reference §1.6) as the user: Confluence checks their right
+        to edit it; JSON, so no XSRF token. The version number stays: a rename is no new version."""
+        path = f"rest/api/content/{attachment.page_id}/child/attachment/{attachment.id}"
+        body = {
+            "id": attachment.id,
+            "type": "attachment",
+            "title": title,
+            "version": {"number": attachment.version},
+            "container": {"id": attachment.page_id, "type": "page"},
+        }
+        headers = {**self._user_headers(credentials), "Content-Type": "application/json"}
+        with _reaching(f"renaming attachment {attachment.id}"):
+            async with self._session.put(
+                self.url(path), data=json.dumps(body), headers=headers, allow_redirects=False
+            ) as response:
+                answer = await response.read()
+                if response.status != 200:
+                    raise ConfluenceError(
+                        f"renaming attachment {attachment.id}: Confluence answered {response.status}: "
+                        f"{_message(answer)}",
+                        response.status,
+                    )
+        try:
+            return parse_attachment(json.loads(answer))
+        except (ValueError, TypeError) as error:
+            raise ConfluenceError(f"renaming attachment {attachment.id}: unexpected answer", 502) from error
+
     async def display_name(self, user_key: str) -> str | None:
         """A user's full name by user key (service account), for version comments."""
         try:

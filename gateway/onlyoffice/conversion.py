@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # The editor page's Save As, reference-data and attachment-picker requests use the same tokens,
 # each for its own purpose.
-PagePurpose = Literal["convert", "download-as", "save-as", "reference-data", "pick", "restore"]
+PagePurpose = Literal["convert", "download-as", "save-as", "reference-data", "pick", "restore", "rename"]
 
 
 def page_token(

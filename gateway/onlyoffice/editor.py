@@ -15,43 +15,20 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.blank import BLANK_KINDS
-from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.conversion import page_token
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
-from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.links import LinkClaims, make_link_token
 from gateway.onlyoffice.pages import error_page, html_page, not_shown, request_language
 from gateway.onlyoffice.reference_data import reference_data_token
+from gateway.onlyoffice.rename import rename_token
 from gateway.onlyoffice.restore import restore_token
-from gateway.onlyoffice.save import session_record_key
+from gateway.onlyoffice.save import session_key
 from gateway.onlyoffice.save_as import save_as_token
-from gateway.state import StateUnavailable
 
 __all__ = ["doceditor"]
 
 log = logging.getLogger(__name__)
-
-
-async def _session_key(context: OnlyOfficeContext, attachment_id: str, version: int) -> tuple[str, int]:
-    """The key of the open session when its force saves made the latest version, else a fresh one.
-
-    Force saves create Confluence versions while the session (and its key) goes on; without this,
-    someone opening the document after a force save would get a new key and a separate session.
-    """
-    try:
-        record = await context.state.get(session_record_key(attachment_id))
-    except StateUnavailable as error:
-        # Opening still works; only a co-editor joining after a force save may get a new session.
-        log.warning("editor: shared state unavailable, using a fresh key: %s", error)
-        record = None
-    if (
-        record is not None
-        and isinstance(record.get("key"), str)
-        and isinstance(record.get("base"), int)
-        and (version == record["base"] or version in record.get("forced", []))
-    ):
-        return record["key"], record["base"]
-    return document_key(str(context.public_url), attachment_id, version), version
 
 
 async def doceditor(request: web.Request) -> web.StreamResponse:
@@ -88,7 +65,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
             context, request, 403, "error.not_available", "error.editor_disabled", back_url=back
         )
     mode = "view" if request.query.get("mode") == "view" else offer.mode
-    key, base_version = await _session_key(context, attachment.id, attachment.version)
+    key, base_version = await session_key(context, attachment.id, attachment.version)
     user_key = access.identity.user_key
     download_token = make_link_token(
         LinkClaims(
@@ -153,6 +130,9 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         # Restore in Version History makes a new version: offered to those editing the document.
         restore_url=str(context.public("history", "restore").relative()) if restoring else "",
         restore_csrf=restore_token(context, credentials, attachment.id) if restoring else "",
+        # Rename in the editor renames the attachment in Confluence, as the user (rename.py).
+        rename_url=str(context.public("rename").relative()) if restoring else "",
+        rename_csrf=rename_token(context, credentials, attachment.id) if restoring else "",
         attachment_id=attachment.id,
         page_title=attachment.page_title,
         save_as_url=str(context.public("save-as").relative()) if save_as_allowed else "",

@@ -37,6 +37,7 @@ from gateway.onlyoffice.pickers import list_attachments, pick_attachment
 from gateway.onlyoffice.queries import RouteKind, bounded_query
 from gateway.onlyoffice.recovery import run_recovery
 from gateway.onlyoffice.reference_data import reference_data
+from gateway.onlyoffice.rename import rename
 from gateway.onlyoffice.restore import restore
 from gateway.onlyoffice.save_as import save_as
 from gateway.proxy.context import SESSION_KEY
@@ -84,6 +85,7 @@ class OnlyOfficePlugin:
             ("GET", "history", history_info, "script"),
             ("GET", "history/data", history_data, "script"),
             ("POST", "history/restore", restore, "script"),
+            ("POST", "rename", rename, "script"),
             ("GET", "static/{name}", _static, "page"),
             ("POST", "callback", callback, "docserver"),
             ("GET", "convert", convert_page, "page"),

@@ -34,9 +34,19 @@ from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.fetch import FetchError
 from gateway.onlyoffice.formats import extension_of
+from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
+from gateway.state import StateUnavailable
 
-__all__ = ["SaveFailed", "SaveJob", "SaveResult", "made_record_key", "save_edit", "session_record_key"]
+__all__ = [
+    "SaveFailed",
+    "SaveJob",
+    "SaveResult",
+    "made_record_key",
+    "save_edit",
+    "session_key",
+    "session_record_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +103,28 @@ class SaveResult:
 
 def session_record_key(attachment_id: str) -> str:
     return f"session:{attachment_id}"
+
+
+async def session_key(context: OnlyOfficeContext, attachment_id: str, version: int) -> tuple[str, int]:
+    """The key of the open session when its force saves made the latest version, else a fresh one.
+
+    Force saves create Confluence versions while the session (and its key) goes on; without this,
+    someone opening the document after a force save would get a new key and a separate session.
+    """
+    try:
+        record = await context.state.get(session_record_key(attachment_id))
+    except StateUnavailable as error:
+        # Opening still works; only a co-editor joining after a force save may get a new session.
+        log.warning("editor session: shared state unavailable, using a fresh key: %s", error)
+        record = None
+    if (
+        record is not None
+        and isinstance(record.get("key"), str)
+        and isinstance(record.get("base"), int)
+        and (version == record["base"] or version in record.get("forced", []))
+    ):
+        return record["key"], record["base"]
+    return document_key(str(context.public_url), attachment_id, version), version
 
 
 def _comment(job: SaveJob, base: int, conflict_with: int | None) -> str:

@@ -116,6 +116,17 @@
           .catch(function (error) { window.docEditor.setReferenceData({error: reason(error)}); });
       };
     }
+    var renameUrl = copies.getAttribute("data-rename-url");
+    var renameCsrf = copies.getAttribute("data-rename-csrf");
+    if (renameUrl && renameCsrf) {
+      /* Rename: the attachment is renamed in Confluence; the Document Server then tells every
+       * editor of the document (onMetaChange), this one included. */
+      events.onRequestRename = function (event) {
+        var title = event ? event.data : null;
+        requestJson(renameUrl, {attachmentId: attachmentId, csrf: renameCsrf, title: title})
+          .catch(function (error) { show(text("editor.error_detail", {error: reason(error)})); });
+      };
+    }
   }
   /* ---- end of Save As and reference data ---- */
   /* ---- Attachment picker: Insert image, Compare, Mail merge (gateway pickers.py) ----------------
@@ -224,6 +235,10 @@
     },
     onRequestClose: function () {
       if (goback) { window.location.href = goback; }
+    },
+    onMetaChange: function (event) {
+      var title = event && event.data ? event.data.title : null;
+      if (title) { document.title = title + " - ONLYOFFICE"; }
     },
     onRequestEditRights: function () {
       var url = new URL(window.location.href);

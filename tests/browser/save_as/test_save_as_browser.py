@@ -98,3 +98,22 @@ async def test_the_editor_gets_the_linked_file(browser: Browser, stack: Stack) -
     failed = (await method_calls(tab, "setReferenceData", 2))[1]
     assert set(failed) == {"error"} and failed["error"]
     assert len(problems) == 1 and "404" in problems[0], problems
+
+
+async def test_alice_renames_the_document_from_the_editor(browser: Browser, stack: Stack) -> None:
+    """Rename (protocol §1.3): the attachment is renamed in Confluence, and the Document Server's
+    `meta` command tells the open editor, whose page then shows the new title."""
+    tab, problems = await _open_editor(browser, stack, "alice")
+    report = stack.store.attachments[stack.welcome_attachment_id("report.docx")]
+    await tab.evaluate("window.__docsapi_fire('onRequestRename', 'Budget 2027')")
+    await tab.wait_for_function("document.title === 'Budget 2027.docx - ONLYOFFICE'", timeout=10_000)
+    assert report.title == "Budget 2027.docx"
+    assert problems == []
+    # A name the page already has: the editor page says why, nothing changes.
+    taken = next(a for a in stack.store.attachments_of(report.page_id) if a.id != report.id)
+    stack.store.add_attachment(report.page_id, "Taken.docx", b"x", taken.current.media_type, by="admin")
+    await tab.evaluate("window.__docsapi_fire('onRequestRename', 'Taken')")
+    message = tab.locator("#onlyoffice-message")
+    await message.wait_for(state="visible", timeout=10_000)
+    assert "already has an attachment named Taken.docx" in await message.inner_text()
+    assert report.title == "Budget 2027.docx"
