@@ -219,6 +219,8 @@ def configure_for(settings: Settings, *, worker: int | str | None = None) -> Non
             settings.confluence.auth.token,
             settings.confluence.auth.password,
             settings.documentserver.jwt.secret,
+            settings.links.secret,
+            settings.links.previous_secret,
         )
         if value is not None
     ]

@@ -167,7 +167,9 @@ async def _save(
 async def callback(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
-        claims = read_link_token(request.query.get("token", ""), context.link_secret, action="callback")
+        claims = read_link_token(
+            request.query.get("token", ""), context.accepted_link_secrets, action="callback"
+        )
     except JwtError as error:
         log.warning("callback refused: link token: %s", error)
         context.metrics.callbacks.labels("unknown", "refused").inc()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
@@ -33,13 +34,14 @@ __all__ = [
 SERVLET_PATH = "plugins/servlet/onlyoffice"
 
 
-def derive_link_secret(jwt_secret: str) -> str:
-    """The link-signing key, derived from the Document Server secret.
+def derive_link_secret(secret: str) -> str:
+    """The link-signing key, derived from `links.secret` or else the Document Server secret.
 
     Every replica derives the same key without extra configuration, and domain separation keeps
-    link tokens and Document Server tokens from ever verifying as each other.
+    link tokens and Document Server tokens from ever verifying as each other (also when an admin
+    gives both settings the same value).
     """
-    return hmac.new(jwt_secret.encode(), b"onlyoffice-gateway/link-tokens/v1", hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), b"onlyoffice-gateway/link-tokens/v1", hashlib.sha256).hexdigest()
 
 
 def template_environment() -> jinja2.Environment:
@@ -63,12 +65,23 @@ class OnlyOfficeContext:
     formats: FormatTable
     identities: IdentityCache
     jwt_secret: str
-    link_secret: str
+    link_secret: str  # signs every new link and page token
     state: SharedState
     metrics: SaveMetrics
     docserver_fetch_session: aiohttp.ClientSession  # no cookies, no redirects: for /cache/files links
     templates: jinja2.Environment = field(default_factory=template_environment)
     server_version: Version | None = None  # learnt from the command service; None until known
+    # The secret before a rotation, still accepted for links handed out earlier until (epoch s).
+    previous_link_secret: str | None = None
+    previous_link_until: float = 0.0
+
+    @property
+    def accepted_link_secrets(self) -> tuple[str, ...]:
+        """What a link or page token may be signed with now: the current secret, and the previous
+        one until its end (links the Document Server keeps live for days)."""
+        if self.previous_link_secret is not None and time.time() < self.previous_link_until:
+            return (self.link_secret, self.previous_link_secret)
+        return (self.link_secret,)
 
     @property
     def settings(self) -> Settings:

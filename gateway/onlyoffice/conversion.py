@@ -48,11 +48,16 @@ PagePurpose = Literal["convert", "download-as", "save-as", "reference-data", "pi
 
 
 def page_token(
-    context: OnlyOfficeContext, credentials: UserCredentials, purpose: PagePurpose, attachment_id: str
+    context: OnlyOfficeContext,
+    credentials: UserCredentials,
+    purpose: PagePurpose,
+    attachment_id: str,
+    *,
+    secret: str | None = None,
 ) -> str:
     """The page's CSRF token: only this user's browser, for this action on this attachment."""
     message = f"{purpose}\x00{credentials.fingerprint()}\x00{attachment_id}".encode()
-    return hmac.new(context.link_secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new((secret or context.link_secret).encode(), message, hashlib.sha256).hexdigest()
 
 
 def valid_page_request(
@@ -64,9 +69,14 @@ def valid_page_request(
     origin = request.headers.get("Origin")
     if origin is not None and origin != str(context.public_url.origin()):
         return False
-    expected = page_token(context, UserCredentials.from_headers(request.headers), purpose, attachment_id)
-    # bytes: compare_digest raises on a non-ASCII str
-    return hmac.compare_digest(str(token or "").encode(), expected.encode())
+    credentials = UserCredentials.from_headers(request.headers)
+    sent = str(token or "").encode()  # bytes: compare_digest raises on a non-ASCII str
+    return any(
+        hmac.compare_digest(
+            sent, page_token(context, credentials, purpose, attachment_id, secret=secret).encode()
+        )
+        for secret in context.accepted_link_secrets
+    )
 
 
 async def user_access(

@@ -41,10 +41,12 @@ MAX_STEM = 200  # Confluence stores titles up to 255 characters; leave room for 
 _FETCH_SITES = ("same-origin", "none")
 
 
-def create_token(context: OnlyOfficeContext, credentials: UserCredentials, page_id: str) -> str:
+def create_token(
+    context: OnlyOfficeContext, credentials: UserCredentials, page_id: str, *, secret: str | None = None
+) -> str:
     """The form's CSRF token: only this user's browser, for this page, can produce it."""
     message = f"create\x00{credentials.fingerprint()}\x00{page_id}".encode()
-    return hmac.new(context.link_secret.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new((secret or context.link_secret).encode(), message, hashlib.sha256).hexdigest()
 
 
 def document_stem(raw: str, kind: BlankKind) -> str:
@@ -160,8 +162,12 @@ async def create_document(request: web.Request) -> web.StreamResponse:
     if (
         not is_content_id(page_id)
         or not _same_origin(context, request)
-        or not hmac.compare_digest(  # as bytes: a non-ASCII str would raise TypeError
-            _field(form, "csrf").encode(), create_token(context, credentials, page_id).encode()
+        or not any(
+            hmac.compare_digest(  # as bytes: a non-ASCII str would raise TypeError
+                _field(form, "csrf").encode(),
+                create_token(context, credentials, page_id, secret=secret).encode(),
+            )
+            for secret in context.accepted_link_secrets
         )
     ):
         log.warning("create refused: CSRF check failed for page %r", page_id[:20])

@@ -32,7 +32,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     link_token = request.query.get("token", "")
     try:
-        claims = read_link_token(link_token, context.link_secret, action="download")
+        claims = read_link_token(link_token, context.accepted_link_secrets, action="download")
     except JwtError as error:
         log.warning("download refused: link token: %s", error)
         return _plain(403, "Forbidden: invalid link token")

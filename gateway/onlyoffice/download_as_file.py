@@ -44,7 +44,9 @@ def media_type(context: OnlyOfficeContext, filename: str) -> str:
 async def download_as_file(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
-        claims = read_link_token(request.query.get("token", ""), context.link_secret, action="download-as")
+        claims = read_link_token(
+            request.query.get("token", ""), context.accepted_link_secrets, action="download-as"
+        )
     except JwtError as error:
         log.warning("download-as link refused: %s", error)
         return error_page(context, request, 403, "error.link_invalid", "error.link_expired")

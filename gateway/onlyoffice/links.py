@@ -13,6 +13,7 @@ version, the target type and the file name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -69,9 +70,22 @@ def make_link_token(claims: LinkClaims, secret: str, *, lifetime: int | None = N
     return sign(payload, secret, lifetime=_LIFETIMES[claims.action] if lifetime is None else lifetime)
 
 
-def read_link_token(token: str, secret: str, *, action: LinkAction) -> LinkClaims:
-    """Verify a link token and that it was made for `action`; raises JwtError otherwise."""
-    claims = verify(token, secret, leeway=0)
+def verify_with_any(token: str, secrets: Sequence[str]) -> dict[str, Any]:
+    """The claims of a token signed with one of `secrets`; the current secret's error otherwise
+    (an expired link says so, not that the previous secret does not match)."""
+    first: JwtError | None = None
+    for secret in secrets:
+        try:
+            return verify(token, secret, leeway=0)
+        except JwtError as error:
+            first = first or error
+    raise first or JwtError("no secret to verify the link token with")
+
+
+def read_link_token(token: str, secrets: str | Sequence[str], *, action: LinkAction) -> LinkClaims:
+    """Verify a link token (signed with any of `secrets`: the current one, and the previous while a
+    rotation lasts) and that it was made for `action`; raises JwtError otherwise."""
+    claims = verify_with_any(token, (secrets,) if isinstance(secrets, str) else secrets)
     if claims.get("act") != action:
         raise JwtError(f"link token is not for {action}")
     attachment_id, key = claims.get("att"), claims.get("key")

@@ -140,10 +140,20 @@ class OnlyOfficePlugin:
             formats=default_format_table(),
             identities=IdentityCache(confluence),
             jwt_secret=jwt_secret,
-            link_secret=derive_link_secret(jwt_secret),
+            link_secret=derive_link_secret(
+                settings.links.secret.get_secret_value() if settings.links.secret else jwt_secret
+            ),
             state=state,
             metrics=SaveMetrics(app[METRICS_KEY].registry),
             docserver_fetch_session=docserver_session,
+            previous_link_secret=(
+                derive_link_secret(settings.links.previous_secret.get_secret_value())
+                if settings.links.previous_secret
+                else None
+            ),
+            previous_link_until=settings.links.previous_until.timestamp()
+            if settings.links.previous_until
+            else 0.0,
         )
         app[ONLYOFFICE_CONTEXT] = context
         kind = choose_state(settings.state, workers=settings.listen.worker_count).kind

@@ -7,6 +7,7 @@ one run shows them all. Secrets never appear: not in messages, not in repr(setti
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import logging
 import os
@@ -211,6 +212,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing (null)"
+    if isinstance(value, datetime.date):  # YAML reads 2027-01-15T00:00:00 as a date-time already
+        return repr(value.isoformat())
     return repr(value)
 
 

@@ -15,7 +15,15 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from gateway.settings.fields import (
     CrossFieldError,
@@ -222,6 +230,24 @@ class InjectionSettings(_Strict):
         return self
 
 
+class LinkSettings(_Strict):
+    """The secret that signs the links the Document Server keeps (downloads, save callbacks) and the
+    gateway pages' CSRF tokens. Unset: derived from the Document Server's JWT secret (so rotating
+    that one also voids every pending callback link: set this first). `previous_secret` is still
+    accepted until `previous_until` (an ISO time with zone), so links handed out before a rotation
+    keep working: a callback link lives 30 days, a download link 2."""
+
+    secret: NonEmptySecret | None = None
+    previous_secret: NonEmptySecret | None = None
+    previous_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _previous_has_an_end(self) -> LinkSettings:
+        if (self.previous_secret is None) != (self.previous_until is None):
+            raise ValueError("previous_secret and previous_until go together")
+        return self
+
+
 class Settings(_Strict):
     listen: ListenSettings = ListenSettings()
     public_url: HttpUrl  # what browsers use: gateway address + Confluence context path
@@ -233,6 +259,7 @@ class Settings(_Strict):
     proxy: ProxySettings = ProxySettings()
     state: StateSettings = StateSettings()
     logging: LoggingSettings = LoggingSettings()
+    links: LinkSettings = LinkSettings()
 
     @model_validator(mode="before")
     @classmethod

@@ -164,10 +164,20 @@ class Stack:
             raise LookupError(f"the demo page Welcome has no attachment {name!r}")
         return int(found.id)
 
-    async def restart_gateway(self) -> None:
-        """Stop and start the gateway alone (the state it kept in memory is gone, as in a crash)."""
+    async def restart_gateway(self, settings: Mapping[str, Any] | None = None) -> None:
+        """Stop and start the gateway alone (the state it kept in memory is gone, as in a crash);
+        `settings` entries change its config first, as an admin's edit before a restart does."""
         gateway_runner = self.runners.pop()
         await gateway_runner.cleanup()
+        if settings:
+            data = self.settings.model_dump(mode="python")
+            for key, value in settings.items():
+                data[key] = (
+                    {**data[key], **value}
+                    if isinstance(value, dict) and isinstance(data.get(key), dict)
+                    else value
+                )
+            self.settings = Settings.model_validate(data)
         self.gateway_app = _gateway_app(self.settings)
         self.runners.append(await _start(self.gateway_app, self.host, self.gateway_port))
 

@@ -41,6 +41,18 @@ URLS = BASE[BASE.index(PUBLIC) : BASE.index(DS_PUBLIC) + len(DS_PUBLIC)]  # line
 
 CASES: list[tuple[str, str, str, list[str]]] = [
     (
+        "a previous link secret without its end",
+        PORT,
+        PORT + "\nlinks:\n  secret: new-secret\n  previous_secret: old-secret",
+        ["gateway.yaml:4: links: previous_secret and previous_until go together"],
+    ),
+    (
+        "a previous link secret's end without a time zone",
+        PORT,
+        PORT + "\nlinks:\n  previous_secret: old-secret\n  previous_until: 2027-01-15T00:00:00",
+        ["gateway.yaml:6: links.previous_until: input should have timezone info, got '2027-01-15T00:00:00'"],
+    ),
+    (
         "port too high",
         PORT,
         "  port: 70000",

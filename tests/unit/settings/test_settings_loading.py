@@ -37,7 +37,7 @@ documentserver:
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return {"CONFLUENCE_TOKEN": TOKEN, "DS_JWT_SECRET": JWT_SECRET, **extra}
+    return {"CONFLUENCE_TOKEN": TOKEN, "DS_JWT_SECRET": JWT_SECRET, "LINK_SECRET": "l" * 64, **extra}
 
 
 def _mapping(**overrides: Any) -> dict[str, Any]:

@@ -1,0 +1,63 @@
+"""Rotating the link secret (`links.secret`) without losing the edits of open editors.
+
+The Document Server keeps the download and callback links it got when the editor opened, for
+days. After an admin rotates `links.secret` and restarts the gateway, those links must still work
+while `links.previous_secret` is accepted (`links.previous_until`), and stop working after.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from saving_helpers import FAST, attachment, callbacks, open_editor, text_of
+
+from gateway.testing.stack import running_stack
+
+OLD, NEW = "old-link-secret-" + "a" * 24, "new-link-secret-" + "b" * 24
+
+
+def _rotated(until: datetime) -> dict[str, dict[str, object]]:
+    return {"links": {"secret": NEW, "previous_secret": OLD, "previous_until": until}}
+
+
+async def test_an_editor_opened_before_the_rotation_saves_once_after_it() -> None:
+    async with running_stack(**FAST, settings={"links": {"secret": OLD}}) as stack:
+        att = attachment(stack)
+        before = len(att.versions)
+        _, alice = await open_editor(stack, att.id)
+        await stack.restart_gateway(_rotated(datetime.now(UTC) + timedelta(days=30)))
+        stack.docserver.type_text(alice, "Written across a rotation")
+        stack.docserver.leave(alice)
+        await stack.docserver.drain()
+        assert len(att.versions) == before + 1
+        assert "Written across a rotation" in text_of(stack, att)
+        saves = callbacks(stack, status=2)
+        assert len(saves) == 1 and saves[0].success
+
+
+async def test_after_previous_until_the_old_links_are_refused() -> None:
+    async with running_stack(**FAST, settings={"links": {"secret": OLD}}) as stack:
+        att = attachment(stack)
+        before = len(att.versions)
+        _, alice = await open_editor(stack, att.id)
+        await stack.restart_gateway(_rotated(datetime.now(UTC) - timedelta(seconds=1)))
+        stack.docserver.type_text(alice, "Too late")
+        stack.docserver.leave(alice)
+        await stack.docserver.drain()
+        assert len(att.versions) == before
+        saves = callbacks(stack, status=2)
+        assert saves and not any(s.success for s in saves)
+
+
+async def test_the_link_secret_is_not_the_document_servers() -> None:
+    """With `links.secret` set, the Document Server's secret does not sign links: a link made
+    under one `links.secret` fails under another even with the same Document Server secret."""
+    async with running_stack(**FAST, settings={"links": {"secret": OLD}}) as stack:
+        att = attachment(stack)
+        before = len(att.versions)
+        _, alice = await open_editor(stack, att.id)
+        await stack.restart_gateway({"links": {"secret": NEW}})
+        stack.docserver.type_text(alice, "Lost link")
+        stack.docserver.leave(alice)
+        await stack.docserver.drain()
+        assert len(att.versions) == before
