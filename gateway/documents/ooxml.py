@@ -52,8 +52,14 @@ def w_paragraph(line: str) -> str:
     return f'<w:p><w:r><w:t xml:space="preserve">{xml_text(line)}</w:t></w:r></w:p>'
 
 
-def make_docx(text: str, *, form: bool = False) -> bytes:
-    """A docx; with `form` the last paragraph is followed by a plain-text content control (a field)."""
+_LETTER = ("12240", "15840")  # US Letter in twentieths of a point; everyone else gets A4
+_A4 = ("11906", "16838")
+
+
+def make_docx(text: str, *, form: bool = False, lang: str = "en-US") -> bytes:
+    """A docx; with `form` the last paragraph is followed by a plain-text content control (a field).
+    `lang` (a BCP 47 tag) is the text's language, for spelling and hyphenation, and picks the
+    paper: Letter for en-US, as Word's own blank document does, A4 otherwise."""
     paragraphs = [w_paragraph(line) for line in split_lines(text)]
     if form:  # an empty inline plain-text content control: the fillable field of a form
         field = (
@@ -65,13 +71,15 @@ def make_docx(text: str, *, form: bool = False) -> bytes:
             f"<w:p>{field}</w:p>" if last == "<w:p/>" else last[: -len("</w:p>")] + field + "</w:p>"
         )
     body = "".join(paragraphs)
+    width, height = _LETTER if lang == "en-US" else _A4
     document = (
         f'{_DECL}<w:document xmlns:w="{W}" xmlns:r="{R}"><w:body>{body}'
-        '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440"'
+        f'<w:sectPr><w:pgSz w:w="{width}" w:h="{height}"/><w:pgMar w:top="1440" w:right="1440" w:bottom="1440"'
         ' w:left="1440" w:header="708" w:footer="708" w:gutter="0"/></w:sectPr></w:body></w:document>'
     )
     styles = (
-        f'{_DECL}<w:styles xmlns:w="{W}"><w:docDefaults><w:rPrDefault><w:rPr><w:sz w:val="22"/></w:rPr>'
+        f'{_DECL}<w:styles xmlns:w="{W}"><w:docDefaults><w:rPrDefault><w:rPr><w:sz w:val="22"/>'
+        f'<w:lang w:val="{xml_text(lang)}" w:eastAsia="{xml_text(lang)}"/></w:rPr>'
         '</w:rPrDefault><w:pPrDefault/></w:docDefaults><w:style w:type="paragraph" w:default="1"'
         ' w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style></w:styles>'
     )
@@ -100,8 +108,9 @@ def x_row(index: int, line: str) -> str:
     return f'<row r="{index}">{cell}</row>'
 
 
-def make_xlsx(text: str) -> bytes:
-    """A workbook with one sheet, one line per row in column A (inline strings)."""
+def make_xlsx(text: str, *, sheet_name: str = "Sheet1") -> bytes:
+    """A workbook with one sheet (named as Excel names it in the user's language: "Tabelle1"...),
+    one line per row in column A (inline strings)."""
     lines = split_lines(text)
     rows = "".join(x_row(i, line) for i, line in enumerate(lines, start=1))
     sheet = (
@@ -110,7 +119,7 @@ def make_xlsx(text: str) -> bytes:
     )
     workbook = (
         f'{_DECL}<workbook xmlns="{S}" xmlns:r="{R}"><sheets>'
-        '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        f'<sheet name="{xml_text(sheet_name)}" sheetId="1" r:id="rId1"/></sheets></workbook>'
     )
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     workbook_rels = (
@@ -139,18 +148,19 @@ def make_xlsx(text: str) -> bytes:
 # ----- presentations ---------------------------------------------------------------------------
 
 
-def a_paragraphs(text: str) -> str:
+def a_paragraphs(text: str, lang: str = "en-US") -> str:
     out = []
+    tag = xml_text(lang)
     for line in split_lines(text):
         if line:
-            out.append(f'<a:p><a:r><a:rPr lang="en-US"/><a:t>{xml_text(line)}</a:t></a:r></a:p>')
+            out.append(f'<a:p><a:r><a:rPr lang="{tag}"/><a:t>{xml_text(line)}</a:t></a:r></a:p>')
         else:
-            out.append('<a:p><a:endParaRPr lang="en-US"/></a:p>')
+            out.append(f'<a:p><a:endParaRPr lang="{tag}"/></a:p>')
     return "".join(out)
 
 
-def make_pptx(text: str) -> bytes:
-    """A 16:9 presentation with one slide holding the text in one text box."""
+def make_pptx(text: str, *, lang: str = "en-US") -> bytes:
+    """A 16:9 presentation with one slide holding the text in one text box, in language `lang`."""
     slide = (
         f'{_DECL}<p:sld xmlns:a="{A}" xmlns:r="{R}" xmlns:p="{P}"><p:cSld><p:spTree>'
         '<p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr>'
@@ -159,7 +169,7 @@ def make_pptx(text: str) -> bytes:
         '<p:sp><p:nvSpPr><p:cNvPr id="2" name="Text 1"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr>'
         '<p:spPr><a:xfrm><a:off x="838200" y="838200"/><a:ext cx="10515600" cy="5181600"/></a:xfrm>'
         '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr>'
-        f'<p:txBody><a:bodyPr wrap="square"/><a:lstStyle/>{a_paragraphs(text)}</p:txBody></p:sp>'
+        f'<p:txBody><a:bodyPr wrap="square"/><a:lstStyle/>{a_paragraphs(text, lang)}</p:txBody></p:sp>'
         "</p:spTree></p:cSld><p:clrMapOvr><a:masterClrMapping/></p:clrMapOvr></p:sld>"
     )
     pml = "application/vnd.openxmlformats-officedocument.presentationml"

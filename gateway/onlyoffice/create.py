@@ -24,12 +24,13 @@ from yarl import URL
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
-from gateway.onlyoffice.blank import BLANK_KINDS, BlankKind, blank_document
+from gateway.onlyoffice.blank import BLANK_KINDS, BlankKind, blank_document, default_name
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, SERVLET_PATH, OnlyOfficeContext
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import CreateAccess, create_access_for
 from gateway.onlyoffice.editor_config import language_tag
 from gateway.onlyoffice.filenames import INVISIBLE
+from gateway.onlyoffice.i18n import DEFAULT_LANGUAGE
 from gateway.onlyoffice.pages import error_page, html_page, request_language
 from gateway.state import LockTimeout, StateUnavailable
 
@@ -49,12 +50,12 @@ def create_token(
     return hmac.new((secret or context.link_secret).encode(), message, hashlib.sha256).hexdigest()
 
 
-def document_stem(raw: str, kind: BlankKind) -> str:
+def document_stem(raw: str, kind: BlankKind, language: str = DEFAULT_LANGUAGE) -> str:
     """The name without extension: visible characters, no repeated extension, never empty."""
     name = INVISIBLE.sub("", raw).strip()
     if name.lower().endswith("." + kind.extension):
         name = name[: -len(kind.extension) - 1].rstrip()
-    return name[:MAX_STEM].strip() or kind.default_name
+    return name[:MAX_STEM].strip() or default_name(kind, language)
 
 
 def _back_url(context: OnlyOfficeContext, page_id: str) -> str:
@@ -185,7 +186,8 @@ async def create_document(request: web.Request) -> web.StreamResponse:
             back_url=_back_url(context, page_id),
         )
     kind = BLANK_KINDS[extension]
-    stem = document_stem(_field(form, "name"), kind)
+    language = request_language(request)  # the form's action carries the user's Confluence locale
+    stem = document_stem(_field(form, "name"), kind, language)
     found = context.formats.get(extension)
     try:
         # One creation per page at a time, so two users naming "Document" get (1) and (2).
@@ -196,7 +198,7 @@ async def create_document(request: web.Request) -> web.StreamResponse:
             created = await context.confluence.create_attachment(
                 page_id,
                 name,
-                blank_document(extension),
+                blank_document(extension, language),
                 media_type=found.mime if found else "application/octet-stream",
                 comment=f"Created in ONLYOFFICE by {access.identity.display_name}",
             )

@@ -10,13 +10,14 @@ import pptx
 import pypdf
 import pytest
 
-from gateway.onlyoffice.blank import BLANK_KINDS, blank_document
+from gateway.onlyoffice.blank import BLANK_KINDS, blank_document, default_name
+from gateway.onlyoffice.i18n import LANGUAGES
 from gateway.testing.documents import extract_text, media_type
 
 
 def test_the_four_kinds_in_the_plugins_order() -> None:
     assert list(BLANK_KINDS) == ["docx", "xlsx", "pptx", "pdf"]
-    assert [k.default_name for k in BLANK_KINDS.values()] == [
+    assert [default_name(k) for k in BLANK_KINDS.values()] == [
         "Document",
         "Spreadsheet",
         "Presentation",
@@ -61,3 +62,27 @@ def test_blanks_are_stable_and_readable_by_the_simulators(extension: str) -> Non
 def test_unknown_kinds_are_refused() -> None:
     with pytest.raises(KeyError):
         blank_document("exe")
+
+
+_SHEETS = {"en": "Sheet1", "de": "Tabelle1", "es": "Hoja1", "fr": "Feuil1", "it": "Foglio1", "ru": "Лист1"}  # noqa: RUF001 (Russian)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_blanks_in_the_users_language(language: str) -> None:
+    """As the plugin's locale templates: the sheet named as Excel names it, the text's language set,
+    Letter paper for American English only, and the default name in the language."""
+    workbook = openpyxl.load_workbook(io.BytesIO(blank_document("xlsx", language)))
+    assert workbook.sheetnames == [_SHEETS.get(language, "Sheet1")]
+    document = docx.Document(io.BytesIO(blank_document("docx", language)))
+    tag = {"en": "en-US", "zh-CN": "zh-CN"}.get(language, f"{language}-{language.upper()}")
+    defaults = document.styles.element.find(".//w:docDefaults//w:lang", document.styles.element.nsmap)
+    assert defaults is not None and defaults.get(f"{{{document.styles.element.nsmap['w']}}}val") == tag
+    section = document.sections[0]
+    letter = (section.page_width.inches, section.page_height.inches) == (8.5, 11)
+    assert letter == (language == "en")
+    presentation = pptx.Presentation(io.BytesIO(blank_document("pptx", language)))
+    assert f'lang="{tag}"'.encode() in presentation.slides[0].part.blob
+    names = {default_name(kind, language) for kind in BLANK_KINDS.values()}
+    assert len(names) == 4 and all(names)
+    if language == "de":
+        assert default_name(BLANK_KINDS["docx"], "de") == "Dokument"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import openpyxl
 import pytest
 from create_helpers import attachment_names, create, form, welcome_id
 
@@ -211,3 +213,23 @@ async def test_the_confluence_locale_reaches_the_editor(stack: Stack) -> None:
         ) as response:
             assert response.status == 303
             assert response.headers["Location"].endswith("&lang=de-DE")
+
+
+async def test_a_new_spreadsheet_is_in_the_users_language(stack: Stack) -> None:
+    """The plugin copies locale templates: a German user's unnamed spreadsheet is "Tabelle.xlsx"
+    with its sheet "Tabelle1", whatever the browser's language."""
+    page = welcome_id(stack)
+    async with aiohttp.ClientSession(headers=login("alice")) as session:
+        status, csrf, _ = await form(session, stack, page)
+        assert status == 200
+        async with session.post(
+            f"{stack.public_url}/plugins/servlet/onlyoffice/create?lang=de-DE",
+            data={"pageId": page, "csrf": csrf, "type": "xlsx", "name": ""},
+            headers={"Accept-Language": "fr"},
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303
+    created = stack.store.attachment_by_name(int(page), "Tabelle.xlsx")
+    assert created is not None
+    workbook = openpyxl.load_workbook(io.BytesIO(stack.store.data(created)))
+    assert workbook.sheetnames == ["Tabelle1"]
