@@ -56,7 +56,7 @@
    * POSTs the Document Server's link to the save-as route, which stores the copy.
    * onRequestReferenceData: the reference-data route finds the linked file and answers what the
    * signed setReferenceData takes, or {error}. Both POSTs carry the page's CSRF tokens. */
-  function wireCopiesAndReferences(events) {
+  function wireCopiesAndReferences(events, pickSource) {
     var copies = document.getElementById("onlyoffice-copies");
     if (!copies) { return; }
     var attachmentId = copies.getAttribute("data-attachment-id");
@@ -108,13 +108,44 @@
     var referenceUrl = copies.getAttribute("data-reference-data-url");
     var referenceCsrf = copies.getAttribute("data-reference-data-csrf");
     if (referenceUrl && referenceCsrf) {
+      var referenced = function (data) {
+        return requestJson(referenceUrl, {attachmentId: attachmentId, csrf: referenceCsrf,
+                                          referenceData: data.referenceData, path: data.path, link: data.link});
+      };
       events.onRequestReferenceData = function (event) {
-        var data = (event && event.data) || {};
-        requestJson(referenceUrl, {attachmentId: attachmentId, csrf: referenceCsrf,
-                                referenceData: data.referenceData, path: data.path, link: data.link})
+        referenced((event && event.data) || {})
           .then(function (answer) { window.docEditor.setReferenceData(answer); })
           .catch(function (error) { window.docEditor.setReferenceData({error: reason(error)}); });
       };
+      /* Open source: the linked file in its own editor tab. The tab opens at once (a later
+       * window.open would be a blocked pop-up), then goes to the editor of the file the gateway
+       * found for the link (by attachment id when it was made here, else by name on this page). */
+      events.onRequestOpen = function (event) {
+        var data = (event && event.data) || {};
+        var tab = window.open("", data.windowName || "_blank");
+        referenced(data).then(function (answer) {
+          var target = new URL(window.location.href);
+          target.search = "";
+          target.searchParams.set("attachmentId", String(answer.referenceData.fileKey));
+          if (tab) { tab.location.href = target.toString(); }
+        }).catch(function (error) {
+          if (tab) { tab.close(); }
+          show(text("editor.error_detail", {error: reason(error)}));
+        });
+      };
+      /* Change source: the attachment picker lists the page's spreadsheets; the one picked becomes
+       * the link's source (the signed setReferenceSource takes what setReferenceData takes). */
+      if (pickSource) {
+        var instance = config.document && config.document.referenceData &&
+          config.document.referenceData.instanceId;
+        events.onRequestReferenceSource = function () {
+          pickSource("spreadsheet", undefined, function (answer) {
+            window.docEditor.setReferenceSource(answer);
+          }, function (item) {
+            return referenced({referenceData: {fileKey: String(item.id), instanceId: instance}, path: item.title});
+          });
+        };
+      }
     }
     var renameUrl = copies.getAttribute("data-rename-url");
     var renameCsrf = copies.getAttribute("data-rename-csrf");
@@ -147,7 +178,9 @@
       if (text) { node.textContent = text; }
       return node;
     }
-    function pick(purpose, command, deliver) {
+    /* `resolve(item)`, when given, turns the picked attachment into what `deliver` gets (a promise);
+     * by default the pick is POSTed to the pickers route for the editor method's signed argument. */
+    function pick(purpose, command, deliver, resolve) {
       if (current) { current.close(); }
       var dialog = element("dialog");
       dialog.className = "onlyoffice-picker";
@@ -176,8 +209,9 @@
       function choose(item, button) {
         status.textContent = text("picker.adding", {name: item.title});
         button.disabled = true;
-        requestJson(base.toString(), {attachmentId: base.searchParams.get("attachmentId"), token: token,
-                                      purpose: purpose, pick: item.id, c: command})
+        (resolve ? resolve(item) : requestJson(base.toString(), {
+          attachmentId: base.searchParams.get("attachmentId"), token: token,
+          purpose: purpose, pick: item.id, c: command}))
           .then(function (payload) {
             dialog.close();
             deliver(payload);
@@ -225,6 +259,7 @@
     events.onRequestMailMergeRecipients = function () {
       pick("spreadsheet", "mailmerge", call("setMailMergeRecipients"));
     };
+    return pick;
   }
   /* ---- end of attachment picker ---- */
 
@@ -285,7 +320,6 @@
       };
     }
   }
-  wireCopiesAndReferences(config.events);
-  wirePickers(config.events);
+  wireCopiesAndReferences(config.events, wirePickers(config.events));
   window.docEditor = new window.DocsAPI.DocEditor("onlyoffice-editor", config);
 })();

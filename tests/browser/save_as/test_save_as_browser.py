@@ -117,3 +117,48 @@ async def test_alice_renames_the_document_from_the_editor(browser: Browser, stac
     await message.wait_for(state="visible", timeout=10_000)
     assert "already has an attachment named Taken.docx" in await message.inner_text()
     assert report.title == "Budget 2027.docx"
+
+
+async def test_open_source_opens_the_linked_file_in_its_own_editor(browser: Browser, stack: Stack) -> None:
+    """onRequestOpen (protocol §1.3): the linked file opens in a new editor tab, found by id when the
+    link was made here, by name on the page otherwise; an unknown one is said, no tab left open."""
+    tab, problems = await _open_editor(browser, stack, "alice")
+    budget = stack.welcome_attachment_id("budget.xlsx")
+    expected = f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={budget}"
+    for data in (
+        {"referenceData": {"fileKey": str(budget), "instanceId": stack.public_url}, "windowName": "src1"},
+        {"path": "budget.xlsx", "windowName": "src2"},
+    ):
+        async with tab.context.expect_page() as opened:
+            await tab.evaluate("(data) => window.__docsapi_fire('onRequestOpen', data)", data)
+        source = await opened.value
+        await source.wait_for_url(expected, timeout=10_000)
+        await editor_frame(source)
+        await source.close()
+    assert problems == []
+    async with tab.context.expect_page() as opened:
+        await tab.evaluate("window.__docsapi_fire('onRequestOpen', {path: 'missing.xlsx', windowName: 'x'})")
+    gone = await opened.value
+    await gone.wait_for_event("close", timeout=10_000)
+    message = tab.locator("#onlyoffice-message")
+    await message.wait_for(state="visible", timeout=10_000)
+    assert "not attached to this page" in await message.inner_text()
+
+
+async def test_change_source_picks_another_spreadsheet(browser: Browser, stack: Stack) -> None:
+    """onRequestReferenceSource: the picker lists the page's spreadsheets; the one picked goes to the
+    signed setReferenceSource, as the Document Server needs it to re-link."""
+    page = stack.welcome_page_id()
+    other = stack.store.add_attachment(page, "forecast.xlsx", b"x", "application/vnd.ms-excel", by="admin")
+    tab, problems = await _open_editor(browser, stack, "alice")
+    await tab.evaluate("window.__docsapi_fire('onRequestReferenceSource', {path: 'budget.xlsx'})")
+    picker = tab.locator("#onlyoffice-picker")
+    await picker.wait_for(state="visible", timeout=10_000)
+    await picker.locator(f'button[data-attachment-id="{other.id}"]').click()
+    (data,) = await method_calls(tab, "setReferenceSource", 1)
+    assert data["path"] == "forecast.xlsx" and data["fileType"] == "xlsx"
+    assert data["referenceData"] == {"fileKey": str(other.id), "instanceId": stack.public_url}
+    claims = verify(data["token"], stack.settings.documentserver.jwt.secret.get_secret_value())
+    assert claims["url"] == data["url"] and claims["referenceData"] == data["referenceData"]
+    assert not await picker.is_visible()
+    assert problems == []
