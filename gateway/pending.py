@@ -35,6 +35,7 @@ from gateway.onlyoffice.keys import parse_key
 from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.onlyoffice.plugin import build_context
 from gateway.onlyoffice.recovery import forgotten_list, recover_save
+from gateway.onlyoffice.save import made_record_key
 from gateway.proxy.upstream import create_upstream_session
 from gateway.settings import Settings
 from gateway.settings.live import LiveSettings
@@ -238,6 +239,12 @@ async def _list(
     return EXIT_OK if complete else EXIT_PARTIAL
 
 
+async def _made_versions(state: SharedState, key: str) -> list[int]:
+    """The versions this document key produced (save's idempotency record), newest last."""
+    made = (await state.get(made_record_key(key)) or {}).get("versions") or []
+    return [v for v in made if isinstance(v, int)]
+
+
 async def _retry(context: OnlyOfficeContext, state: SharedState, key: str) -> tuple[int, str, dict[str, Any]]:
     """(exit code, message, details) of retrying `key` now, under the recovery loop's lock."""
     try:
@@ -246,6 +253,14 @@ async def _retry(context: OnlyOfficeContext, state: SharedState, key: str) -> tu
         copies = None
     record = await state.get(pending_record_key(key))
     if record is None and not (copies and key in copies):
+        made = await _made_versions(state, key)
+        if made:  # finished already, e.g. by a recovery pass just before
+            listed = ", ".join(str(v) for v in made)
+            return (
+                EXIT_OK,
+                f"{key}: not pending: already saved (version {listed})",
+                {"done": True, "version": made[-1]},
+            )
         if copies is None:
             return (
                 EXIT_FAILED,
@@ -262,7 +277,9 @@ async def _retry(context: OnlyOfficeContext, state: SharedState, key: str) -> tu
                 with contextlib.suppress(DocumentServerError):
                     in_copies = key in await forgotten_list(context)
             if record is None and not in_copies:
-                return EXIT_OK, f"{key}: already saved meanwhile (nothing pending any more)", {"done": True}
+                made = await _made_versions(state, key)
+                listed = ", ".join(str(v) for v in made) or "?"
+                return EXIT_OK, f"{key}: not pending: already saved (version {listed})", {"done": True}
             outcome = await recover_save(context, key, record or {}, in_copies)
     except LockTimeout:
         return EXIT_FAILED, f"{key}: a recovery pass held the lock for {_LOCK_WAIT:.0f} s; try again", {}

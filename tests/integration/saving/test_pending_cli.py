@@ -127,7 +127,9 @@ async def test_lists_the_backlog_and_retries_one_save_exactly_once(
 
     # Once more: nothing pending under that key any more, and no second version.
     code, out, err = await _pending(config, "--retry", key)
-    assert code == 1 and f"unknown key {key}" in err
+    assert code == 0 and f"{key}: not pending: already saved (version 2)" in out, (out, err)
+    code, out, err = await _pending(config, "--retry", key.rsplit("_", 1)[0] + "_7")
+    assert code == 1 and "unknown key" in err and "not pending" in err
     await asyncio.sleep(0.5)
     assert len(att.versions) == 2
 
@@ -161,3 +163,22 @@ async def test_unreachable_state_is_an_error_not_an_empty_backlog(tmp_path: Path
         code, out, err = await _pending(_config_file(stack, tmp_path, {"path": str(missing)}))
         assert code == 1 and f"no state file at {missing}" in err
         assert not missing.exists()  # nothing created by looking
+
+
+async def test_a_retry_racing_the_gateways_own_recovery_saves_once(tmp_path: Path) -> None:
+    """The command and a running gateway's recovery pass on the same key: one version, not two."""
+    state = {"path": str(tmp_path / "state.sqlite3")}
+    settings = {"documentserver": {"recovery_interval": 0.2}, "state": state}
+    async with running_stack(**FAST, settings=settings) as stack:
+        config = _config_file(stack, tmp_path, state)
+        att = attachment(stack)
+        key = await _edit_while_confluence_is_down(stack, "Raced")
+        stack.confluence_app[FAULTS].unavailable = False  # the gateway's next pass saves it too
+        code, out, err = await _pending(config, "--retry", key)
+        assert code == 0, (out, err)
+        assert f"{key}: saved as version 2" in out or f"{key}: not pending: already saved (version 2)" in out
+        await asyncio.sleep(1.0)  # more recovery passes
+        assert len(att.versions) == 2
+        assert "Raced" in text_of(stack, att)
+        code, out, _ = await _pending(config)
+        assert code == 0 and "no saves pending" in out
