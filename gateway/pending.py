@@ -103,8 +103,14 @@ def _open_state(settings: Settings) -> tuple[SharedState | None, str]:
     assert choice.path is not None
     if not choice.path.exists():
         # Opening would create an empty file: a wrong config would then look like an empty backlog.
+        hint = (
+            " (the default path follows $STATE_DIRECTORY, which systemd sets for the service only: "
+            "set it as the service has it, or set state.path)"
+            if choice.why.startswith("default")
+            else ""
+        )
         raise StateUnavailable(
-            f"no state file at {choice.path}: has a gateway with this config run on this host?"
+            f"no state file at {choice.path}: has a gateway with this config run on this host?{hint}"
         )
     return SqliteState(choice.path), choice.describe()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -58,7 +59,7 @@ def _config_file(stack: Stack, folder: Path, state: dict[str, Any] | None) -> Pa
     return path
 
 
-async def _pending(config: Path, *args: str) -> tuple[int, str, str]:
+async def _pending(config: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run the command in its own process; the simulators keep serving on this event loop meanwhile."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -70,6 +71,7 @@ async def _pending(config: Path, *args: str) -> tuple[int, str, str]:
         *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
@@ -163,6 +165,12 @@ async def test_unreachable_state_is_an_error_not_an_empty_backlog(tmp_path: Path
         code, out, err = await _pending(_config_file(stack, tmp_path, {"path": str(missing)}))
         assert code == 1 and f"no state file at {missing}" in err
         assert not missing.exists()  # nothing created by looking
+        # Several workers and no state keys: the default file, found through $STATE_DIRECTORY.
+        several = _config_file(stack, tmp_path, None)
+        several.write_text(several.read_text().replace("workers: 1", "workers: 2"))
+        code, _, err = await _pending(several, env={"STATE_DIRECTORY": str(tmp_path / "service-state")})
+        assert code == 1 and f"no state file at {tmp_path / 'service-state' / 'state.sqlite3'}" in err
+        assert "$STATE_DIRECTORY" in err
 
 
 async def test_a_retry_racing_the_gateways_own_recovery_saves_once(tmp_path: Path) -> None:
