@@ -1,4 +1,4 @@
-"""Command line: `onlyoffice-gateway serve | check | demo | simulate`.
+"""Command line: `onlyoffice-gateway serve | check | pending | nginx-config | demo | simulate`.
 
 Each sub-command imports what it needs lazily, so `--help` stays fast and a broken optional part
 (for instance the simulators) never stops `serve` from starting.
@@ -50,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--gateway",
         metavar="HOST:PORT",
         help="where nginx reaches the gateway (default: listen.host:listen.port, 127.0.0.1 for 0.0.0.0)",
+    )
+
+    pending = commands.add_parser(
+        "pending", help="list the saves not yet in Confluence (the recovery backlog), or retry one now"
+    )
+    pending.add_argument("--config", type=Path, help="YAML config file (default: $GATEWAY_CONFIG)")
+    pending.add_argument("--json", action="store_true", help="machine-readable output")
+    pending.add_argument(
+        "--retry", metavar="KEY", help="save this document key now, through the recovery code, and report"
     )
 
     demo = commands.add_parser("demo", help="run both simulators and the gateway on loopback, seeded")
@@ -136,7 +145,7 @@ def _print_nginx_config(settings: Settings, part: str, gateway: str | None) -> i
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in ("serve", "check", "nginx-config"):
+    if args.command in ("serve", "check", "nginx-config", "pending"):
         from gateway.settings import ConfigError, load_settings
 
         config_path = _config_path(args.config)
@@ -150,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(settings, config_path)
         import asyncio
+
+        if args.command == "pending":
+            from gateway.pending import run_pending
+
+            return asyncio.run(run_pending(settings, retry=args.retry, as_json=args.json))
 
         from gateway.check import run_check
 

@@ -44,10 +44,11 @@ from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import Handler
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
 from gateway.settings import Settings
-from gateway.state import choose_state, create_state
+from gateway.settings.live import LiveSettings
+from gateway.state import SharedState, choose_state, create_state
 from gateway.tasks import cancel_and_wait
 
-__all__ = ["OnlyOfficePlugin"]
+__all__ = ["OnlyOfficePlugin", "build_context"]
 
 log = logging.getLogger(__name__)
 _VERSION_REFRESH_SECONDS = 300.0
@@ -113,47 +114,8 @@ class OnlyOfficePlugin:
         settings = self._settings
         # First: a state file that cannot be opened stops the start before anything else is opened.
         state = create_state(settings.state, workers=settings.listen.worker_count)
-        jwt_secret = settings.documentserver.jwt.secret.get_secret_value()
-        docserver_internal = URL(settings.documentserver.internal_url or settings.documentserver.public_url)
-        docserver_session = aiohttp.ClientSession(
-            cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(
-                total=None, sock_connect=10, sock_read=settings.documentserver.timeout
-            ),
-        )
-        confluence = ConfluenceClient(
-            app[SESSION_KEY], URL(settings.confluence.url), service_authorization(settings.confluence.auth)
-        )
-        context = OnlyOfficeContext(
-            live=self._live,
-            public_url=URL(settings.public_url),
-            internal_url=URL(settings.internal_url or settings.public_url),
-            confluence=confluence,
-            docserver=DocumentServerClient(
-                docserver_session,
-                docserver_internal,
-                jwt_secret,
-                settings.documentserver.jwt.header,
-                settings.documentserver.timeout,
-            ),
-            docserver_public_url=URL(settings.documentserver.public_url),
-            formats=default_format_table(),
-            identities=IdentityCache(confluence),
-            jwt_secret=jwt_secret,
-            link_secret=derive_link_secret(
-                settings.links.secret.get_secret_value() if settings.links.secret else jwt_secret
-            ),
-            state=state,
-            metrics=SaveMetrics(app[METRICS_KEY].registry),
-            docserver_fetch_session=docserver_session,
-            previous_link_secret=(
-                derive_link_secret(settings.links.previous_secret.get_secret_value())
-                if settings.links.previous_secret
-                else None
-            ),
-            previous_link_until=settings.links.previous_until.timestamp()
-            if settings.links.previous_until
-            else 0.0,
+        context = build_context(
+            settings, self._live, app[SESSION_KEY], state, SaveMetrics(app[METRICS_KEY].registry)
         )
         app[ONLYOFFICE_CONTEXT] = context
         kind = choose_state(settings.state, workers=settings.listen.worker_count).kind
@@ -184,6 +146,57 @@ class OnlyOfficePlugin:
             except DocumentServerError as error:
                 log.warning("Document Server version unknown: %s", error)
                 await asyncio.sleep(30.0)
+
+
+def build_context(
+    settings: Settings,
+    live: LiveSettings,
+    confluence_session: aiohttp.ClientSession,
+    state: SharedState,
+    metrics: SaveMetrics,
+) -> OnlyOfficeContext:
+    """The plugin's shared services over an opened state; also what `pending` saves with, so a
+    save retried from the command line goes through exactly the gateway's own code."""
+    jwt_secret = settings.documentserver.jwt.secret.get_secret_value()
+    docserver_internal = URL(settings.documentserver.internal_url or settings.documentserver.public_url)
+    docserver_session = aiohttp.ClientSession(
+        cookie_jar=aiohttp.DummyCookieJar(),
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=settings.documentserver.timeout),
+    )
+    confluence = ConfluenceClient(
+        confluence_session, URL(settings.confluence.url), service_authorization(settings.confluence.auth)
+    )
+    return OnlyOfficeContext(
+        live=live,
+        public_url=URL(settings.public_url),
+        internal_url=URL(settings.internal_url or settings.public_url),
+        confluence=confluence,
+        docserver=DocumentServerClient(
+            docserver_session,
+            docserver_internal,
+            jwt_secret,
+            settings.documentserver.jwt.header,
+            settings.documentserver.timeout,
+        ),
+        docserver_public_url=URL(settings.documentserver.public_url),
+        formats=default_format_table(),
+        identities=IdentityCache(confluence),
+        jwt_secret=jwt_secret,
+        link_secret=derive_link_secret(
+            settings.links.secret.get_secret_value() if settings.links.secret else jwt_secret
+        ),
+        state=state,
+        metrics=metrics,
+        docserver_fetch_session=docserver_session,
+        previous_link_secret=(
+            derive_link_secret(settings.links.previous_secret.get_secret_value())
+            if settings.links.previous_secret
+            else None
+        ),
+        previous_link_until=settings.links.previous_until.timestamp()
+        if settings.links.previous_until
+        else 0.0,
+    )
 
 
 async def _state_check(context: OnlyOfficeContext, kind: str) -> tuple[bool, str]:

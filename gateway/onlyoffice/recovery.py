@@ -12,8 +12,10 @@ One replica at a time does this (a shared lock), every `interval` seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from yarl import URL
@@ -27,7 +29,7 @@ from gateway.onlyoffice.keys import parse_key
 from gateway.onlyoffice.save import SaveFailed, SaveJob, save_edit
 from gateway.state import LockTimeout, StateUnavailable
 
-__all__ = ["recover_once", "run_recovery"]
+__all__ = ["Recovery", "forgotten_list", "recover_once", "recover_save", "run_recovery"]
 
 log = logging.getLogger(__name__)
 
@@ -42,30 +44,57 @@ def _filetype(url: str) -> str | None:
     return extension_of(name) or None
 
 
+async def forgotten_list(context: OnlyOfficeContext) -> set[str]:
+    """Keys of this gateway's edited copies the Document Server keeps ("forgotten" files).
+
+    Raises DocumentServerError when it cannot be asked (`pending` says so; recovery just waits)."""
+    result = await context.docserver.command("getForgottenList")
+    keys = result.data.get("keys") if result.error == 0 else None
+    found = {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
+    return {k for k in found if parse_key(k, str(context.public_url))}
+
+
 async def _forgotten_keys(context: OnlyOfficeContext) -> set[str]:
     try:
-        result = await context.docserver.command("getForgottenList")
+        return await forgotten_list(context)
     except DocumentServerError as error:
         log.debug("recovery: getForgottenList failed: %s", error)
         return set()
-    keys = result.data.get("keys") if result.error == 0 else None
-    return {k for k in keys if isinstance(k, str)} if isinstance(keys, list) else set()
 
 
-async def _recover(context: OnlyOfficeContext, key: str, record: dict[str, Any], forgotten: bool) -> bool:
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """What one attempt to finish a pending save came to (the log and `pending --retry` say it)."""
+
+    done: bool
+    detail: str
+    version: int | None = None
+
+
+async def recover_save(
+    context: OnlyOfficeContext, key: str, record: dict[str, Any], forgotten: bool
+) -> Recovery:
+    """Finish one pending save through the callback's own path (lock, idempotency, pinned fetch).
+
+    Both the recovery loop and `onlyoffice-gateway pending --retry` call this, so a save retried by
+    hand has exactly the guarantees of one the gateway finishes by itself.
+    """
     parts = parse_key(key, str(context.public_url))
     attachment_id = record.get("attachment") or (parts.attachment_id if parts else None)
     base = record.get("base") or (parts.version if parts else None)
     if not isinstance(attachment_id, str) or not isinstance(base, int):
-        return False
+        return Recovery(False, "the key names no attachment of this gateway's Confluence")
     try:
         found = await context.docserver.command("getForgotten", key=key)
     except DocumentServerError as error:
         log.info("recovery: Document Server unavailable for %s: %s", key, error)
-        return False
+        return Recovery(False, f"Document Server unavailable: {error}")
     url = found.data.get("url")
     if found.error != 0 or not isinstance(url, str):
-        return False  # no forgotten file (yet): the server may still be retrying
+        # No forgotten file (yet): the server may still be retrying.
+        return Recovery(
+            False, "the Document Server keeps no edited copy under this key (yet): it may still be retrying"
+        )
     job = SaveJob(
         key=key,
         attachment_id=attachment_id,
@@ -82,23 +111,40 @@ async def _recover(context: OnlyOfficeContext, key: str, record: dict[str, Any],
         transient = isinstance(error, LockTimeout) or error.transient
         log.warning("recovery of %s failed%s: %s", key, " (will retry)" if transient else "", error)
         context.metrics.saves.labels("recovered", "retry" if transient else "refused").inc()
-        if not transient:
-            await context.state.put(
-                pending_record_key(key),
-                {
-                    **record,
-                    "attachment": attachment_id,
-                    "base": base,
-                    "refused": str(error),
-                    "attempted": time.time(),
-                },
-                ttl=_PENDING_TTL,
-            )
-        return False
+        await _note_failure(context, key, record, attachment_id, base, error, transient)
+        why = "may pass, retried at the next recovery pass" if transient else "refused"
+        return Recovery(False, f"{why}: {error or type(error).__name__}")
     log.info("recovered the edit of attachment %s as version %s (key %s)", attachment_id, result.version, key)
     context.metrics.saves.labels("recovered", "ok").inc()
     await _forget(context, key, True)
-    return True
+    return Recovery(True, "saved", result.version)
+
+
+async def _note_failure(
+    context: OnlyOfficeContext,
+    key: str,
+    record: dict[str, Any],
+    attachment_id: str,
+    base: int,
+    error: Exception,
+    transient: bool,
+) -> None:
+    """Keep count of attempts and the last error on the pending record, for admins (`pending`)."""
+    noted: dict[str, Any] = {
+        **record,
+        "attachment": attachment_id,
+        "base": base,
+        "attempts": int(record.get("attempts") or 0) + 1,
+        "error": str(error) or type(error).__name__,
+        "attempted": time.time(),
+    }
+    if not transient:
+        # Refused for good (until an admin acts): recovery waits an hour before trying again.
+        await context.state.put(pending_record_key(key), {**noted, "refused": str(error)}, ttl=_PENDING_TTL)
+        return
+    noted.pop("refused", None)  # it may pass now: back to the normal retry pace
+    with contextlib.suppress(StateUnavailable):  # bookkeeping only: the save itself stays pending
+        await context.state.put(pending_record_key(key), noted, ttl=_PENDING_TTL)
 
 
 async def _forget(context: OnlyOfficeContext, key: str, forgotten: bool) -> None:
@@ -116,7 +162,7 @@ async def recover_once(context: OnlyOfficeContext) -> int:
         async with context.state.lock("recovery", ttl=60.0, wait=0.0, renew=True):
             now = time.time()
             pending = {k.removeprefix("pending:") for k in await context.state.keys("pending:")}
-            forgotten = {k for k in await _forgotten_keys(context) if parse_key(k, str(context.public_url))}
+            forgotten = await _forgotten_keys(context)
             context.metrics.pending.set(len(pending | forgotten))
             done = 0
             for key in sorted(pending | forgotten):
@@ -129,7 +175,7 @@ async def recover_once(context: OnlyOfficeContext) -> int:
                     and now - float(record.get("attempted") or 0) < _REFUSED_RETRY_SECONDS
                 ):
                     continue
-                if await _recover(context, key, record, key in forgotten):
+                if (await recover_save(context, key, record, key in forgotten)).done:
                     done += 1
             return done
     except LockTimeout:

@@ -240,6 +240,9 @@ class _Walker:
         except (ValueError, TypeError, ArithmeticError) as error:  # `!!timestamp 2001-99-99`
             self._problem(loc, f"unsupported YAML value: {error}", node)
             return None
+        except AttributeError:  # `!!timestamp` with no text: PyYAML's regex finds no match
+            self._problem(loc, f"unsupported YAML value: {node.value!r} is not a {node.tag}", node)
+            return None
 
     def _problem(self, loc: Loc, message: str, node: Node) -> None:
         self.source.problems.append(Problem(loc, message, _line(node)))

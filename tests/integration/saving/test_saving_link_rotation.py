@@ -61,3 +61,22 @@ async def test_the_link_secret_is_not_the_document_servers() -> None:
         stack.docserver.leave(alice)
         await stack.docserver.drain()
         assert len(att.versions) == before
+
+
+async def test_moving_to_a_link_secret_of_its_own_keeps_open_editors() -> None:
+    """Before, the links' key came from the Document Server's secret: naming that secret as the
+    previous one keeps the links handed out so far (the runbook's first step of a JWT rotation)."""
+    async with running_stack(**FAST) as stack:
+        att = attachment(stack)
+        before = len(att.versions)
+        _, alice = await open_editor(stack, att.id)
+        jwt_secret = stack.settings.documentserver.jwt.secret.get_secret_value()
+        until = datetime.now(UTC) + timedelta(days=30)
+        await stack.restart_gateway(
+            {"links": {"secret": NEW, "previous_secret": jwt_secret, "previous_until": until}}
+        )
+        stack.docserver.type_text(alice, "Kept across the move")
+        stack.docserver.leave(alice)
+        await stack.docserver.drain()
+        assert len(att.versions) == before + 1
+        assert "Kept across the move" in text_of(stack, att)

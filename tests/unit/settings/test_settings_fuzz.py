@@ -144,7 +144,8 @@ def test_the_minimal_config_is_valid(tmp_path: Path) -> None:
 
 
 # Examples that found bugs, kept as regular tests: PyYAML's parser recursed into a RecursionError,
-# and `!!timestamp` with an impossible date raised ValueError from the constructor.
+# `!!timestamp` with an impossible date raised ValueError from the constructor, and an empty one
+# AttributeError.
 @pytest.mark.parametrize(
     "text",
     [
@@ -156,6 +157,8 @@ def test_the_minimal_config_is_valid(tmp_path: Path) -> None:
         "listen: !!timestamp 2001-99-99",
         "listen: {port: !!int 0xZZ}",
         "listen: {port: !!float abc}",
+        ":<<: !!timestamp ",  # an empty timestamp: AttributeError inside PyYAML
+        "listen: !!timestamp",
     ],
 )
 def test_examples_that_found_bugs(tmp_path: Path, text: str) -> None:
