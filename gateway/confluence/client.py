@@ -284,6 +284,26 @@ class ConfluenceClient:
             return None
         return parse_page(data)
 
+    async def search_pages(
+        self, text: str, credentials: UserCredentials, *, limit: int = 25
+    ) -> list[PageInfo]:
+        """Pages whose title contains `text`, as the user may see them, with their space and the
+        user's operations: `GET /rest/api/content/search` with CQL (Confluence's own search; DC
+        caps `limit` at 200 with expansions). Quotes and backslashes in `text` are escaped."""
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        cql = f'type = page AND title ~ "{escaped}" ORDER BY title'
+        data = await self._get_json(
+            "rest/api/content/search",
+            self._user_headers(credentials),
+            {"cql": cql, "expand": "space,operations", "limit": str(limit)},
+        )
+        found: list[PageInfo] = []
+        for item in (data.get("results") or ()) if isinstance(data, dict) else ():
+            if isinstance(item, dict) and item.get("type") == "page":
+                with contextlib.suppress(ConfluenceError):
+                    found.append(parse_page(item))
+        return found
+
     async def attachment_titles(self, page_id: str) -> set[str]:
         """Names of the page's current attachments (service account), following pagination."""
         titles: set[str] = set()

@@ -137,6 +137,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         page_title=attachment.page_title,
         save_as_url=str(context.public("save-as").relative()) if save_as_allowed else "",
         save_as_csrf=save_as_token(context, credentials, attachment.id) if save_as_allowed else "",
+        save_as_pages_url=str(context.public("save-as", "pages").relative()) if save_as_allowed else "",
         reference_data_url=str(context.public("reference-data").relative()),
         reference_data_csrf=reference_data_token(context, credentials, attachment.id),
         # Insert image / Compare / Mail merge pick attachments only while editing (pickers.py).

@@ -39,7 +39,7 @@ from gateway.onlyoffice.recovery import run_recovery
 from gateway.onlyoffice.reference_data import reference_data
 from gateway.onlyoffice.rename import rename
 from gateway.onlyoffice.restore import restore
-from gateway.onlyoffice.save_as import save_as
+from gateway.onlyoffice.save_as import save_as, save_as_pages
 from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import Handler
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
@@ -97,6 +97,7 @@ class OnlyOfficePlugin:
             ("GET", "create", create_form, "page"),
             ("POST", "create", create_document, "page"),
             ("POST", "save-as", save_as, "script"),
+            ("GET", "save-as/pages", save_as_pages, "script"),
             ("POST", "reference-data", reference_data, "script"),
             ("GET", "attachments", list_attachments, "script"),
             ("POST", "attachments", pick_attachment, "script"),

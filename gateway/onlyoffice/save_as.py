@@ -20,7 +20,7 @@ import re
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import ConfluenceError
+from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import groups_of
 from gateway.onlyoffice.answers import Refusal, json_answer
 from gateway.onlyoffice.bodies import read_page_json
@@ -29,16 +29,18 @@ from gateway.onlyoffice.conversion import page_token, valid_page_request
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import create_access_for
 from gateway.onlyoffice.fetch import FetchError, pinned_url
-from gateway.onlyoffice.filenames import name_problem
+from gateway.onlyoffice.filenames import INVISIBLE, name_problem
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
 from gateway.proxy.mount import resolved_path
 from gateway.state import LockTimeout, StateUnavailable
 
-__all__ = ["save_as", "save_as_name", "save_as_token"]
+__all__ = ["save_as", "save_as_name", "save_as_pages", "save_as_token"]
 
 log = logging.getLogger(__name__)
 # The Document Server's `fileType` is one plain extension; the browser relays it, so it is checked.
 _FILE_TYPE = re.compile(r"[a-z0-9]{1,10}")
+_MAX_SEARCH = 100  # characters of a page-title search
+_SEARCH_RESULTS = 25
 
 
 def save_as_token(context: OnlyOfficeContext, credentials: UserCredentials, attachment_id: str) -> str:
@@ -61,6 +63,49 @@ def _copy_link(context: OnlyOfficeContext, url: str) -> None:
     relative = pinned.raw_path[len(context.docserver.base_url.raw_path.rstrip("/")) :]
     if not resolved_path(relative).startswith("/cache/files/"):
         raise FetchError("the file URL is not a Document Server file link", transient=False)
+
+
+def _target_page(body: dict[str, object], own_page: str) -> str:
+    """Where the copy goes: the page the dialog chose (`pageId`), else the document's own page."""
+    chosen = body.get("pageId")
+    if chosen is None or chosen == "":
+        return own_page
+    if not isinstance(chosen, str) or not is_content_id(chosen):
+        raise Refusal(400, "pageId must be a Confluence content id")
+    return chosen
+
+
+async def save_as_pages(request: web.Request) -> web.Response:
+    """GET `.../save-as/pages?q=text`: pages whose title contains `text` where the user may add
+    attachments, for the Save Copy dialog's "another page" search (Confluence's own search, as the
+    user; the save itself checks the page and the rules again)."""
+    context = request.config_dict[ONLYOFFICE_CONTEXT]
+    text = request.query.get("q", "").strip()
+    try:
+        if not 0 < len(text) <= _MAX_SEARCH:
+            raise Refusal(400, f"Type 1 to {_MAX_SEARCH} characters of a page title.")
+        if INVISIBLE.search(text):
+            raise Refusal(400, "The search cannot contain control or text-direction characters.")
+        credentials = UserCredentials.from_headers(request.headers)
+        if (await context.identities.get(credentials)).anonymous:
+            raise Refusal(401, "Log in to Confluence to save a copy.")
+        pages = await context.confluence.search_pages(text, credentials, limit=_SEARCH_RESULTS)
+    except Refusal as refusal:
+        return refusal.answer()
+    except ConfluenceError as error:
+        log.warning("save-as page search failed: %s", error)
+        return json_answer(
+            {"error": "Confluence did not answer the search; try again."}, 503 if error.transient else 502
+        )
+    return json_answer(
+        {
+            "pages": [
+                {"id": page.id, "title": page.title, "space": page.space_key or ""}
+                for page in pages
+                if ("create", "attachment") in page.operations
+            ]
+        }
+    )
 
 
 def _text(body: dict[str, object], name: str) -> str:
@@ -124,18 +169,19 @@ async def save_as(request: web.Request) -> web.Response:
         if source is None:
             raise Refusal(404, "This document does not exist, or you may not see it.")
         name = save_as_name(title, extension)
-        user_name, media_type = await _check_rules(context, request, source.page_id, name)
+        target = _target_page(body, source.page_id)
+        user_name, media_type = await _check_rules(context, request, target, name)
         try:
             _copy_link(context, url)
         except FetchError as error:
             log.warning("save-as refused for attachment %s: %s", attachment_id, error)
             raise Refusal(400, "The file link is not the Document Server's.") from error
         # One creation per page at a time (shared with New document), so names stay unique.
-        async with context.state.lock(f"create:{source.page_id}", ttl=600.0, wait=60.0):
-            name = target_name(name, extension, await context.confluence.attachment_titles(source.page_id))
+        async with context.state.lock(f"create:{target}", ttl=600.0, wait=60.0):
+            name = target_name(name, extension, await context.confluence.attachment_titles(target))
             async with context.fetch_docserver_file(url) as fetched:
                 created = await context.confluence.create_attachment(
-                    source.page_id,
+                    target,
                     name,
                     fetched.chunks(),
                     media_type=media_type,

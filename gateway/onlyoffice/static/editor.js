@@ -69,14 +69,54 @@
       var status = dialog.querySelector(".onlyoffice-dialog-status");
       var saveButton = form.querySelector("button[value=save]");
       var pending = null;
+      /* "Or on another page": Confluence's search, as the user, lists pages they may attach to. */
+      var pagesUrl = copies.getAttribute("data-save-as-pages-url");
+      var search = form.elements.page_search;
+      var found = dialog.querySelector(".onlyoffice-save-as-pages");
+      var searching = null;
+      function ownPage() { form.querySelector("input[name=target][value='']").checked = true; }
+      function showPages(pages) {
+        found.textContent = "";
+        if (!pages.length) { found.appendChild(document.createTextNode(text("save_as.no_pages"))); }
+        pages.forEach(function (page) {
+          var row = document.createElement("li");
+          var label = document.createElement("label");
+          var radio = document.createElement("input");
+          radio.type = "radio";
+          radio.name = "target";
+          radio.value = String(page.id);
+          label.appendChild(radio);
+          label.appendChild(document.createTextNode(page.title + (page.space ? " (" + page.space + ")" : "")));
+          row.appendChild(label);
+          found.appendChild(row);
+        });
+      }
+      if (pagesUrl && search && found) {
+        search.addEventListener("input", function () {
+          window.clearTimeout(searching);
+          var query = search.value.trim();
+          if (!query) { found.textContent = ""; ownPage(); return; }
+          searching = window.setTimeout(function () {
+            var url = new URL(pagesUrl, window.location.href);
+            url.searchParams.set("q", query);
+            getJson(url.toString()).then(function (answer) {
+              if (search.value.trim() === query) { showPages(answer.pages || []); }
+            }).catch(function (error) {
+              found.textContent = reason(error);
+            });
+          }, 250);
+        });
+      }
       form.querySelector("button[value=cancel]").addEventListener("click", function () { dialog.close(); });
       form.addEventListener("submit", function (submitted) {
         submitted.preventDefault();
         if (!pending) { return; }
         saveButton.disabled = true;
         status.textContent = text("save_as.saving");
+        var target = form.querySelector("input[name=target]:checked");
         requestJson(saveAsUrl, {attachmentId: attachmentId, csrf: saveAsCsrf, url: pending.url,
-                             fileType: pending.fileType, title: nameInput.value})
+                             fileType: pending.fileType, title: nameInput.value,
+                             pageId: target ? target.value : ""})
           .then(function (result) {
             pending = null;
             var saved = text("save_as.saved").split("{name}");
@@ -100,6 +140,8 @@
         pending = {url: data.url, fileType: data.fileType};
         nameInput.value = data.title || "";
         status.textContent = "";
+        if (search && found) { search.value = ""; found.textContent = ""; }
+        ownPage();
         saveButton.disabled = false;
         if (!dialog.open) { dialog.showModal(); }
         nameInput.focus();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
@@ -67,6 +68,77 @@ async def list_content(request: web.Request) -> web.Response:
         lambda page: page_json(store, page, base, context, expand, operations_for(request, page), top=False),
         default_limit=CONTENT_DEFAULT_LIMIT,
         max_limit=CONTENT_MAX_LIMIT,
+    )
+
+
+# CQL search (`GET /rest/api/content/search`, Confluence's ContentResource.search; Atlassian KB
+# "Searching for content with the REST API and CQL always limits results to 50", DC): results are
+# what the caller may view, as a RestList; the limit is capped at 1000 without expansions, 200 with
+# (50 with a body expansion, not simulated). The simulator understands the subset the gateway
+# sends: `type = page|blogpost`, `title ~ "text"` (contains, case-insensitive), `space = "KEY"`,
+# joined by AND, optionally `ORDER BY title`; anything else is Confluence's 400 for a bad query.
+_CQL_CLAUSE = re.compile(
+    r'\s*(?:(type)\s*=\s*(page|blogpost)|(title)\s*~\s*"((?:[^"\\]|\\.)*)"|(space)\s*=\s*"?([A-Za-z0-9~_]+)"?)\s*',
+    re.IGNORECASE,
+)
+_CQL_AND = re.compile(r"AND\s+", re.IGNORECASE)
+_CQL_ORDER = re.compile(r"\s+ORDER\s+BY\s+title(?:\s+(?:ASC|DESC))?\s*$", re.IGNORECASE)
+
+
+def _parse_cql(cql: str) -> dict[str, str] | None:
+    """The clauses of a query in the simulated subset, or None when it is not one."""
+    cql = _CQL_ORDER.sub("", cql)
+    found: dict[str, str] = {}
+    position = 0
+    while True:
+        match = _CQL_CLAUSE.match(cql, position)
+        if match is None:
+            return None
+        if match.group(1):
+            found["type"] = match.group(2).lower()
+        elif match.group(3):
+            found["title"] = re.sub(r"\\(.)", r"\1", match.group(4))
+        else:
+            found["space"] = match.group(6)
+        position = match.end()
+        if position == len(cql):
+            return found
+        joined = _CQL_AND.match(cql, position)
+        if joined is None:
+            return None
+        position = joined.end()
+
+
+@routes.get("/rest/api/content/search")
+async def search_content(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    cql = request.query.get("cql", "")
+    query = _parse_cql(cql)
+    if query is None:
+        return error(400, f"Could not parse cql : {cql}")
+    if query.get("type", "page") != "page":
+        found: list[Page] = []  # the simulator holds no blog posts
+    else:
+        title = query.get("title", "").casefold()
+        found = sorted(
+            (
+                page
+                for page in store.pages.values()
+                if title in page.title.casefold()
+                and query.get("space", page.space_key) == page.space_key
+                and visible_page(request, page.id) is not None
+            ),
+            key=lambda p: (p.title.casefold(), p.id),
+        )
+    base, context = base_url(request), context_path(request)
+    expand = Expand(request.query.get("expand", ""))
+    return paged_list(
+        request,
+        "/rest/api/content/search",
+        found,
+        lambda page: page_json(store, page, base, context, expand, operations_for(request, page), top=False),
+        default_limit=CONTENT_DEFAULT_LIMIT,
+        max_limit=200 if request.query.get("expand") else 1000,
     )
 
 

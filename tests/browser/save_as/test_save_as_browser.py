@@ -162,3 +162,32 @@ async def test_change_source_picks_another_spreadsheet(browser: Browser, stack: 
     assert claims["url"] == data["url"] and claims["referenceData"] == data["referenceData"]
     assert not await picker.is_visible()
     assert problems == []
+
+
+async def test_alice_saves_a_copy_to_another_page(browser: Browser, stack: Stack) -> None:
+    """The dialog's "Or on another page" searches pages alice may attach to; the copy goes there."""
+    stack.store.add_space("TEAM", "Team")
+    stack.store.grant("TEAM", "user:admin", "admin")
+    stack.store.grant("TEAM", "user:alice", "view", "edit", "attach")
+    target = stack.store.add_page("TEAM", "Minutes 2027", by="admin")
+    link = await converted_file_link(stack, stack.welcome_attachment_id("report.docx"), "pdf")
+    tab, problems = await _open_editor(browser, stack, "alice")
+    await tab.evaluate(
+        "(url) => window.__docsapi_fire('onRequestSaveAs', {fileType: 'pdf', title: 'report.pdf', url: url})",
+        link,
+    )
+    dialog = tab.locator("#onlyoffice-save-as")
+    await dialog.wait_for(state="visible")
+    await dialog.locator("input[name=page_search]").fill("nothing like it")
+    await dialog.locator(".onlyoffice-save-as-pages").get_by_text("No page with that title").wait_for()
+    await dialog.locator("input[name=page_search]").fill("minutes")
+    choice = dialog.locator(f'input[name=target][value="{target.id}"]')
+    await choice.wait_for()
+    assert "Minutes 2027 (TEAM)" in (await dialog.locator(".onlyoffice-save-as-pages").inner_text())
+    await choice.check()
+    await dialog.locator("input[name=name]").fill("Minutes copy")
+    await dialog.locator("button[value=save]").click()
+    await dialog.locator(".onlyoffice-dialog-status a").wait_for()
+    assert stack.store.attachment_by_name(target.id, "Minutes copy.pdf") is not None
+    assert stack.store.attachment_by_name(stack.welcome_page_id(), "Minutes copy.pdf") is None
+    assert problems == []
