@@ -19,10 +19,10 @@ from typing import Any, Literal
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import Attachment, ConfluenceError, is_content_id
+from gateway.confluence.models import Attachment, ConfluenceError, Identity, is_content_id
 from gateway.docserver.client import ConversionResult, DocumentServerError
 from gateway.onlyoffice.access import UserAccess, access_for
-from gateway.onlyoffice.answers import json_answer
+from gateway.onlyoffice.answers import Refusal, json_answer
 from gateway.onlyoffice.bodies import BadBody, read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
@@ -32,6 +32,7 @@ __all__ = [
     "PagePurpose",
     "Poll",
     "conversion_failed",
+    "editor_post",
     "page_token",
     "poll_conversion",
     "read_poll",
@@ -77,6 +78,23 @@ def valid_page_request(
         )
         for secret in context.accepted_link_secrets
     )
+
+
+async def editor_post(
+    context: OnlyOfficeContext, request: web.Request, purpose: PagePurpose, *, anonymous: str
+) -> tuple[dict[str, Any], str, Identity]:
+    """A POST from the editor page (Save As, Restore, Rename): its JSON body, the attachment id and
+    who sent it, once the body, the login (`anonymous` is what a logged-out user is told) and the
+    page's CSRF token and Origin are checked; Refusal otherwise."""
+    body = await read_page_json(request, context.settings.proxy, route=purpose)
+    identity = await context.identities.get(UserCredentials.from_headers(request.headers))
+    if identity.anonymous:
+        raise Refusal(401, anonymous)
+    attachment_id = str(body.get("attachmentId", ""))
+    if not valid_page_request(context, request, purpose, attachment_id, body.get("csrf")):
+        log.warning("%s refused: CSRF check failed for attachment %r", purpose, attachment_id[:20])
+        raise Refusal(403, "The request did not come from the editor page; reload it and retry.")
+    return body, attachment_id, identity
 
 
 async def user_access(

@@ -21,9 +21,8 @@ from gateway.confluence.models import ConfluenceError
 from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.answers import Refusal, json_answer
-from gateway.onlyoffice.bodies import read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import page_token, valid_page_request
+from gateway.onlyoffice.conversion import editor_post, page_token
 from gateway.onlyoffice.filenames import name_problem
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.save import session_key
@@ -66,14 +65,10 @@ async def rename(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = ""
     try:
-        body: dict[str, object] = await read_page_json(request, context.settings.proxy, route="rename")
+        body, attachment_id, _ = await editor_post(
+            context, request, "rename", anonymous="Log in to Confluence to rename a document."
+        )
         credentials = UserCredentials.from_headers(request.headers)
-        if (await context.identities.get(credentials)).anonymous:
-            raise Refusal(401, "Log in to Confluence to rename a document.")
-        attachment_id = str(body.get("attachmentId", ""))
-        if not valid_page_request(context, request, "rename", attachment_id, body.get("csrf")):
-            log.warning("rename refused: CSRF check failed for attachment %r", attachment_id[:20])
-            raise Refusal(403, "The request did not come from the editor page; reload it and retry.")
         title = body.get("title")
         if not isinstance(title, str):
             raise Refusal(400, "The editor sent no new name.")

@@ -24,9 +24,8 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, Identity
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.answers import Refusal, json_answer
-from gateway.onlyoffice.bodies import read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import page_token, valid_page_request
+from gateway.onlyoffice.conversion import editor_post, page_token
 from gateway.onlyoffice.history import MAX_VERSION, visible_versions
 from gateway.state import LockTimeout, StateUnavailable
 
@@ -58,15 +57,10 @@ def _number(body: dict[str, object], name: str) -> int:
 
 async def _checked(context: OnlyOfficeContext, request: web.Request) -> tuple[str, int, int, Identity]:
     """The attachment, version and base once who asks, from where, and their rights are checked."""
-    body: dict[str, object] = await read_page_json(request, context.settings.proxy, route="restore")
+    body, attachment_id, identity = await editor_post(
+        context, request, "restore", anonymous="Log in to Confluence to restore a version."
+    )
     credentials = UserCredentials.from_headers(request.headers)
-    identity = await context.identities.get(credentials)
-    if identity.anonymous:
-        raise Refusal(401, "Log in to Confluence to restore a version.")
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, "restore", attachment_id, body.get("csrf")):
-        log.warning("restore refused: CSRF check failed for attachment %r", attachment_id[:20])
-        raise Refusal(403, "The request did not come from the editor page; reload it and retry.")
     version, base = _number(body, "version"), _number(body, "base")
     access = await access_for(context, request.headers, attachment_id)
     if access is None:

@@ -23,9 +23,8 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, is_content_id
 from gateway.onlyoffice.access import groups_of
 from gateway.onlyoffice.answers import Refusal, json_answer
-from gateway.onlyoffice.bodies import read_page_json
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
-from gateway.onlyoffice.conversion import page_token, valid_page_request
+from gateway.onlyoffice.conversion import editor_post, page_token
 from gateway.onlyoffice.convert import target_name
 from gateway.onlyoffice.create_access import create_access_for
 from gateway.onlyoffice.fetch import FetchError, pinned_url
@@ -137,24 +136,13 @@ async def _check_rules(
     return access.identity.display_name, found.mime
 
 
-async def _checked(context: OnlyOfficeContext, request: web.Request) -> tuple[dict[str, object], str]:
-    """The request's body and the edited attachment's id once who asks and from where is checked."""
-    body: dict[str, object] = await read_page_json(request, context.settings.proxy, route="save-as")
-    identity = await context.identities.get(UserCredentials.from_headers(request.headers))
-    if identity.anonymous:
-        raise Refusal(401, "Log in to Confluence to save a copy.")
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, "save-as", attachment_id, body.get("csrf")):
-        log.warning("save-as refused: CSRF check failed for attachment %r", attachment_id[:20])
-        raise Refusal(403, "The request did not come from the editor page; reload it and retry.")
-    return body, attachment_id
-
-
 async def save_as(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = ""
     try:
-        body, attachment_id = await _checked(context, request)
+        body, attachment_id, _ = await editor_post(
+            context, request, "save-as", anonymous="Log in to Confluence to save a copy."
+        )
         url, extension, title = _text(body, "url"), _text(body, "fileType").lower(), _text(body, "title")
         if not url or not extension:
             raise Refusal(404, "The editor sent no file to save.")

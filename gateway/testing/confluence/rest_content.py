@@ -59,15 +59,21 @@ async def list_content(request: web.Request) -> web.Response:
         and (title is None or page.title == title)
         and visible_page(request, page.id) is not None
     ]
+    return _pages_list(request, "/rest/api/content", found, CONTENT_MAX_LIMIT)
+
+
+def _pages_list(request: web.Request, path: str, found: list[Page], max_limit: int) -> web.Response:
+    """Pages as a RestList, each expanded as `expand` asks with the caller's operations."""
+    store = request.app[STORE]
     base, context = base_url(request), context_path(request)
     expand = Expand(request.query.get("expand", ""))
     return paged_list(
         request,
-        "/rest/api/content",
+        path,
         found,
         lambda page: page_json(store, page, base, context, expand, operations_for(request, page), top=False),
         default_limit=CONTENT_DEFAULT_LIMIT,
-        max_limit=CONTENT_MAX_LIMIT,
+        max_limit=max_limit,
     )
 
 
@@ -130,15 +136,8 @@ async def search_content(request: web.Request) -> web.Response:
             ),
             key=lambda p: (p.title.casefold(), p.id),
         )
-    base, context = base_url(request), context_path(request)
-    expand = Expand(request.query.get("expand", ""))
-    return paged_list(
-        request,
-        "/rest/api/content/search",
-        found,
-        lambda page: page_json(store, page, base, context, expand, operations_for(request, page), top=False),
-        default_limit=CONTENT_DEFAULT_LIMIT,
-        max_limit=200 if request.query.get("expand") else 1000,
+    return _pages_list(
+        request, "/rest/api/content/search", found, 200 if request.query.get("expand") else 1000
     )
 
 

@@ -7,13 +7,14 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gateway.testing.stack import free_port
 
-__all__ = ["RedisProcess"]
+__all__ = ["RedisProcess", "own_redis"]
 
 
 class RedisProcess:
@@ -63,3 +64,12 @@ class RedisProcess:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A Redis of this test's own, stopped at the end (the test may stop and start it meanwhile)."""
+    redis = RedisProcess(tmp_path)
+    redis.start()
+    yield redis
+    redis.stop()

@@ -10,26 +10,15 @@ which needs the state, gets a clear 503. Confluence down is the one outage that 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from redis_process import RedisProcess
 from saving_helpers import attachment, editor_config
 
 from gateway.testing.stack import Stack, demo_login, running_stack
 
 _FAST_PROBES = {"proxy": {"readiness_cache_seconds": 0}}
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    redis = RedisProcess(tmp_path)
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 async def _readyz(stack: Stack) -> tuple[int, dict[str, Any]]:

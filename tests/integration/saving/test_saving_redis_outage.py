@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from redis_process import RedisProcess
 from saving_helpers import FAST, attachment, callbacks, open_editor, text_of, wait_for
 
 from gateway.testing.stack import running_stack
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    redis = RedisProcess(tmp_path)
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 async def test_redis_down_during_the_save_then_back(own_redis: RedisProcess) -> None:
