@@ -219,6 +219,7 @@ def configure_for(settings: Settings, *, worker: int | str | None = None) -> Non
             settings.confluence.auth.token,
             settings.confluence.auth.password,
             settings.documentserver.jwt.secret,
+            settings.documentserver.jwt.previous_secret,
             settings.links.secret,
             settings.links.previous_secret,
         )

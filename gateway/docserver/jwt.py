@@ -10,7 +10,7 @@ claims are ever used: the unsigned JSON beside a token is ignored.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jwt as pyjwt
@@ -97,25 +97,38 @@ def _header_token(headers: Mapping[str, str], header_name: str) -> str | None:
     return value or None
 
 
+def _verify_any(token: str, secrets: Sequence[str]) -> dict[str, Any]:
+    """Claims of a token signed with one of `secrets` (the current one first); the first error else."""
+    first: JwtError | None = None
+    for secret in secrets:
+        try:
+            return verify(token, secret)
+        except JwtError as error:
+            first = first or error
+    raise first or JwtError("no secret to verify the token with")
+
+
 def read_signed_request(
     body: Mapping[str, Any] | None,
     headers: Mapping[str, str],
     *,
-    secret: str,
+    secret: str | Sequence[str],
     header_name: str = "Authorization",
 ) -> dict[str, Any]:
     """The authoritative request payload: body `token` preferred, else the header token unwrapped.
 
-    Raises JwtError when neither is present or the one used does not verify.
+    `secret` may be several (the current one, and the previous during a rotation). Raises JwtError
+    when neither token is present or the one used does not verify.
     """
+    secrets = (secret,) if isinstance(secret, str) else tuple(secret)
     body_token = body.get("token") if body else None
     if isinstance(body_token, str) and body_token:
-        claims = verify(body_token, secret)
+        claims = _verify_any(body_token, secrets)
     else:
         header_token = _header_token(headers, header_name)
         if header_token is None:
             raise JwtError("no token in the body or the header")
-        claims = verify(header_token, secret)
+        claims = _verify_any(header_token, secrets)
     wrapped = claims.get("payload")
     if isinstance(wrapped, dict):
         # Header tokens wrap the request; keep time claims from the outer token out of it.

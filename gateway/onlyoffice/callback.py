@@ -182,7 +182,9 @@ async def callback(request: web.Request) -> web.Response:
         return web.json_response({"error": 1, "message": refusal.message}, status=refusal.status)
     header = context.settings.documentserver.jwt.header
     try:
-        payload = read_signed_request(body, request.headers, secret=context.jwt_secret, header_name=header)
+        payload = read_signed_request(
+            body, request.headers, secret=context.accepted_jwt_secrets, header_name=header
+        )
     except JwtError as error:
         log.warning("callback for attachment %s refused: %s", claims.attachment_id, error)
         context.metrics.callbacks.labels("unknown", "refused").inc()

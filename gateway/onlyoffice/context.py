@@ -71,9 +71,19 @@ class OnlyOfficeContext:
     docserver_fetch_session: aiohttp.ClientSession  # no cookies, no redirects: for /cache/files links
     templates: jinja2.Environment = field(default_factory=template_environment)
     server_version: Version | None = None  # learnt from the command service; None until known
-    # The secret before a rotation, still accepted for links handed out earlier until (epoch s).
+    # The secrets before a rotation, still accepted until (epoch s): for links handed out earlier,
+    # and for what the Document Server signs (callbacks, its downloads) before it switched.
     previous_link_secret: str | None = None
     previous_link_until: float = 0.0
+    previous_jwt_secret: str | None = None
+    previous_jwt_until: float = 0.0
+
+    @property
+    def accepted_jwt_secrets(self) -> tuple[str, ...]:
+        """What a Document Server token may be signed with now (the gateway signs with `jwt_secret`)."""
+        if self.previous_jwt_secret is not None and time.time() < self.previous_jwt_until:
+            return (self.jwt_secret, self.previous_jwt_secret)
+        return (self.jwt_secret,)
 
     @property
     def accepted_link_secrets(self) -> tuple[str, ...]:

@@ -38,7 +38,9 @@ async def download(request: web.Request) -> web.StreamResponse:
         return _plain(403, "Forbidden: invalid link token")
     header = context.settings.documentserver.jwt.header
     try:
-        signed = read_signed_request(None, request.headers, secret=context.jwt_secret, header_name=header)
+        signed = read_signed_request(
+            None, request.headers, secret=context.accepted_jwt_secrets, header_name=header
+        )
     except JwtError as error:
         log.warning(
             "download refused for attachment %s: Document Server JWT: %s", claims.attachment_id, error

@@ -158,7 +158,8 @@ def build_context(
 ) -> OnlyOfficeContext:
     """The plugin's shared services over an opened state; also what `pending` saves with, so a
     save retried from the command line goes through exactly the gateway's own code."""
-    jwt_secret = settings.documentserver.jwt.secret.get_secret_value()
+    jwt = settings.documentserver.jwt
+    jwt_secret = jwt.secret.get_secret_value()
     docserver_internal = URL(settings.documentserver.internal_url or settings.documentserver.public_url)
     docserver_session = aiohttp.ClientSession(
         cookie_jar=aiohttp.DummyCookieJar(),
@@ -197,6 +198,8 @@ def build_context(
         previous_link_until=settings.links.previous_until.timestamp()
         if settings.links.previous_until
         else 0.0,
+        previous_jwt_secret=jwt.previous_secret.get_secret_value() if jwt.previous_secret else None,
+        previous_jwt_until=jwt.previous_until.timestamp() if jwt.previous_until else 0.0,
     )
 
 

@@ -113,6 +113,16 @@ class ConfluenceSettings(_Strict):
 class JwtSettings(_Strict):
     secret: NonEmptySecret  # required: the gateway has no "JWT off"
     header: HeaderName = "Authorization"
+    # Rotating the secret: the old one still verifies what the Document Server sends (callbacks,
+    # its downloads) until `previous_until`, so editors opened before the switch keep saving.
+    previous_secret: NonEmptySecret | None = None
+    previous_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _previous_has_an_end(self) -> JwtSettings:
+        if (self.previous_secret is None) != (self.previous_until is None):
+            raise ValueError("previous_secret and previous_until go together")
+        return self
 
 
 class DocumentServerSettings(_Strict):

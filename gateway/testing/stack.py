@@ -170,16 +170,22 @@ class Stack:
         gateway_runner = self.runners.pop()
         await gateway_runner.cleanup()
         if settings:
-            data = self.settings.model_dump(mode="python")
-            for key, value in settings.items():
-                data[key] = (
-                    {**data[key], **value}
-                    if isinstance(value, dict) and isinstance(data.get(key), dict)
-                    else value
-                )
-            self.settings = Settings.model_validate(data)
+            self.settings = Settings.model_validate(
+                _merged(self.settings.model_dump(mode="python"), settings)
+            )
         self.gateway_app = _gateway_app(self.settings)
         self.runners.append(await _start(self.gateway_app, self.host, self.gateway_port))
+
+
+def _merged(data: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` with `changes` applied, mappings merged key by key at every depth."""
+    merged = dict(data)
+    for key, value in changes.items():
+        current = merged.get(key)
+        merged[key] = (
+            _merged(current, value) if isinstance(value, dict) and isinstance(current, dict) else value
+        )
+    return merged
 
 
 def _settings(
@@ -198,12 +204,7 @@ def _settings(
         },
         "logging": {"level": "INFO", "format": "text", "access_log": False},
     }
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **value}
-        else:
-            data[key] = value
-    return load_settings_from_mapping(data, source="<demo>")
+    return load_settings_from_mapping(_merged(data, extra), source="<demo>")
 
 
 def _gateway_app(settings: Settings) -> web.Application:
