@@ -106,7 +106,8 @@ async def test_alice_renames_the_document_from_the_editor(browser: Browser, stac
     tab, problems = await _open_editor(browser, stack, "alice")
     report = stack.store.attachments[stack.welcome_attachment_id("report.docx")]
     await tab.evaluate("window.__docsapi_fire('onRequestRename', 'Budget 2027')")
-    await tab.wait_for_function("document.title === 'Budget 2027.docx - ONLYOFFICE'", timeout=10_000)
+    # A function, not an expression: Playwright evals expressions, which the page's CSP refuses.
+    await tab.wait_for_function("() => document.title === 'Budget 2027.docx - ONLYOFFICE'", timeout=10_000)
     assert report.title == "Budget 2027.docx"
     assert problems == []
     # A name the page already has: the editor page says why, nothing changes.
