@@ -24,8 +24,9 @@ log = logging.getLogger(__name__)
 _CHUNK = 256 * 1024
 
 
-def _plain(status: int, text: str) -> web.Response:
-    return web.Response(status=status, text=text + "\n", content_type="text/plain")
+def _refusal(status: int, text: str) -> web.Response:
+    """A refusal in the shape the gateway answers the Document Server with everywhere (JSON)."""
+    return web.json_response({"error": 1, "message": text}, status=status)
 
 
 async def download(request: web.Request) -> web.StreamResponse:
@@ -35,7 +36,7 @@ async def download(request: web.Request) -> web.StreamResponse:
         claims = read_link_token(link_token, context.accepted_link_secrets, action="download")
     except JwtError as error:
         log.warning("download refused: link token: %s", error)
-        return _plain(403, "Forbidden: invalid link token")
+        return _refusal(403, "Forbidden: invalid link token")
     header = context.settings.documentserver.jwt.header
     try:
         signed = read_signed_request(
@@ -45,20 +46,20 @@ async def download(request: web.Request) -> web.StreamResponse:
         log.warning(
             "download refused for attachment %s: Document Server JWT: %s", claims.attachment_id, error
         )
-        return _plain(403, "Forbidden: the Document Server's JWT is missing or invalid")
+        return _refusal(403, "Forbidden: the Document Server's JWT is missing or invalid")
     signed_url = signed.get("url")
     if not isinstance(signed_url, str) or URL(signed_url).query.get("token") != link_token:
         log.warning("download refused for attachment %s: JWT signed for another URL", claims.attachment_id)
-        return _plain(403, "Forbidden: the JWT was signed for another URL")
+        return _refusal(403, "Forbidden: the JWT was signed for another URL")
     try:
         attachment = await context.confluence.attachment(claims.attachment_id)
         if attachment is None:
-            return _plain(404, "Not found: the attachment no longer exists")
+            return _refusal(404, "Not found: the attachment no longer exists")
         upstream = await context.confluence.open_download(attachment, claims.version)
     except ConfluenceError as error:
         log.warning("download of attachment %s failed: %s", claims.attachment_id, error)
         status = 404 if error.status == 404 else 502
-        return _plain(status, "The file could not be read from Confluence")
+        return _refusal(status, "The file could not be read from Confluence")
     try:
         response = web.StreamResponse(
             headers={

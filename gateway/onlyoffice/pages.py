@@ -103,15 +103,23 @@ def error_page(
     )
 
 
+# Far above a real link (attachmentId, lang, mode), far below an 8 KiB request line once encoded.
+_MAX_DESTINATION = 2048
+
+
 def login_redirect(context: OnlyOfficeContext, request: web.Request) -> web.HTTPFound:
     """Anonymous users go to Confluence's login and come back to this page (editor, Download As).
 
     The plugin sends `os_destination` without its leading slash; Confluence's own links carry it
     (`/pages/...`, relative to the context path), and a login form that only accepts same-site
-    paths starting with "/" would otherwise drop the user on the dashboard.
+    paths starting with "/" would otherwise drop the user on the dashboard. A query longer than
+    a real link's (the cap lets 16 KiB through) is left out: encoded once more into the Location,
+    it would make a URL beyond the 8 KiB request line Confluence (Tomcat) and most servers accept.
     """
     context_path = context.public_url.path.rstrip("/")
     destination = request.rel_url.path_qs
+    if len(destination) > _MAX_DESTINATION:
+        destination = request.rel_url.path
     if context_path and destination.startswith(context_path + "/"):
         destination = destination[len(context_path) :]
     login = URL(str(context.public_url).rstrip("/") + "/login.action")

@@ -1,11 +1,11 @@
 """The pure-Python scanner: the fallback when lol-html is missing or fails.
 
-It walks the tokens (`tokens.py`) keeping lol-html's model of open elements: void elements are
-never open, a self-closing tag closes only in SVG/MathML, and an end tag closes the nearest open
-element of its name together with everything opened inside it (an end tag with no such element is
-ignored). "Descendant of" below means "opened while that element was open", as lol-html's
-descendant selectors mean it. The vocabulary decisions are `Scanner`'s, called in the order the
-lol-html scanner registers its selectors.
+It walks the tokens (`tokens.py`) keeping lol-html's model of open elements: void elements (in
+HTML content) are never open, a self-closing tag closes only in SVG/MathML, and an end tag (also
+`</body>`, `</html>`) closes the nearest open element of its name together with everything opened
+inside it (an end tag with no such element is ignored). "Descendant of" below means "opened
+while that element was open", as lol-html's descendant selectors mean it. The vocabulary decisions
+are `Scanner`'s, called in the order the lol-html scanner registers its selectors.
 """
 
 from __future__ import annotations
@@ -47,6 +47,14 @@ _KEYWORDS_STR = re.compile(_KEYWORDS)
 _VOCABULARY_TAGS = frozenset(["meta", "div", "table", "input", "tr", "a", "span", "img", "script", "li"])
 
 
+def _opens(token: Token) -> bool:
+    """Whether a start tag opens an element: not when void (in HTML content only, as in lol-html),
+    nor a self-closing tag in SVG/MathML."""
+    if token.foreign or token.name in ("svg", "math"):
+        return token.text[-2:] not in ("/>", b"/>")
+    return token.name not in _VOID
+
+
 class _Open:
     """An open element and what its end means to the scan."""
 
@@ -83,7 +91,7 @@ class _Walker:
                 self._vocabulary(token, element)
         if name == "ul" and self.dropdowns > 0 and self.rows > 0:
             self._menu_list(token)
-        if name in _VOID or ((token.foreign or name in ("svg", "math")) and token.text[-2:] in ("/>", b"/>")):
+        if not _opens(token):
             return
         if name == "fieldset":
             self.fieldsets += 1
@@ -130,7 +138,9 @@ class _Walker:
             element.pending = scanner.embedded(attrs, "file", in_wrapper=in_wrapper)
         if name == "img" and "confluence-embedded-image" in klass:
             index = scanner.embedded(attrs, "image", in_wrapper=in_wrapper)
-            if index is not None:
+            if index is not None and _opens(token):
+                element.pending = index  # foreign content: an element like any other, links after its end
+            elif index is not None:
                 scanner.place(index, token.end)  # a void element: links go right after the tag
 
     def _menu_list(self, token: Token) -> None:
@@ -143,11 +153,6 @@ class _Walker:
 
     def end(self, token: Token) -> None:
         name = token.name
-        if name == "body" or name == "html":
-            # These end tags close nothing in HTML5 (content may follow them); lol-html agrees.
-            if name == "body" and any(element.name == "body" for element in self.stack):
-                self.scanner.end_of("body", token.start)
-            return
         stack = self.stack
         for position in range(len(stack) - 1, -1, -1):
             if stack[position].name == name:
@@ -157,7 +162,14 @@ class _Walker:
         closed = stack[position:]
         del stack[position:]
         scanner = self.scanner
+        # An end tag closes its element and all opened inside, also </body> and </html> (HTML5
+        # would not; lol-html does). lol-html never emits what goes after an element closed that
+        # way inside a head or body (their `append` handlers swallow it): no place for links there.
+        swallowed = False
         for element in closed:
+            if swallowed:
+                element.pending = element.wrapper = None
+            swallowed = swallowed or element.name in ("head", "body")
             if element.pending is not None:
                 scanner.place(element.pending, token.end)
             if element.wrapper is not None:
@@ -170,7 +182,7 @@ class _Walker:
                 self.dropdowns -= 1
             if element.name == "fieldset":
                 self.fieldsets -= 1
-        if name == "head":
+        if name in ("head", "body"):
             scanner.end_of(name, token.start)
 
 

@@ -150,10 +150,12 @@ def tokens(document: bytes | str) -> Iterator[Token]:
                     name = names[raw] = _ascii(raw).lower()
                 kind: Kind = "start" if group == "start" else "end"
                 if foreign and kind == "start" and _breaks_out(name, match.group()):
-                    # An HTML element in SVG/MathML ends the foreign content (HTML5 tree building).
-                    while namespaces and namespaces[-1] in ("svg", "math"):
-                        namespaces.pop()
-                    yield Token(kind, name, match.group(), match.start(), match.end(), False)
+                    # An HTML element in SVG/MathML ends the foreign content. HTML5 leaves every
+                    # level; lol-html (the other scanner) only the innermost: in <svg><svg> the
+                    # element is still foreign (an <img> there is not void). As lol-html does.
+                    namespaces.pop()
+                    still = bool(namespaces) and namespaces[-1] in ("svg", "math")
+                    yield Token(kind, name, match.group(), match.start(), match.end(), still)
                     restart = match.end()
                     break
                 yield Token(kind, name, match.group(), match.start(), match.end(), foreign)

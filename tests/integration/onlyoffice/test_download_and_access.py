@@ -62,7 +62,7 @@ async def test_download_refuses_missing_or_forged_link_token(stack: Stack) -> No
         forged_url = str(URL(url).update_query(token=forged))
         status, _, body = await get(forged_url, headers=_ds_headers(stack, forged_url))
         assert status == 403, forged
-        assert body.startswith(b"Forbidden")
+        assert json.loads(body)["message"].startswith("Forbidden")
     # A callback token is not a download token.
     status, _, body = await get(editor_url(stack, attachment_id(stack, "report.docx")), "alice")
     callback_token = URL(editor_config(body)["editorConfig"]["callbackUrl"]).query["token"]
