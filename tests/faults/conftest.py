@@ -1,0 +1,8 @@
+"""The fault tests reuse the proxy, worker and saving helpers (real processes on loopback)."""
+
+import sys
+from pathlib import Path
+
+_INTEGRATION = Path(__file__).resolve().parents[1] / "integration"
+for folder in ("proxy", "workers", "saving"):
+    sys.path.insert(0, str(_INTEGRATION / folder))
