@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -76,7 +77,11 @@ def main() -> int:
     print(f"bench: {time.monotonic() - started:.0f} s, {plan.rounds} rounds, {plan.seconds:g} s per point")
     if args.write_results:
         command = "./dev bench " + " ".join(sys.argv[1:])
-        text = results_file.section(table, summary, numbers, report.machine(), command, args.note)
+        kept = None
+        if not args.quick and gate.RESULTS.exists():
+            with contextlib.suppress(ValueError):
+                kept = gate.baseline(gate.RESULTS.read_text())
+        text = results_file.section(table, summary, numbers, report.machine(), command, args.note, kept)
         results_file.write(gate.RESULTS, text)
         print(f"bench: wrote {gate.RESULTS}")
     if args.json:
