@@ -10,6 +10,7 @@ fields.py, reading YAML and locating errors in source.py and loader.py.
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -110,6 +112,12 @@ class ConfluenceSettings(_Strict):
     read_timeout: float = Field(default=300.0, gt=0)
 
 
+def _check_previous(previous_secret: SecretStr | None, previous_until: datetime.datetime | None) -> None:
+    """A secret kept during a rotation (JWT or links) needs the end of its acceptance, and back."""
+    if (previous_secret is None) != (previous_until is None):
+        raise ValueError("previous_secret and previous_until go together")
+
+
 class JwtSettings(_Strict):
     secret: NonEmptySecret  # required: the gateway has no "JWT off"
     header: HeaderName = "Authorization"
@@ -120,8 +128,7 @@ class JwtSettings(_Strict):
 
     @model_validator(mode="after")
     def _previous_has_an_end(self) -> JwtSettings:
-        if (self.previous_secret is None) != (self.previous_until is None):
-            raise ValueError("previous_secret and previous_until go together")
+        _check_previous(self.previous_secret, self.previous_until)
         return self
 
 
@@ -253,8 +260,7 @@ class LinkSettings(_Strict):
 
     @model_validator(mode="after")
     def _previous_has_an_end(self) -> LinkSettings:
-        if (self.previous_secret is None) != (self.previous_until is None):
-            raise ValueError("previous_secret and previous_until go together")
+        _check_previous(self.previous_secret, self.previous_until)
         return self
 
 

@@ -3,20 +3,10 @@ with a 2-worker gateway."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from faults_helpers import fault_stack, wait_for
 from redis_process import RedisProcess
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    redis = RedisProcess(tmp_path)
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 async def test_redis_stopped_and_restarted_mid_save(tmp_path: Path, own_redis: RedisProcess) -> None:

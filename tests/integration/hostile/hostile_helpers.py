@@ -3,6 +3,8 @@ names clash between test folders)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gzip
 import importlib
 import json
@@ -13,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-__all__ = ["JSON", "SERVLET", "HostileBody", "hostile_bodies", "post_raw", "saving_helpers"]
+__all__ = ["JSON", "SERVLET", "HostileBody", "close_loop", "hostile_bodies", "post_raw", "saving_helpers"]
 
 # The saving tests' helpers (editor config, attachments, file text), shared rather than copied.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "saving"))
@@ -21,6 +23,22 @@ saving_helpers = importlib.import_module("saving_helpers")
 
 SERVLET = "/plugins/servlet/onlyoffice"
 JSON = "application/json"
+
+
+def close_loop(loop: asyncio.AbstractEventLoop, exits: contextlib.AsyncExitStack) -> None:
+    """End a property's own loop (hypothesis drives its examples synchronously): what `exits`
+    holds is closed, then, as asyncio.run does, handlers still winding down are cancelled and awaited."""
+    loop.run_until_complete(exits.aclose())
+
+    async def drain() -> None:
+        pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    loop.run_until_complete(drain())
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.close()
 
 
 @dataclass(frozen=True)

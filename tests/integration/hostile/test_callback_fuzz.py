@@ -19,7 +19,7 @@ import aiohttp
 import jwt
 import pytest
 from aiohttp import web
-from hostile_helpers import saving_helpers
+from hostile_helpers import close_loop, saving_helpers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,18 +78,7 @@ def live() -> Iterator[Live]:
     try:
         yield loop.run_until_complete(start())
     finally:
-        loop.run_until_complete(exits.aclose())
-
-        # As asyncio.run does: connection handlers still winding down are cancelled and awaited.
-        async def drain() -> None:
-            pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-        loop.run_until_complete(drain())
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+        close_loop(loop, exits)
 
 
 json_values = st.recursive(

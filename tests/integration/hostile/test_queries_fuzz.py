@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
-from hostile_helpers import SERVLET, saving_helpers
+from hostile_helpers import SERVLET, close_loop, saving_helpers
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -60,17 +60,7 @@ def live() -> Iterator[Live]:
     try:
         yield loop.run_until_complete(start())
     finally:
-        loop.run_until_complete(exits.aclose())
-
-        async def drain() -> None:
-            pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-        loop.run_until_complete(drain())
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+        close_loop(loop, exits)
 
 
 # Any code point but lone surrogates (not encodable in a URL), NUL and controls included.
