@@ -1,4 +1,7 @@
-"""Forward one HTTP request to Confluence and stream the answer back, both bodies never buffered.
+"""Forward one HTTP request to Confluence and stream the answer back, neither body buffered whole.
+
+The answer is relayed in pieces joined for at most 2 ms or 256 KiB (`coalesce.py`), the upload as
+it arrives.
 
 Failure mapping (nginx semantics): cannot connect / connection dropped before headers -> 502;
 no response headers in time -> 504; the upload grows past the limit -> 413; the upload pauses
@@ -18,6 +21,7 @@ import aiohttp
 import brotli  # type: ignore[import-untyped]
 from aiohttp import web
 
+from gateway.proxy.coalesce import coalesced
 from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
 from gateway.proxy.errors import error_page
 from gateway.proxy.filters import start_pipeline
@@ -234,7 +238,7 @@ async def _relay(
     await response.prepare(request)
     sent = 0  # counted once per response: Counter.inc takes a lock, per chunk it adds up
     try:
-        async for chunk in body.iter_any():
+        async for chunk in coalesced(body):
             if pipeline is not None:
                 chunk = await pipeline.feed(chunk)
             if chunk:

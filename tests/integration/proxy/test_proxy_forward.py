@@ -223,3 +223,20 @@ async def test_response_headers_are_not_held_back_until_the_body_comes(make_gate
             assert response.headers["Content-Length"] == "4"
             gw.stub.body_released.set()
             assert await response.read() == b"body"
+
+
+async def test_a_body_in_two_parts_reaches_the_browser_part_by_part(make_gateway: MakeGateway) -> None:
+    """The relay joins what arrives together (gateway/proxy/coalesce.py), never what an upstream
+    sends with a pause between: the first part is the browser's long before the second exists."""
+    gw = await make_gateway()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(gw.url(f"{CTX}/slowbody?delay=1.5")) as response,
+    ):
+        started = asyncio.get_running_loop().time()
+        first = await response.content.readany()
+        waited = asyncio.get_running_loop().time() - started
+        rest = await response.read()
+    assert first == b"0123456789"
+    assert waited < 1.0
+    assert rest == b"abcdefghij"
