@@ -27,6 +27,7 @@ from gateway.proxy.connections import handler_limits
 from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
 from gateway.proxy.errors import error_page
 from gateway.proxy.forward import proxy_expect_handler, proxy_handler
+from gateway.proxy.headers import hide_server_version
 from gateway.proxy.mount import mount_upstream
 from gateway.proxy.plugin import PLUGIN_PREFIX, Plugin, PluginContext
 from gateway.proxy.upstream import UpstreamMap, create_upstream_session
@@ -104,6 +105,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     # Request bodies are never decompressed: a proxy passes them as sent (aiohttp's default
     # decoded a gzip upload and forwarded it still labelled gzip; a broken one was a 500), and
     # the plugin's routes refuse a Content-Encoding (onlyoffice/bodies.py).
+    hide_server_version()
     app = web.Application(
         middlewares=[_guard],
         handler_args={

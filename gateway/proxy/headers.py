@@ -10,17 +10,24 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
+import aiohttp.web_response
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from gateway.proxy.upstream import UpstreamMap
 
 __all__ = [
     "HOP_BY_HOP",
+    "SERVER_NAME",
     "TrustedProxies",
     "connection_tokens",
     "downstream_headers",
+    "hide_server_version",
     "upstream_headers",
 ]
+
+# What a response says of the server when Confluence's answer did not say it (as nginx's
+# `server_tokens off`): no product version for a scanner to match against known flaws.
+SERVER_NAME = "onlyoffice-gateway"
 
 # RFC 9110 7.6.1 + the RFC 2616 list (Go httputil.ReverseProxy's set).
 HOP_BY_HOP = frozenset(
@@ -210,3 +217,13 @@ def _rewrite_refresh(value: str, upstream: UpstreamMap) -> str:
     quote = url[0] if url[:1] in ("'", '"') and url[-1:] == url[:1] else ""
     inner = url[1:-1] if quote else url
     return f"{delay}; {key.strip()}={quote}{upstream.to_public(inner)}{quote}"
+
+
+def hide_server_version() -> None:
+    """Make aiohttp answer `Server: onlyoffice-gateway` instead of `Python/3.x aiohttp/3.y`.
+
+    aiohttp adds its default to every response without a Server header, including the 400s its
+    parser sends for malformed requests, which no handler or signal sees; its module constant is
+    the one place all of them read. A Server header from Confluence passes through unchanged.
+    """
+    aiohttp.web_response.SERVER_SOFTWARE = SERVER_NAME  # type: ignore[attr-defined]
