@@ -18,6 +18,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from gateway.allocator import trim_periodically, tune_allocator
 from gateway.app import create_app
 from gateway.logs import configure_for
 from gateway.loop import run as run_on_loop
@@ -27,6 +28,7 @@ from gateway.proxy.context import PROXY_KEY
 from gateway.proxy.plugin import Plugin
 from gateway.reload import reload_live
 from gateway.settings import Settings
+from gateway.tasks import cancel_and_wait
 
 __all__ = ["CannotListen", "parser_kind", "run", "serve"]
 
@@ -127,6 +129,7 @@ async def run(
 
     loop.add_signal_handler(signal.SIGHUP, hangup)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGHUP})
+    trimming = asyncio.create_task(trim_periodically(), name="malloc-trim")
     try:
         await stop.wait()
     finally:
@@ -140,12 +143,14 @@ async def run(
     if proxy.shutdown_drain_delay:
         await asyncio.sleep(proxy.shutdown_drain_delay)
     await runner.cleanup()
+    await cancel_and_wait(trimming)
     log.info("gateway stopped")
 
 
 def serve(settings: Settings, plugins: Sequence[Plugin] = (), config_path: Path | None = None) -> None:
     """Run the gateway until SIGTERM/SIGINT (blocks); returns after a graceful shutdown. SIGHUP
     reloads `config_path`."""
+    tune_allocator()
     configure_for(settings)
     try:
         run_on_loop(run(settings, plugins, config_path=config_path))

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from gateway.allocator import tune_allocator
 from gateway.logs import configure_for
 from gateway.loop import EventLoopError
 from gateway.loop import run as run_on_loop
@@ -66,6 +67,7 @@ def _read_start() -> tuple[Settings, PluginFactory, Path | None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    tune_allocator()  # before the first thread
     index = int((argv if argv is not None else sys.argv[1:])[0])
     settings, factory, config_path = _read_start()
     configure_for(settings, worker=index)
