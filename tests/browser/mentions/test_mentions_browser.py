@@ -104,3 +104,12 @@ async def test_bob_may_not_comment_so_the_page_says_so(browser: Browser, stack: 
     await tab.wait_for_function("() => !document.getElementById('onlyoffice-message').hidden", timeout=10_000)
     assert "may not comment" in (await tab.locator("#onlyoffice-message").text_content() or "")
     assert stack.store.comments == {} and stack.store.notifications == []
+    # The avatars the editor asks for by user id (c: "info") come from Confluence as bob.
+    admin = stack.store.users["admin"]
+    await tab.evaluate(
+        "(key) => window.__docsapi_fire('onRequestUsers', {c: 'info', id: [key]})", admin.user_key
+    )
+    info = (await method_calls(tab, "setUsers", 2))[1]
+    assert info["c"] == "info" and [(u["id"], u["name"]) for u in info["users"]] == [
+        (admin.user_key, "Administrator")
+    ]

@@ -16,7 +16,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.mentions import notify_token
 from gateway.onlyoffice.people import PeopleDirectory
-from gateway.testing.confluence import REST_CALLS
+from gateway.testing.confluence import FAULTS, REST_CALLS
 from gateway.testing.editor_requests import editor_data, post_route
 from gateway.testing.stack import Stack, demo_login
 
@@ -190,3 +190,20 @@ async def test_a_hidden_document_is_404(stack: Stack) -> None:
     stack.store.restrict(stack.welcome_page_id(), "read", users=("admin",))
     status, _ = await post_route(stack, "notify", body, "alice")
     assert status == 404 and stack.store.comments == {}
+
+
+async def test_quotes_and_backslashes_reach_confluence_escaped(stack: Stack) -> None:
+    stack.store.add_user("quoted", "x", 'Ann "The \\ Boss"')
+    status, answer = await _users(stack, search='"The \\')
+    assert status == 200 and [u["name"] for u in answer["users"]] == ['Ann "The \\ Boss"']
+
+
+async def test_confluence_down_is_503_and_creates_nothing(stack: Stack) -> None:
+    body = await _notify_body(stack)
+    stack.confluence_app[FAULTS].unavailable = True
+    status, answer = await _users(stack, search="zz")
+    assert status == 503 and answer["error"]
+    status, answer = await post_route(stack, "notify", body, "alice")
+    assert status == 503 and answer["error"]
+    stack.confluence_app[FAULTS].unavailable = False
+    assert stack.store.comments == {}
