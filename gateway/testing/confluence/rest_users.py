@@ -1,4 +1,4 @@
-"""`GET /rest/api/search` for people: Confluence DC's CQL search with `type = user`.
+"""`GET /rest/api/search`: Confluence DC's CQL search, for people (`type = user`) and pages.
 
 DC has no `/rest/api/search/user` (that is Cloud); people are found with
 `cql=type = user AND user.fullname ~ "text"`, and each result carries the person under `user`
@@ -7,8 +7,9 @@ DC has no `/rest/api/search/user` (that is Cloud); people are found with
 cqlQuery,searchDuration,_links`. Only logged-in callers see people (anonymous users have no
 "view user profiles" right); DC's Person JSON carries no e-mail address, so neither does this.
 The simulator understands `type = user`, `user.fullname ~ "text"` (case-insensitive contains, on
-the full name or the username) and `user = "username"`, joined by AND; anything else is the 400
-Confluence gives a query it cannot parse. Content search stays at `/rest/api/content/search`.
+the full name or the username) and `user = "username"`, joined by AND; content queries in the
+subset `/rest/api/content/search` understands find pages, each result under `content` with
+`entityType: "content"`; anything else is the 400 Confluence gives a query it cannot parse.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from gateway.testing.confluence.access import operations_for
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
 from gateway.testing.confluence.paging import int_param
-from gateway.testing.confluence.serialize import iso, user_json
-from gateway.testing.confluence.store import User, now_ms
+from gateway.testing.confluence.rest_content import matching_pages, parse_content_cql
+from gateway.testing.confluence.serialize import Expand, iso, page_json, page_webui, user_json
+from gateway.testing.confluence.store import Page, User, now_ms
 
 __all__ = ["SEARCH_DEFAULT_LIMIT", "SEARCH_MAX_LIMIT", "routes"]
 
@@ -73,6 +76,28 @@ def _matches(user: User, query: dict[str, str]) -> bool:
     return "user" not in query or query["user"] == user.username
 
 
+def _page_result(request: web.Request, page: Page, expand: Expand) -> dict[str, Any]:
+    store = request.app[STORE]
+    content = page_json(
+        store,
+        page,
+        base_url(request),
+        context_path(request),
+        expand,
+        operations_for(request, page),
+        top=False,
+    )
+    return {
+        "content": content,
+        "title": page.title,
+        "excerpt": "",
+        "url": page_webui(page),
+        "entityType": "content",
+        "lastModified": iso(page.updated),
+        "score": 0.0,
+    }
+
+
 def _result(user: User, base: str) -> dict[str, Any]:
     return {
         "user": user_json(user, base),
@@ -89,7 +114,8 @@ def _result(user: User, base: str) -> dict[str, Any]:
 async def search(request: web.Request) -> web.Response:
     cql = request.query.get("cql", "")
     query = parse_user_cql(cql)
-    if query is None:
+    content_query = parse_content_cql(cql) if query is None else None
+    if query is None and content_query is None:
         return error(400, f"Could not parse cql : {cql}")
     start = int_param(request, "start", 0)
     if isinstance(start, web.Response):
@@ -99,30 +125,38 @@ async def search(request: web.Request) -> web.Response:
         return limit
     limit = min(limit, SEARCH_MAX_LIMIT)
     store, base = request.app[STORE], base_url(request)
-    people = (
-        sorted(
-            (u for u in store.users.values() if _matches(u, query)),
-            key=lambda u: (u.display_name.casefold(), u.username),
+    results: list[dict[str, Any]]
+    if query is not None:
+        people = (
+            sorted(
+                (u for u in store.users.values() if _matches(u, query)),
+                key=lambda u: (u.display_name.casefold(), u.username),
+            )
+            if current_user(request) is not None
+            else []
         )
-        if current_user(request) is not None
-        else []
-    )
-    window = people[start : start + limit]
+        total = len(people)
+        results = [_result(u, base) for u in people[start : start + limit]]
+    else:
+        pages = matching_pages(request, content_query or {})
+        expand = Expand(request.query.get("expand", "")).sub("content")
+        total = len(pages)
+        results = [_page_result(request, p, expand) for p in pages[start : start + limit]]
     others = {k: v for k, v in request.query.items() if k not in ("start", "limit")}
     links: dict[str, str] = {
         "base": base,
         "context": context_path(request),
         "self": f"{base}/rest/api/search?{urlencode(others)}",
     }
-    if start + limit < len(people):
+    if start + limit < total:
         links["next"] = f"/rest/api/search?{urlencode({**others, 'limit': limit, 'start': start + limit})}"
     return json_ok(
         {
-            "results": [_result(u, base) for u in window],
+            "results": results,
             "start": start,
             "limit": limit,
-            "size": len(window),
-            "totalSize": len(people),
+            "size": len(results),
+            "totalSize": total,
             "cqlQuery": cql,
             "searchDuration": 1,
             "_links": links,

@@ -59,10 +59,20 @@ async def test_people_are_paged_with_next_links(client: Client) -> None:
 
 async def test_anonymous_sees_no_people_and_bad_cql_is_400(client: Client) -> None:
     assert (await _people(client, "type = user", None))[1]["results"] == []
-    for cql in ("", "type = page", 'user.fullname ~ "a"', 'type = user OR user.fullname ~ "a"'):
+    for cql in ("", "type = comment", 'type = user OR user.fullname ~ "a"', 'type = user AND title ~ "a"'):
         status, body = await _people(client, cql)
         assert status == 400 and body["message"].startswith("Could not parse cql"), cql
     assert (await _people(client, "type = user", limit="x"))[0] == 400
+
+
+async def test_pages_are_found_too_under_content(client: Client, store: Store, welcome: int) -> None:
+    status, body = await _people(client, 'type = page AND title ~ "welc"', expand="content.space")
+    assert status == 200 and body["totalSize"] == 1
+    (found,) = body["results"]
+    assert found["entityType"] == "content" and found["content"]["id"] == str(welcome)
+    assert found["content"]["space"]["key"] == "DEMO" and found["title"] == "Welcome"
+    store.restrict(welcome, "read", users=("admin",))
+    assert (await _people(client, 'title ~ "welc"'))[1]["results"] == []
 
 
 async def test_content_search_still_answers_pages(client: Client, welcome: int) -> None:
