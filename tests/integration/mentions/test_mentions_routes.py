@@ -207,3 +207,12 @@ async def test_confluence_down_is_503_and_creates_nothing(stack: Stack) -> None:
     assert status == 503 and answer["error"]
     stack.confluence_app[FAULTS].unavailable = False
     assert stack.store.comments == {}
+
+
+async def test_anonymous_viewers_get_no_people_routes_on_the_editor_page(stack: Stack) -> None:
+    stack.store.spaces["DEMO"].anonymous_view = True
+    report = stack.welcome_attachment_id("report.docx")
+    anonymous = await editor_data(stack, None, report, "onlyoffice-people")
+    assert anonymous["users-url"] == anonymous["notify-url"] == anonymous["notify-csrf"] == ""
+    alice = await editor_data(stack, "alice", report, "onlyoffice-people")
+    assert alice["users-url"].endswith("/plugins/servlet/onlyoffice/users") and alice["notify-csrf"]
