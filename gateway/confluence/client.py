@@ -30,11 +30,14 @@ from gateway.confluence.models import (
     ConfluenceError,
     Identity,
     PageInfo,
+    People,
+    Person,
     is_content_id,
     parse_attachment,
     parse_attachment_version,
     parse_identity,
     parse_page,
+    parse_person,
 )
 from gateway.settings import ConfluenceAuth
 
@@ -303,6 +306,76 @@ class ConfluenceClient:
                 with contextlib.suppress(ConfluenceError):
                     found.append(parse_page(item))
         return found
+
+    async def search_people(
+        self, text: str, credentials: UserCredentials, *, start: int = 0, limit: int = 25
+    ) -> People:
+        """People whose full name contains `text`, as the user may see them: DC's CQL search
+        `GET /rest/api/search?cql=type = user AND user.fullname ~ "text"` (DC has no
+        `/rest/api/search/user`); an empty `text` lists everyone. Quotes and backslashes are escaped."""
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        cql = f'type = user AND user.fullname ~ "{escaped}"' if text else "type = user"
+        data = await self._get_json(
+            "rest/api/search",
+            self._user_headers(credentials),
+            {"cql": cql, "start": str(start), "limit": str(limit)},
+        )
+        if not isinstance(data, dict):
+            raise ConfluenceError("people search: unexpected JSON", 502)
+        found: list[Person] = []
+        for item in data.get("results") or ():
+            person = (
+                parse_person(item["user"])
+                if isinstance(item, dict) and isinstance(item.get("user"), dict)
+                else None
+            )
+            if person is not None:
+                found.append(person)
+        total = data.get("totalSize")
+        return People(found, total if isinstance(total, int) and total >= len(found) else start + len(found))
+
+    async def person(
+        self, credentials: UserCredentials, *, key: str | None = None, username: str | None = None
+    ) -> Person | None:
+        """One user by key or username (`GET /rest/api/user`), as the user may see them; None if not."""
+        params = {"key": key} if key is not None else {"username": username or ""}
+        try:
+            data = await self._get_json("rest/api/user", self._user_headers(credentials), params)
+        except ConfluenceError as error:
+            if error.status in (400, 401, 403, 404):
+                return None
+            raise
+        return parse_person(data) if isinstance(data, dict) else None
+
+    async def create_comment(self, page_id: str, storage: str, credentials: UserCredentials) -> str:
+        """A page comment in storage format, as the user (`POST /rest/api/content`, type comment):
+        Confluence checks they may comment and notifies whom it mentions. JSON, so no XSRF token is
+        needed; `no-check` is sent anyway, and never a browser's User-Agent/Origin (§2.6). The id."""
+        body = {
+            "type": "comment",
+            "container": {"id": page_id, "type": "page"},
+            "body": {"storage": {"value": storage, "representation": "storage"}},
+        }
+        headers = {
+            **self._user_headers(credentials),
+            "Content-Type": "application/json",
+            "X-Atlassian-Token": "no-check",
+        }
+        with _reaching(f"commenting on page {page_id}"):
+            async with self._session.post(
+                self.url("rest/api/content"), data=json.dumps(body), headers=headers, allow_redirects=False
+            ) as response:
+                answer = await response.read()
+                if response.status != 200:
+                    raise ConfluenceError(
+                        f"commenting on page {page_id}: Confluence answered {response.status}: {_message(answer)}",
+                        response.status,
+                    )
+        try:
+            created = json.loads(answer)
+            return str(created["id"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise ConfluenceError(f"commenting on page {page_id}: unexpected answer", 502) from error
 
     async def attachment_titles(self, page_id: str) -> set[str]:
         """Names of the page's current attachments (service account), following pagination."""

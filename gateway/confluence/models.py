@@ -12,11 +12,14 @@ __all__ = [
     "ConfluenceError",
     "Identity",
     "PageInfo",
+    "People",
+    "Person",
     "is_content_id",
     "parse_attachment",
     "parse_attachment_version",
     "parse_identity",
     "parse_page",
+    "parse_person",
 ]
 
 _MAX_CONTENT_ID = 2**63 - 1  # Confluence ids are Java longs
@@ -175,3 +178,45 @@ def parse_page(data: Mapping[str, Any]) -> PageInfo:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ConfluenceError(f"unexpected page JSON from Confluence: {error!r}", 502) from error
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone a user may see in Confluence (a people search result or a user lookup).
+
+    `email` only where Confluence exposes it: DC's Person JSON has none, so callers that need an
+    address-like identifier (the editor's mentions) fall back to the username.
+    """
+
+    username: str
+    user_key: str
+    display_name: str
+    avatar_path: str | None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class People:
+    """One page of a people search: the people on it and how many matched in all."""
+
+    people: list[Person]
+    total: int
+
+
+def parse_person(data: Mapping[str, Any]) -> Person | None:
+    """A known user's Person JSON, or None (anonymous, or no username/userKey to act on)."""
+    if data.get("type", "known") != "known":
+        return None
+    username, user_key = data.get("username"), data.get("userKey")
+    if not isinstance(username, str) or not username or not isinstance(user_key, str) or not user_key:
+        return None
+    picture = data.get("profilePicture")
+    path = picture.get("path") if isinstance(picture, dict) else None
+    email = data.get("email")
+    return Person(
+        username=username,
+        user_key=user_key,
+        display_name=str(data.get("displayName") or username),
+        avatar_path=path if isinstance(path, str) and path.startswith("/") else None,
+        email=email if isinstance(email, str) and "@" in email else None,
+    )

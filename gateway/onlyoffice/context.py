@@ -19,6 +19,7 @@ from gateway.onlyoffice.fetch import FetchedFile, fetch_from_docserver
 from gateway.onlyoffice.formats import FormatTable, Version
 from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.metrics import SaveMetrics
+from gateway.onlyoffice.people import PeopleDirectory
 from gateway.settings import Settings
 from gateway.settings.live import LiveSettings
 from gateway.state import SharedState
@@ -70,6 +71,7 @@ class OnlyOfficeContext:
     metrics: SaveMetrics
     docserver_fetch_session: aiohttp.ClientSession  # no cookies, no redirects: for /cache/files links
     templates: jinja2.Environment = field(default_factory=template_environment)
+    people: PeopleDirectory = field(default_factory=PeopleDirectory)  # the editor's mentions
     server_version: Version | None = None  # learnt from the command service; None until known
     # The secrets before a rotation, still accepted until (epoch s): for links handed out earlier,
     # and for what the Document Server signs (callbacks, its downloads) before it switched.

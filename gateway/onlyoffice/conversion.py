@@ -45,7 +45,9 @@ log = logging.getLogger(__name__)
 
 # The editor page's Save As, reference-data and attachment-picker requests use the same tokens,
 # each for its own purpose.
-PagePurpose = Literal["convert", "download-as", "save-as", "reference-data", "pick", "restore", "rename"]
+PagePurpose = Literal[
+    "convert", "download-as", "save-as", "reference-data", "pick", "restore", "rename", "notify"
+]
 
 
 def page_token(

@@ -19,6 +19,7 @@ from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.conversion import page_token
 from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.links import LinkClaims, make_link_token
+from gateway.onlyoffice.mentions import notify_token
 from gateway.onlyoffice.pages import error_page, html_page, not_shown, request_language
 from gateway.onlyoffice.reference_data import reference_data_token
 from gateway.onlyoffice.rename import rename_token
@@ -112,6 +113,8 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
         context.jwt_secret,
     )
     picking = mode == "edit" and not access.identity.anonymous
+    # Mentions: Confluence's people search and a page comment, both as the user (mentions.py).
+    people = not access.identity.anonymous
     restoring = picking and access.user.can_edit
     return html_page(
         context,
@@ -146,6 +149,9 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
             if picking
             else ""
         ),
+        users_url=str(context.public("users").relative()) if people else "",
+        notify_url=str(context.public("notify").relative()) if people else "",
+        notify_csrf=notify_token(context, credentials, attachment.id) if people else "",
         pickers_token=(
             page_token(context, UserCredentials.from_headers(request.headers), "pick", attachment.id)
             if picking

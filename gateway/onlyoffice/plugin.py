@@ -32,6 +32,7 @@ from gateway.onlyoffice.formats import default_format_table, parse_version
 from gateway.onlyoffice.history import history_data, history_info
 from gateway.onlyoffice.identity import IdentityCache
 from gateway.onlyoffice.links_filter import AttachmentLinksFilter
+from gateway.onlyoffice.mentions import notify, users
 from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.onlyoffice.pickers import list_attachments, pick_attachment
 from gateway.onlyoffice.queries import RouteKind, bounded_query
@@ -101,6 +102,8 @@ class OnlyOfficePlugin:
             ("POST", "reference-data", reference_data, "script"),
             ("GET", "attachments", list_attachments, "script"),
             ("POST", "attachments", pick_attachment, "script"),
+            ("GET", "users", users, "script"),
+            ("POST", "notify", notify, "script"),
         ]
         for method, path, handler, kind in routes:
             proxy.add_route(method, path, bounded_query(handler, kind))

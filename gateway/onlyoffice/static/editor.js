@@ -305,6 +305,52 @@
   }
   /* ---- end of attachment picker ---- */
 
+  /* ---- People: mentions and protected ranges (gateway mentions.py) -----------------------------
+   * onRequestUsers: Confluence's people search made as this user, one page at a time (from/count),
+   * or the given users' avatars (c: "info"); answered with setUsers({c, users}).
+   * onRequestSendNotify: a Confluence page comment that @-mentions the people (Confluence notifies
+   * them); POSTed with the page's CSRF token. Failures show in the page's message line. */
+  function wirePeople(events) {
+    var holder = document.getElementById("onlyoffice-people");
+    var usersUrl = holder && holder.getAttribute("data-users-url");
+    if (!usersUrl) { return; }
+    var attachmentId = holder.getAttribute("data-attachment-id");
+    events.onRequestUsers = function (event) {
+      var data = (event && event.data) || {};
+      var c = typeof data.c === "string" ? data.c : "mention";
+      var url = new URL(usersUrl, window.location.href);
+      url.searchParams.set("c", c);
+      if (c === "info") {
+        var ids = Array.isArray(data.id) ? data.id : [];
+        if (!ids.length) { window.docEditor.setUsers({c: c, users: []}); return; }
+        ids.forEach(function (id) { url.searchParams.append("id", String(id)); });
+      } else {
+        if (typeof data.search === "string") { url.searchParams.set("search", data.search); }
+        if (typeof data.from === "number") { url.searchParams.set("from", String(data.from)); }
+        if (typeof data.count === "number") { url.searchParams.set("count", String(data.count)); }
+      }
+      getJson(url.toString()).then(function (answer) {
+        var result = {c: c, users: answer.users || []};
+        if (answer.isPaginated) { result.total = answer.total; result.isPaginated = true; }
+        window.docEditor.setUsers(result);
+      }).catch(function (error) {
+        show(text("editor.error_detail", {error: reason(error)}));
+        window.docEditor.setUsers({c: c, users: []});
+      });
+    };
+    var notifyUrl = holder.getAttribute("data-notify-url");
+    var notifyCsrf = holder.getAttribute("data-notify-csrf");
+    if (notifyUrl && notifyCsrf) {
+      events.onRequestSendNotify = function (event) {
+        var data = (event && event.data) || {};
+        requestJson(notifyUrl, {attachmentId: attachmentId, csrf: notifyCsrf, emails: data.emails,
+                                message: data.message, actionLink: data.actionLink})
+          .catch(function (error) { show(text("editor.error_detail", {error: reason(error)})); });
+      };
+    }
+  }
+  /* ---- end of people ---- */
+
   config.events = {
     onError: function (event) {
       var data = event && event.data ? event.data : {};
@@ -363,5 +409,6 @@
     }
   }
   wireCopiesAndReferences(config.events, wirePickers(config.events));
+  wirePeople(config.events);
   window.docEditor = new window.DocsAPI.DocEditor("onlyoffice-editor", config);
 })();

@@ -11,7 +11,15 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 from aiohttp.web_response import ContentCoding
 
-from gateway.testing.confluence import download, html, login, rest_attachments, rest_content
+from gateway.testing.confluence import (
+    download,
+    html,
+    login,
+    rest_attachments,
+    rest_comments,
+    rest_content,
+    rest_users,
+)
 from gateway.testing.confluence.auth import auth_middleware, rest_xsrf_middleware
 from gateway.testing.confluence.common import (
     CONFIG,
@@ -164,7 +172,15 @@ def create_confluence_app(
     app[REST_CALLS] = RestCalls()
     app[SESSIONS] = dict[str, Session]()
     app.router.add_get(f"{ctx}/status", status)
-    for table in (rest_content.routes, rest_attachments.routes, download.routes, login.routes, html.routes):
+    for table in (
+        rest_content.routes,
+        rest_attachments.routes,
+        rest_comments.routes,
+        rest_users.routes,
+        download.routes,
+        login.routes,
+        html.routes,
+    ):
         for route in table:
             assert isinstance(route, web.RouteDef)
             path = ctx + route.path if route.path != "/" or not ctx else ctx + "/"

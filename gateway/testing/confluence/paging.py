@@ -14,12 +14,13 @@ from aiohttp import web
 
 from gateway.testing.confluence.common import base_url, context_path, error, json_ok
 
-__all__ = ["paged_list"]
+__all__ = ["int_param", "paged_list"]
 
 T = TypeVar("T")
 
 
-def _int_param(request: web.Request, name: str, default: int) -> int | web.Response:
+def int_param(request: web.Request, name: str, default: int) -> int | web.Response:
+    """A non-negative query number (DC clamps negatives), or DC's 400 for one that is no number."""
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
@@ -39,10 +40,10 @@ def paged_list(
     max_limit: int,
 ) -> web.Response:
     """Answer the window of `found` that `start`/`limit` select, as Confluence's RestList JSON."""
-    start = _int_param(request, "start", 0)
+    start = int_param(request, "start", 0)
     if isinstance(start, web.Response):
         return start
-    limit = _int_param(request, "limit", default_limit)
+    limit = int_param(request, "limit", default_limit)
     if isinstance(limit, web.Response):
         return limit
     limit = min(limit, max_limit)

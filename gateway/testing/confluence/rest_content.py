@@ -33,7 +33,7 @@ from gateway.testing.confluence.serialize import (
 )
 from gateway.testing.confluence.store import Page, now_ms
 
-__all__ = ["rest_not_found", "routes"]
+__all__ = ["matching_pages", "parse_content_cql", "rest_not_found", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -91,7 +91,7 @@ _CQL_AND = re.compile(r"AND\s+", re.IGNORECASE)
 _CQL_ORDER = re.compile(r"\s+ORDER\s+BY\s+title(?:\s+(?:ASC|DESC))?\s*$", re.IGNORECASE)
 
 
-def _parse_cql(cql: str) -> dict[str, str] | None:
+def parse_content_cql(cql: str) -> dict[str, str] | None:
     """The clauses of a query in the simulated subset, or None when it is not one."""
     cql = _CQL_ORDER.sub("", cql)
     found: dict[str, str] = {}
@@ -115,27 +115,30 @@ def _parse_cql(cql: str) -> dict[str, str] | None:
         position = joined.end()
 
 
+def matching_pages(request: web.Request, query: dict[str, str]) -> list[Page]:
+    """The pages a parsed content query finds that the caller may see, by title."""
+    if query.get("type", "page") != "page":
+        return []  # the simulator holds no blog posts
+    title = query.get("title", "").casefold()
+    return sorted(
+        (
+            page
+            for page in request.app[STORE].pages.values()
+            if title in page.title.casefold()
+            and query.get("space", page.space_key) == page.space_key
+            and visible_page(request, page.id) is not None
+        ),
+        key=lambda p: (p.title.casefold(), p.id),
+    )
+
+
 @routes.get("/rest/api/content/search")
 async def search_content(request: web.Request) -> web.Response:
-    store = request.app[STORE]
     cql = request.query.get("cql", "")
-    query = _parse_cql(cql)
+    query = parse_content_cql(cql)
     if query is None:
         return error(400, f"Could not parse cql : {cql}")
-    if query.get("type", "page") != "page":
-        found: list[Page] = []  # the simulator holds no blog posts
-    else:
-        title = query.get("title", "").casefold()
-        found = sorted(
-            (
-                page
-                for page in store.pages.values()
-                if title in page.title.casefold()
-                and query.get("space", page.space_key) == page.space_key
-                and visible_page(request, page.id) is not None
-            ),
-            key=lambda p: (p.title.casefold(), p.id),
-        )
+    found = matching_pages(request, query)
     return _pages_list(
         request, "/rest/api/content/search", found, 200 if request.query.get("expand") else 1000
     )

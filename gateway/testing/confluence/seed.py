@@ -113,7 +113,7 @@ def apply_seed(store: Store, seed: str) -> None:
     store.add_space("DEMO", "Demo")
     store.grant("DEMO", "group:confluence-administrators", "admin")
     store.grant("DEMO", "user:admin", "admin")
-    store.grant("DEMO", "user:alice", "view", "edit", "attach")
+    store.grant("DEMO", "user:alice", "view", "edit", "attach", "comment")
     store.grant("DEMO", "user:bob", "view")
     page = store.add_page("DEMO", "Welcome", body=WELCOME_BODY, by="admin")
     for name, data in demo_files().items():

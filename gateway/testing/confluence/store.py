@@ -8,6 +8,7 @@ a restarted simulator answers exactly as before (like a real instance with its d
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
@@ -19,6 +20,8 @@ __all__ = [
     "PERMISSIONS",
     "Attachment",
     "AttachmentVersion",
+    "Comment",
+    "Notification",
     "Page",
     "Space",
     "Store",
@@ -26,8 +29,10 @@ __all__ = [
     "User",
 ]
 
-#: Space permissions the simulator knows: view, edit pages, add attachments, administer.
-PERMISSIONS = frozenset({"view", "edit", "attach", "remove", "admin"})
+#: Space permissions the simulator knows: view, edit pages, add attachments, add comments, administer.
+PERMISSIONS = frozenset({"view", "edit", "attach", "comment", "remove", "admin"})
+#: Mentions in storage format: `<ac:link><ri:user ri:userkey="..."/></ac:link>`.
+_MENTION = re.compile(r"<ac:link>\s*<ri:user\s+ri:userkey=\"([0-9A-Za-z]+)\"\s*/>", re.IGNORECASE)
 
 
 class StoreError(Exception):
@@ -108,6 +113,29 @@ class Attachment:
         return next((v for v in self.versions if v.number == number), None)
 
 
+@dataclass
+class Comment:
+    """A page comment (footer comment); `parent_id` when it answers another comment."""
+
+    id: int
+    page_id: int
+    body: str
+    by: str
+    when: int = field(default_factory=now_ms)
+    parent_id: int | None = None
+
+
+@dataclass
+class Notification:
+    """What Confluence would send a user (by mail and in its notification centre): kept, not sent."""
+
+    to: str
+    kind: str
+    content_id: int
+    by: str
+    when: int = field(default_factory=now_ms)
+
+
 class Store:
     """Everything the simulator knows; one per app (kept under an AppKey, never global)."""
 
@@ -118,6 +146,8 @@ class Store:
         self.spaces: dict[str, Space] = {}
         self.pages: dict[int, Page] = {}
         self.attachments: dict[int, Attachment] = {}
+        self.comments: dict[int, Comment] = {}
+        self.notifications: list[Notification] = []
         self.remember_me: dict[str, str] = {}  # seraph.confluence token -> username
         self.blobs: dict[tuple[int, int], bytes] = {}
         self.next_id = 65537
@@ -295,6 +325,24 @@ class Store:
             raise StoreError(f"no data for attachment {att.id} v{number}")
         return blob
 
+    # ---- comments -----------------------------------------------------------------------------
+    def comments_of(self, page_id: int) -> list[Comment]:
+        return sorted((c for c in self.comments.values() if c.page_id == page_id), key=lambda c: c.id)
+
+    def add_comment(self, page_id: int, body: str, *, by: str, parent_id: int | None = None) -> Comment:
+        """A new comment; everyone it @-mentions who may view the page is notified, as Confluence
+        does (the author is not notified of their own mention)."""
+        with self._lock:
+            comment = Comment(self._new_id(), page_id, body, by, parent_id=parent_id)
+            self.comments[comment.id] = comment
+        page = self.pages[page_id]
+        for key in dict.fromkeys(_MENTION.findall(body)):
+            user = self.user_by_key(key)
+            if user is not None and user.username != by and self.can(user, page, "view"):
+                self.notifications.append(Notification(user.username, "mention", comment.id, by))
+        self.save()
+        return comment
+
     # ---- permissions ----------------------------------------------------------------------------
     def space_permissions(self, user: User | None, space: Space) -> set[str]:
         if user is None:
@@ -325,7 +373,8 @@ class Store:
             return False
         if self._restricted_out(user, page, "read"):
             return False
-        return permission == "view" or not self._restricted_out(user, page, "update")
+        # Page edit restrictions limit editing, not reading or commenting.
+        return permission in ("view", "comment") or not self._restricted_out(user, page, "update")
 
     # ---- persistence ----------------------------------------------------------------------------
     def _new_id(self) -> int:
@@ -349,6 +398,8 @@ class Store:
             "spaces": [asdict(s) for s in self.spaces.values()],
             "pages": [asdict(p) for p in self.pages.values()],
             "attachments": [asdict(a) for a in self.attachments.values()],
+            "comments": [asdict(c) for c in self.comments.values()],
+            "notifications": [asdict(n) for n in self.notifications],
             "remember_me": self.remember_me,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -370,5 +421,7 @@ class Store:
         for a in state["attachments"]:
             versions = [AttachmentVersion(**v) for v in a.pop("versions")]
             self.attachments[a["id"]] = Attachment(**a, versions=versions)
+        self.comments = {c["id"]: Comment(**c) for c in state.get("comments", [])}
+        self.notifications = [Notification(**n) for n in state.get("notifications", [])]
         self.remember_me = state.get("remember_me", {})
         return True

@@ -57,7 +57,11 @@ class EditorRoutes:
 
     async def asset(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
-        types = {"editor.js": "application/javascript", "editor.css": "text/css"}
+        types = {
+            "editor.js": "application/javascript",
+            "mentions.js": "application/javascript",
+            "editor.css": "text/css",
+        }
         if name not in types:
             raise web.HTTPNotFound()
         return web.Response(

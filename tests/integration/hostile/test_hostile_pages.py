@@ -20,6 +20,7 @@ ROUTES: dict[str, tuple[PagePurpose, str]] = {
     "save-as": ("save-as", "csrf"),
     "reference-data": ("reference-data", "csrf"),
     "attachments": ("pick", "token"),
+    "notify": ("notify", "csrf"),
 }
 
 
@@ -67,8 +68,16 @@ async def test_a_valid_request_still_works_after_hostile_ones(stack: Stack, rout
         "attachments": {"purpose": "image", "pick": str(stack.welcome_attachment_id("report.docx"))},
         "reference-data": {"referenceData": {"fileKey": str(source), "instanceId": stack.public_url}},
         "save-as": {"url": "", "fileType": "docx", "title": "copy"},
+        "notify": {"emails": ["bob"], "message": "after the hostile ones"},
     }.get(route, {})
     status, _, answer = await post_raw(url, json.dumps(body).encode(), JSON, alice)
     # Past the body checks: the route's own answer (progress, a refusal about the content).
-    expected = {"convert": 200, "download-as": 200, "reference-data": 200, "attachments": 415, "save-as": 404}
+    expected = {
+        "convert": 200,
+        "download-as": 200,
+        "reference-data": 200,
+        "attachments": 415,
+        "save-as": 404,
+        "notify": 200,
+    }
     assert status == expected[route], answer

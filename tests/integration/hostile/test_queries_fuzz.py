@@ -28,9 +28,10 @@ from gateway.testing.stack import Stack, demo_login, running_stack
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 ROUTES = ["doceditor", "download", "access", "history", "history/data", "convert", "download-as",
-          "download-as/file", "create", "attachments"]  # fmt: skip
+          "download-as/file", "create", "attachments", "users"]  # fmt: skip
 NAMES = ["attachmentId", "pageId", "lang", "token", "key", "version", "type", "purpose", "filename",
-         "fileExt", "actionData", "mode", "attachmentid", "ATTACHMENTID", ""]  # fmt: skip
+         "fileExt", "actionData", "mode", "attachmentid", "ATTACHMENTID", "", "c", "search", "from",
+         "count", "id"]  # fmt: skip
 MEDIA_TYPES = ("text/html", "application/json")
 
 

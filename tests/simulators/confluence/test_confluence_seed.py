@@ -39,6 +39,7 @@ def test_users_and_rights(store: Store, welcome: int) -> None:
     }
     assert store.can(users["alice"], page, "edit") and store.can(users["alice"], page, "attach")
     assert not store.can(users["alice"], page, "remove")
+    assert store.can(users["alice"], page, "comment") and not store.can(users["bob"], page, "comment")
     assert store.can(users["bob"], page, "view") and not store.can(users["bob"], page, "attach")
     assert not store.can(None, page, "view")
     assert store.spaces["DEMO"].name == "Demo" and page.title == "Welcome"
