@@ -6,9 +6,9 @@ Document Server simulator in this process, whose hooks act as the editors (the s
 its browser UI) and whose callbacks reach the gateway as the real server's do.
 
 The load, until the time is up: simulated users (500 reading 10-30 s per page; `--quick` 100
-reading 1-5 s) each looping over the Welcome page and its attachments page; one editor per document (50; `--quick` 10) opening
-the editor through the gateway, typing, pressing Save (force save, status 6) once or twice, then
-closing (final save, status 2) and opening again; 5 clients downloading a large attachment
+reading 1-5 s) each looping over the Welcome page and its attachments page; one editor per
+document (50; `--quick` 10) opening the editor through the gateway, typing (10-30 s; `--quick`
+1-4 s), pressing Save (force save, status 6) once or twice, then closing (final save, status 2) and opening again; 5 clients downloading a large attachment
 (128 MiB; `--quick` 32 MiB) through the gateway over and over.
 
 The verdict: any 5xx or failed request, any document whose Confluence version is not exactly
@@ -67,16 +67,36 @@ class Plan:
     warmup: float
     sample_every: float
     think: tuple[float, float]  # a browsing user's pause between two pages, seconds
+    typing: tuple[float, float]  # an editor's typing before each force save, seconds
 
 
-# Full: 500 users reading each page for 10-30 s (about 25 pages/s), below what two shared cores
-# serve with the Python Confluence simulator rendering every page; a saturated run measures its
-# queue, not the gateway. Quick: fewer users, shorter pauses (about 33 pages/s for a minute).
+# Full: 500 users reading each page for 10-30 s (about 25 pages/s) and 50 editors typing 10-30 s
+# before each save (about 3 saves/s), below what two shared cores serve with the Python Confluence
+# simulator rendering every page and storing every version; a saturated run measures its queue, not
+# the gateway (50 editors saving every 1-4 s kept page p50 at 9 s: the workers' RSS
+# then tracks the backlog). Quick: fewer users and editors, shorter pauses (about 33 pages/s and
+# 4 saves/s for a minute).
 FULL = Plan(
-    seconds=600, users=500, documents=50, downloads=5, big_mib=128, warmup=60, sample_every=5, think=(10, 30)
+    seconds=600,
+    users=500,
+    documents=50,
+    downloads=5,
+    big_mib=128,
+    warmup=60,
+    sample_every=5,
+    think=(10, 30),
+    typing=(10, 30),
 )
 QUICK = Plan(
-    seconds=60, users=100, documents=10, downloads=5, big_mib=32, warmup=15, sample_every=1, think=(1, 5)
+    seconds=60,
+    users=100,
+    documents=10,
+    downloads=5,
+    big_mib=32,
+    warmup=15,
+    sample_every=1,
+    think=(1, 5),
+    typing=(1, 4),
 )
 
 
@@ -159,7 +179,7 @@ class Load:
                     continue
                 participant, key = opened.participant, config["document"]["key"]
                 for save in range(random.choice((1, 2))):
-                    await asyncio.sleep(random.uniform(1, 4))
+                    await asyncio.sleep(random.uniform(*self.plan.typing))
                     self.docserver.type_text(participant, f"{title} cycle {cycle} save {save}")
                     if await self.docserver.force_save(participant):
                         self.expected[title] += 1
