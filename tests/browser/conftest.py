@@ -1,6 +1,7 @@
 """Headless Chromium for the browser tests: Debian's /usr/bin/chromium through Playwright.
 
-One launch recipe for every browser folder: the `browser` fixture (a fresh browser per test).
+One launch recipe for every browser folder and the README picture (gateway.testing.screenshot):
+the `browser` fixture (a fresh browser per test).
 """
 
 from __future__ import annotations
@@ -10,22 +11,14 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from gateway.testing.screenshot import CHROMIUM, CHROMIUM_ARGS
 from gateway.testing.stack import Stack, running_stack
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:

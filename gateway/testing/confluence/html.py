@@ -16,7 +16,7 @@ from gateway.testing.confluence.download import login_redirect
 from gateway.testing.confluence.render import render, render_fragment
 from gateway.testing.confluence.rest_attachments import read_upload
 from gateway.testing.confluence.serialize import THUMBNAIL_TYPES, page_webui
-from gateway.testing.confluence.store import Attachment, Page, Store
+from gateway.testing.confluence.store import Attachment, Page, Store, User
 
 __all__ = ["routes"]
 
@@ -103,6 +103,32 @@ def _row(store: Store, ctx: str, page: Page, att: Attachment) -> dict[str, Any]:
     }
 
 
+def _name(store: Store, username: str) -> str:
+    user = store.users.get(username)
+    return user.display_name if user else username
+
+
+def _chrome(store: Store, user: User | None, page: Page) -> dict[str, Any]:
+    """What the page frame shows around the content: breadcrumbs, page tree, page metadata."""
+    ancestors: list[Page] = []
+    parent = store.pages.get(page.parent_id) if page.parent_id is not None else None
+    while parent is not None and parent not in ancestors and store.can(user, parent, "view"):
+        ancestors.insert(0, parent)
+        parent = store.pages.get(parent.parent_id) if parent.parent_id is not None else None
+    space_pages = [
+        {"title": p.title, "webui": page_webui(p), "current": p.id == page.id}
+        for p in sorted(store.pages.values(), key=lambda p: p.id)
+        if p.space_key == page.space_key and p.parent_id is None and store.can(user, p, "view")
+    ]
+    return {
+        "ancestors": [{"title": a.title, "webui": page_webui(a)} for a in ancestors],
+        "space_pages": space_pages,
+        "created_by": _name(store, page.created_by),
+        "updated_by": _name(store, page.updated_by),
+        "updated": _date(page.updated),
+    }
+
+
 def _page_values(request: web.Request, page: Page) -> dict[str, Any]:
     store, user = request.app[STORE], current_user(request)
     ctx = request.app[CONFIG].context_path
@@ -116,6 +142,7 @@ def _page_values(request: web.Request, page: Page) -> dict[str, Any]:
         "can_attach": store.can(user, page, "attach"),
         "can_remove": store.can(user, page, "remove"),
         "preview": None,
+        **_chrome(store, user, page),
     }
     raw = request.query.get("preview", "")
     parts = raw.strip("/").split("/")
@@ -201,15 +228,22 @@ async def icon(request: web.Request) -> web.Response:
     )
 
 
-_MENUS_JS = Path(__file__).parent / "static" / "menus.js"
+_STATIC = Path(__file__).parent / "static"
+# The simulator's own same-origin files (a fixed list: nothing else under static/ is served).
+_STATIC_FILES = {"menus.js": "application/javascript", "confluence.css": "text/css"}
 
 
-@routes.get("/s/{build}/_/simulator/menus.js")
-async def menus_js(request: web.Request) -> web.Response:
-    """The simulator's dropdown behaviour (AUI dropdown2, menus built on open), a same-origin file."""
+@routes.get("/s/{build}/_/simulator/{name}")
+async def simulator_static(request: web.Request) -> web.Response:
+    """The simulator's dropdown behaviour (AUI dropdown2, menus built on open) and its stylesheet
+    (the look of Confluence 7.x/8.x), same-origin files as on a real instance."""
+    name = request.match_info["name"]
+    content_type = _STATIC_FILES.get(name)
+    if content_type is None:
+        raise web.HTTPNotFound(text="Not found", content_type="text/plain")
     return web.Response(
-        body=_MENUS_JS.read_bytes(),
-        content_type="application/javascript",
+        body=(_STATIC / name).read_bytes(),
+        content_type=content_type,
         charset="UTF-8",
         headers={"Cache-Control": "max-age=31536000"},
     )
