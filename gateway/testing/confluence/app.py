@@ -101,7 +101,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
     if (
         isinstance(response, web.Response)
         and not response.prepared
-        and response.status != 101
+        and response.status not in (101, 206)  # a compressed 206 would break its Content-Range
         and "gzip" in request.headers.get("Accept-Encoding", "").lower()
         and content_type.startswith(_COMPRESSIBLE)
     ):
