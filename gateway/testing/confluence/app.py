@@ -142,6 +142,7 @@ def create_confluence_app(
     seed: str = "demo",
     base_url: str | None = None,
     data_dir: Path | None = None,
+    attachment_max_size: int = 104857600,
 ) -> web.Application:
     """The simulator as an aiohttp app; `app[STORE]`, `app[FAULTS]`, `app[REST_CALLS]` are for tests."""
     ctx = _normalise_context(context_path)
@@ -159,7 +160,7 @@ def create_confluence_app(
         client_max_size=1024**3,
     )
     app[STORE] = store
-    app[CONFIG] = SimConfig(context_path=ctx, base_url=base_url)
+    app[CONFIG] = SimConfig(context_path=ctx, base_url=base_url, attachment_max_size=attachment_max_size)
     app[FAULTS] = Faults()
     app[REST_CALLS] = RestCalls()
     app[SESSIONS] = dict[str, Session]()
@@ -181,10 +182,23 @@ def create_confluence_app(
 
 
 def run_confluence(
-    *, host: str, port: int, seed: str, context_path: str, base_url: str | None, data_dir: Path | None
+    *,
+    host: str,
+    port: int,
+    seed: str,
+    context_path: str,
+    base_url: str | None,
+    data_dir: Path | None,
+    attachment_max_size: int = 104857600,
 ) -> None:
     """Blocking runner for `onlyoffice-gateway simulate confluence`."""
-    app = create_confluence_app(context_path=context_path, seed=seed, base_url=base_url, data_dir=data_dir)
+    app = create_confluence_app(
+        context_path=context_path,
+        seed=seed,
+        base_url=base_url,
+        data_dir=data_dir,
+        attachment_max_size=attachment_max_size,
+    )
     print(
         f"Confluence simulator on http://{host}:{port}{app[CONFIG].context_path}/ "
         "(users admin/admin, alice/alice, bob/bob)",

@@ -55,6 +55,9 @@ class SimConfig:
     #: (the attachments plugin's server-side dropdowns, the captures in reference §3.1/§3.6).
     #: The file preview's "More" menu is always built on open, as the file viewer does.
     lazy_menus: bool = False
+    #: General Configuration > Attachment Maximum Size (bytes per file; default 100 MB). The REST
+    #: multipart layer also caps a whole request at ten times this (reference §1.4).
+    attachment_max_size: int = 104857600
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
