@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 from aiohttp.web_response import ContentCoding
 
-from gateway.testing.confluence import download, html, login, rest_attachments, rest_content
+from gateway.testing.confluence import admin, download, html, login, rest_attachments, rest_content
 from gateway.testing.confluence.auth import auth_middleware, rest_xsrf_middleware
 from gateway.testing.confluence.common import (
     CONFIG,
@@ -165,7 +165,15 @@ def create_confluence_app(
     app[REST_CALLS] = RestCalls()
     app[SESSIONS] = dict[str, Session]()
     app.router.add_get(f"{ctx}/status", status)
-    for table in (rest_content.routes, rest_attachments.routes, download.routes, login.routes, html.routes):
+    tables = (
+        rest_content.routes,
+        rest_attachments.routes,
+        download.routes,
+        login.routes,
+        admin.routes,
+        html.routes,
+    )
+    for table in tables:
         for route in table:
             assert isinstance(route, web.RouteDef)
             path = ctx + route.path if route.path != "/" or not ctx else ctx + "/"

@@ -58,6 +58,10 @@ class SimConfig:
     #: General Configuration > Attachment Maximum Size (bytes per file; default 100 MB). The REST
     #: multipart layer also caps a whole request at ten times this (reference §1.4).
     attachment_max_size: int = 104857600
+    #: Security Configuration > Secure administrator sessions (websudo): admin pages ask for the
+    #: password again, and the elevated access lapses after this many seconds without an admin page
+    websudo: bool = True
+    websudo_timeout: float = 600.0
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
@@ -108,6 +112,8 @@ class Session:
     username: str
     atl_token: str = field(default_factory=lambda: secrets.token_hex(20))
     short_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    #: when the secure administrator session (websudo) was last confirmed or used; None: not elevated
+    websudo_at: float | None = None
 
 
 STORE = web.AppKey("confluence_store", Store)

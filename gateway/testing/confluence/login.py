@@ -1,13 +1,25 @@
-"""The login form, `dologin.action` (JSESSIONID + seraph.confluence remember-me) and logout (§2.1)."""
+"""The login form, `dologin.action` (JSESSIONID + seraph.confluence remember-me) and logout (§2.1),
+and the password check of secure administrator sessions (websudo): `authenticate.action`,
+`doauthenticate.action` (fields `password`, `authenticate=Confirm`, `destination`, as admin
+scripts and Atlassian's own integration tests post them) and `dropauthentication.action`.
+"""
 
 from __future__ import annotations
 
 import secrets
+import time
 
 from aiohttp import web
 
-from gateway.testing.confluence.auth import REMEMBER_ME_AGE, SERAPH_COOKIE, new_session, set_session_cookie
-from gateway.testing.confluence.common import CONFIG, SESSION, SESSIONS, STORE, USER, origin_of
+from gateway.testing.confluence.auth import (
+    REMEMBER_ME_AGE,
+    SERAPH_COOKIE,
+    new_session,
+    set_session_cookie,
+    xsrf_failure,
+)
+from gateway.testing.confluence.common import CONFIG, SESSION, SESSIONS, STORE, USER, current_user, origin_of
+from gateway.testing.confluence.download import login_redirect
 from gateway.testing.confluence.render import render
 
 __all__ = ["routes", "safe_destination"]
@@ -87,3 +99,46 @@ async def logout(request: web.Request) -> web.Response:
     response.del_cookie("JSESSIONID", path=ctx or "/")
     response.del_cookie(SERAPH_COOKIE, path=ctx or "/")
     return response
+
+
+@routes.get("/authenticate.action")
+async def authenticate_page(request: web.Request) -> web.Response:
+    """ "Administrator Access": the password again before an admin page (websudo)."""
+    if current_user(request) is None:
+        return login_redirect(request)
+    destination = safe_destination(request.query.get("destination"))
+    return render(request, "authenticate.html", failed=False, destination=destination)
+
+
+@routes.post("/doauthenticate.action")
+async def do_authenticate(request: web.Request) -> web.Response:
+    form = await request.post()
+    token = form.get("atl_token")
+    if failed := xsrf_failure(
+        request, requires_check=True, form_token=token if isinstance(token, str) else None, rest=False
+    ):
+        return failed
+    user = current_user(request)
+    if user is None:
+        return login_redirect(request)
+    destination = safe_destination(str(form.get("destination", "")) or None)
+    if request.app[STORE].check_password(user.username, str(form.get("password", ""))) is None:
+        return render(request, "authenticate.html", failed=True, destination=destination)
+    response = web.Response(status=302, headers={"Location": request.app[CONFIG].context_path + destination})
+    session = request.get(SESSION)
+    if session is None:  # Basic or PAT: the elevation needs a Tomcat session to live in
+        session = new_session(request, user)
+        request[SESSION] = session
+        set_session_cookie(request, response, session)
+    session.websudo_at = time.time()
+    return response
+
+
+@routes.get("/dropauthentication.action")
+async def drop_authentication(request: web.Request) -> web.Response:
+    """The admin banner's "Drop access": back to a normal session at once. [I: the path]"""
+    session = request.get(SESSION)
+    if session is not None:
+        session.websudo_at = None
+    destination = safe_destination(request.query.get("destination"))
+    return web.Response(status=302, headers={"Location": request.app[CONFIG].context_path + destination})
