@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -27,11 +28,41 @@ __all__ = ["routes", "safe_destination"]
 routes = web.RouteTableDef()
 
 
-def safe_destination(raw: str | None) -> str:
-    """Only same-site relative paths: `os_destination` must never become an open redirect."""
-    if not raw or not raw.startswith("/") or raw.startswith("//") or "\\" in raw:
-        return "/index.action"
-    return raw
+_HOME = "/index.action"
+
+
+def safe_destination(raw: str | None, request: web.Request) -> str:
+    """Where a login (or websudo) sends the user next: a path under the context path, never off site.
+
+    Accepted, as Seraph's same-context check accepts them: a context-relative path (`/pages/...`,
+    what Confluence's own links carry); one without the leading slash (`plugins/servlet/...`, what
+    the ONLYOFFICE plugin sends, resolved against the login action under the context path); an
+    absolute URL on Confluence's own origin and context path. Anything else
+    (`//host`, other origins, schemes, backslashes, control characters) is the dashboard: an
+    `os_destination` must never become an open redirect."""
+    if not raw or "\\" in raw or any(ord(c) < 0x20 or ord(c) == 0x7F for c in raw):
+        return _HOME
+    if raw.startswith("//"):
+        return _HOME
+    if raw.startswith("/"):
+        return raw
+    parts = urlsplit(raw)
+    if not parts.scheme and not parts.netloc:
+        return "/" + raw if parts.path and not parts.path.startswith(":") else _HOME
+    if parts.scheme not in ("http", "https"):
+        return _HOME
+    ctx = request.app[CONFIG].context_path
+    origins = {origin_of(request)}
+    if (configured := request.app[CONFIG].base_url) is not None:
+        conf = urlsplit(configured)
+        origins.add(f"{conf.scheme}://{conf.netloc}")
+    if f"{parts.scheme}://{parts.netloc}" not in origins or parts.username or parts.password:
+        return _HOME
+    path = parts.path or "/"
+    if ctx and path != ctx and not path.startswith(ctx + "/"):
+        return _HOME
+    inner = path[len(ctx) :] or "/"
+    return inner + (f"?{parts.query}" if parts.query else "")
 
 
 @routes.get("/login.action")
@@ -42,7 +73,7 @@ async def login_page(request: web.Request) -> web.Response:
         failed=False,
         logged_out=request.query.get("logout") == "true",
         violation=request.query.get("permissionViolation") == "true",
-        destination=safe_destination(request.query.get("os_destination")),
+        destination=safe_destination(request.query.get("os_destination"), request),
     )
 
 
@@ -51,7 +82,7 @@ async def do_login(request: web.Request) -> web.Response:
     form = await request.post()
     username = str(form.get("os_username", ""))
     password = str(form.get("os_password", ""))
-    destination = safe_destination(str(form.get("os_destination", "")) or None)
+    destination = safe_destination(str(form.get("os_destination", "")) or None, request)
     store = request.app[STORE]
     user = store.check_password(username, password)
     if user is None:
@@ -106,7 +137,7 @@ async def authenticate_page(request: web.Request) -> web.Response:
     """ "Administrator Access": the password again before an admin page (websudo)."""
     if current_user(request) is None:
         return login_redirect(request)
-    destination = safe_destination(request.query.get("destination"))
+    destination = safe_destination(request.query.get("destination"), request)
     return render(request, "authenticate.html", failed=False, destination=destination)
 
 
@@ -121,7 +152,7 @@ async def do_authenticate(request: web.Request) -> web.Response:
     user = current_user(request)
     if user is None:
         return login_redirect(request)
-    destination = safe_destination(str(form.get("destination", "")) or None)
+    destination = safe_destination(str(form.get("destination", "")) or None, request)
     if request.app[STORE].check_password(user.username, str(form.get("password", ""))) is None:
         return render(request, "authenticate.html", failed=True, destination=destination)
     response = web.Response(status=302, headers={"Location": request.app[CONFIG].context_path + destination})
@@ -140,5 +171,5 @@ async def drop_authentication(request: web.Request) -> web.Response:
     session = request.get(SESSION)
     if session is not None:
         session.websudo_at = None
-    destination = safe_destination(request.query.get("destination"))
+    destination = safe_destination(request.query.get("destination"), request)
     return web.Response(status=302, headers={"Location": request.app[CONFIG].context_path + destination})
