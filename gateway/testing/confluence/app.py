@@ -24,6 +24,7 @@ from gateway.testing.confluence.common import (
     Session,
     SimConfig,
     error,
+    origin_of,
 )
 from gateway.testing.confluence.seed import apply_seed
 from gateway.testing.confluence.store import Store
@@ -97,6 +98,9 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
         # 10.x reports (does not yet enforce) a script-src policy (reference §4.4)
         response.headers.setdefault("Content-Security-Policy-Report-Only", "script-src 'self' 'unsafe-eval'")
     response.headers.setdefault("X-Confluence-Request-Time", str(int(time.time() * 1000)))
+    location = response.headers.get("Location")
+    if location and location.startswith("/") and not request.app[CONFIG].relative_redirects:
+        response.headers["Location"] = origin_of(request) + location
     content_type = response.headers.get("Content-Type", "")
     if (
         isinstance(response, web.Response)

@@ -62,6 +62,9 @@ class SimConfig:
     #: password again, and the elevated access lapses after this many seconds without an admin page
     websudo: bool = True
     websudo_timeout: float = 600.0
+    #: Tomcat's `useRelativeRedirects` (default true since 8.0.30): False makes every redirect's
+    #: Location absolute, built from the request as Tomcat sees it (Host, X-Forwarded-*)
+    relative_redirects: bool = True
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
 
 

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from gateway.testing.confluence import CONFIG
 from gateway.testing.stack import Stack, running_stack
 
 
@@ -50,3 +51,19 @@ async def test_websudo_round_trip_through_the_gateway(stack: Stack) -> None:
             text = await r.text()
             assert r.status == 200 and "General Configuration" in text
             assert stack.public_url in text  # Confluence's base URL is the gateway's public URL
+
+
+async def test_an_absolute_websudo_redirect_names_the_gateway(stack: Stack) -> None:
+    """With Tomcat's absolute redirects, Confluence builds the Location from the Host and
+    X-Forwarded-* the gateway sends: the browser is sent to the gateway, never to Confluence."""
+    stack.confluence_app[CONFIG].relative_redirects = False
+    public = URL(stack.public_url)
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        login = {"os_username": "admin", "os_password": "admin", "login": "Log in"}
+        async with browser.post(f"{public}/dologin.action", data=login, allow_redirects=False) as r:
+            assert URL(r.headers["Location"]).origin() == public.origin()
+        async with browser.get(f"{public}/admin/console.action", allow_redirects=False) as r:
+            location = URL(r.headers["Location"])
+        assert location.origin() == public.origin()
+        assert location.path == "/confluence/authenticate.action"
+        assert location.query["destination"] == "/admin/console.action"

@@ -130,3 +130,13 @@ async def test_with_websudo_off_admins_go_straight_in(client: Client, app: web.A
     app[CONFIG].websudo = False
     await _login(client, "admin")
     assert (await _get(client, GENERAL)).status == 200
+
+
+async def test_absolute_redirects_when_tomcat_is_told_so(client: Client, app: web.Application) -> None:
+    """`useRelativeRedirects="false"`: the Location is absolute, from the request as Tomcat sees it
+    (behind a proxy: X-Forwarded-Proto/Host, RemoteIpValve)."""
+    app[CONFIG].relative_redirects = False
+    await _login(client, "admin")
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "wiki.example.com"}
+    response = await _get(client, GENERAL, **forwarded)
+    assert response.headers["Location"] == "https://wiki.example.com" + AUTHENTICATE
