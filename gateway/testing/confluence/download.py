@@ -89,6 +89,8 @@ async def download(request: web.Request) -> web.Response:
 
 def _ranged(request: web.Request, data: bytes, headers: dict[str, str]) -> web.Response:
     """The whole file, or the one byte range asked for (206), or 416 for a range past the end."""
+    if request.method != "GET":  # RFC 9110 14.2: Range is defined for GET only (HEAD gets 200)
+        return web.Response(body=data, headers=headers)
     try:
         wanted = requested_range(request.headers, len(data), headers["ETag"], headers["Last-Modified"])
     except Unsatisfiable:

@@ -116,3 +116,10 @@ async def test_forbidden_callers_get_no_bytes_with_a_range(client: TestClient[An
     response = await client.get(url, headers={"Range": "bytes=0-9"}, allow_redirects=False)
     assert response.status == 302
     assert "/login.action?os_destination=" in response.headers["Location"]
+
+
+async def test_head_ignores_the_range(client: TestClient[Any, Any], url: str) -> None:
+    response = await client.head(url, headers={**basic("bob"), "Range": "bytes=0-9"})
+    assert response.status == 200
+    assert response.headers["Content-Length"] == "1024" and response.headers["Accept-Ranges"] == "bytes"
+    assert "Content-Range" not in response.headers
