@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     confluence.add_argument("--context-path", default="/confluence", help="Tomcat context path ('' for root)")
     confluence.add_argument("--base-url", help="Confluence's configured base URL (default: from the request)")
     confluence.add_argument("--data-dir", type=Path, help="keep state here so it survives a restart")
+    confluence.add_argument(
+        "--attachment-max-size",
+        type=int,
+        default=104857600,
+        help="Attachment Maximum Size in bytes (default 104857600, Confluence's 100 MB)",
+    )
 
     docserver = simulators.add_parser("docserver", help="the ONLYOFFICE Document Server simulator")
     docserver.add_argument("--port", type=int, required=True)
@@ -183,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             context_path=args.context_path,
             base_url=args.base_url,
             data_dir=args.data_dir,
+            attachment_max_size=args.attachment_max_size,
         )
         return 0
     from gateway.testing.docserver import run_docserver

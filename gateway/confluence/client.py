@@ -15,6 +15,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import AsyncGenerator, AsyncIterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from yarl import URL
 from gateway import __version__
 from gateway.confluence.models import (
     Attachment,
+    AttachmentTooLarge,
     AttachmentVersion,
     ConfluenceError,
     Identity,
@@ -540,6 +542,8 @@ class ConfluenceClient:
             ) as response:
                 body = await response.read()
                 if response.status != 200:
+                    if (too_large := _too_large(response.status, body)) is not None:
+                        raise too_large
                     raise ConfluenceError(
                         f"upload to {path}: Confluence answered {response.status}: {_message(body)}",
                         response.status,
@@ -551,6 +555,26 @@ class ConfluenceClient:
         except (ValueError, KeyError, IndexError, TypeError) as error:
             raise ConfluenceError(f"upload to {path}: unexpected answer from Confluence", 502) from error
         return parse_attachment(result)
+
+
+# commons-fileupload's messages, which Confluence's REST multipart layer sends back as a plain
+# 404 body (per file: the Attachment Maximum Size; per request: ten times it).
+_SIZE_LIMIT = re.compile(
+    r"exceeds its maximum permitted size of (\d+) bytes|exceeds the configured maximum \((\d+)\)"
+)
+
+
+def _too_large(status: int, body: bytes) -> AttachmentTooLarge | None:
+    """The upload was over Confluence's size limit: a 404 that means "too large", not "not found"
+    (a 413 from a proxy in front of Confluence counts too)."""
+    text = body[:1000].decode("utf-8", "replace")
+    found = _SIZE_LIMIT.search(text) if status in (404, 413) else None
+    if found is None and status != 413:
+        return None
+    # only the per-file message names the Attachment Maximum Size itself
+    limit = int(found.group(1)) if found is not None and found.group(1) else None
+    shown = f" ({limit} bytes)" if limit is not None else ""
+    return AttachmentTooLarge(f"the file is larger than Confluence accepts for an attachment{shown}", limit)
 
 
 def _message(body: bytes) -> str:

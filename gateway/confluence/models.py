@@ -8,6 +8,7 @@ from typing import Any
 
 __all__ = [
     "Attachment",
+    "AttachmentTooLarge",
     "AttachmentVersion",
     "ConfluenceError",
     "Identity",
@@ -45,6 +46,30 @@ class ConfluenceError(Exception):
     def transient(self) -> bool:
         """Worth retrying later: no answer, rate limited, or a server-side failure."""
         return self.status == 0 or self.status == 429 or self.status >= 500
+
+
+class AttachmentTooLarge(ConfluenceError):
+    """Confluence refused an upload over its Attachment Maximum Size: retrying cannot help until an
+    administrator raises that setting. `limit` is the maximum in bytes when Confluence named it."""
+
+    def __init__(self, message: str, limit: int | None) -> None:
+        super().__init__(message, 413)
+        self.limit = limit
+
+    @property
+    def advice(self) -> str:
+        """What to tell the user: the limit as Confluence's admin screen states it (MB), and who can
+        change it, since a retry would fail the same way."""
+        if self.limit is None:
+            shown = ""
+        elif self.limit >= 1024 * 1024:
+            shown = f" (at most {self.limit / (1024 * 1024):.4g} MB)"
+        else:
+            shown = f" (at most {self.limit} bytes)"
+        return (
+            f"The file is larger than Confluence allows for an attachment{shown}. "
+            "A Confluence administrator can raise the Attachment Maximum Size."
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import logging
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import ConfluenceError, is_content_id
+from gateway.confluence.models import AttachmentTooLarge, ConfluenceError, is_content_id
 from gateway.onlyoffice.answers import json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.conversion import (
@@ -126,6 +126,9 @@ async def convert_step(request: web.Request) -> web.Response:
             await context.state.put(done_key, answer, ttl=_RESULT_TTL)
             log.info("converted attachment %s to %s as attachment %s", source.id, target, created.id)
             return json_answer(answer)
+    except AttachmentTooLarge as error:
+        log.warning("storing the conversion of attachment %s refused by Confluence: %s", source.id, error)
+        return json_answer({"error": error.advice}, 413)
     except (FetchError, ConfluenceError, LockTimeout) as error:
         log.warning("storing the conversion of attachment %s failed: %s", source.id, error)
         return json_answer({"error": "the converted file could not be stored; try again"}, 502)

@@ -21,7 +21,7 @@ import logging
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import Attachment, ConfluenceError, Identity
+from gateway.confluence.models import Attachment, AttachmentTooLarge, ConfluenceError, Identity
 from gateway.onlyoffice.access import access_for
 from gateway.onlyoffice.answers import Refusal, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
@@ -143,6 +143,9 @@ async def restore(request: web.Request) -> web.Response:
         made, repeated = await restore_version(context, attachment_id, version, base, identity)
     except Refusal as refusal:
         return refusal.answer()
+    except AttachmentTooLarge as error:
+        log.warning("restore of attachment %s refused by Confluence: %s", attachment_id, error)
+        return json_answer({"error": error.advice}, 413)
     except ConfluenceError as error:
         log.warning("restore of attachment %s: Confluence failed: %s", attachment_id, error)
         status = 503 if error.transient else 502

@@ -29,7 +29,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.confluence.models import Attachment, ConfluenceError
+from gateway.confluence.models import Attachment, AttachmentTooLarge, ConfluenceError
 from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.fetch import FetchError
@@ -172,6 +172,10 @@ async def _upload(
             )
     except FetchError as error:
         raise SaveFailed(str(error), transient=error.transient) from error
+    except AttachmentTooLarge as error:
+        # Refused for good (until an admin raises the limit); the message says so in the pending
+        # record admins and recovery read.
+        raise SaveFailed(error.advice, transient=False) from error
     except ConfluenceError as error:
         if isinstance(error.__cause__, FetchError):
             cause = error.__cause__

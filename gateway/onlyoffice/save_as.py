@@ -20,7 +20,7 @@ import re
 from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import ConfluenceError, is_content_id
+from gateway.confluence.models import AttachmentTooLarge, ConfluenceError, is_content_id
 from gateway.onlyoffice.access import groups_of
 from gateway.onlyoffice.answers import Refusal, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
@@ -177,6 +177,10 @@ async def save_as(request: web.Request) -> web.Response:
                 )
     except Refusal as refusal:
         return refusal.answer()
+    except AttachmentTooLarge as error:
+        # Trying again cannot help: say so, and who can change it.
+        log.warning("save-as of attachment %s refused by Confluence: %s", attachment_id, error)
+        return json_answer({"error": error.advice}, 413)
     except ConfluenceError as error:
         log.warning("save-as: Confluence failed: %s", error)
         status = 503 if error.transient else 502

@@ -12,6 +12,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.web_response import ContentCoding
 
 from gateway.testing.confluence import (
+    admin,
     download,
     html,
     login,
@@ -32,6 +33,7 @@ from gateway.testing.confluence.common import (
     Session,
     SimConfig,
     error,
+    origin_of,
 )
 from gateway.testing.confluence.seed import apply_seed
 from gateway.testing.confluence.store import Store
@@ -105,11 +107,14 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
         # 10.x reports (does not yet enforce) a script-src policy (reference §4.4)
         response.headers.setdefault("Content-Security-Policy-Report-Only", "script-src 'self' 'unsafe-eval'")
     response.headers.setdefault("X-Confluence-Request-Time", str(int(time.time() * 1000)))
+    location = response.headers.get("Location")
+    if location and location.startswith("/") and not request.app[CONFIG].relative_redirects:
+        response.headers["Location"] = origin_of(request) + location
     content_type = response.headers.get("Content-Type", "")
     if (
         isinstance(response, web.Response)
         and not response.prepared
-        and response.status != 101
+        and response.status not in (101, 206)  # a compressed 206 would break its Content-Range
         and "gzip" in request.headers.get("Accept-Encoding", "").lower()
         and content_type.startswith(_COMPRESSIBLE)
     ):
@@ -150,6 +155,7 @@ def create_confluence_app(
     seed: str = "demo",
     base_url: str | None = None,
     data_dir: Path | None = None,
+    attachment_max_size: int = 104857600,
 ) -> web.Application:
     """The simulator as an aiohttp app; `app[STORE]`, `app[FAULTS]`, `app[REST_CALLS]` are for tests."""
     ctx = _normalise_context(context_path)
@@ -167,20 +173,22 @@ def create_confluence_app(
         client_max_size=1024**3,
     )
     app[STORE] = store
-    app[CONFIG] = SimConfig(context_path=ctx, base_url=base_url)
+    app[CONFIG] = SimConfig(context_path=ctx, base_url=base_url, attachment_max_size=attachment_max_size)
     app[FAULTS] = Faults()
     app[REST_CALLS] = RestCalls()
     app[SESSIONS] = dict[str, Session]()
     app.router.add_get(f"{ctx}/status", status)
-    for table in (
+    tables = (
         rest_content.routes,
         rest_attachments.routes,
         rest_comments.routes,
         rest_users.routes,
         download.routes,
         login.routes,
+        admin.routes,
         html.routes,
-    ):
+    )
+    for table in tables:
         for route in table:
             assert isinstance(route, web.RouteDef)
             path = ctx + route.path if route.path != "/" or not ctx else ctx + "/"
@@ -197,10 +205,23 @@ def create_confluence_app(
 
 
 def run_confluence(
-    *, host: str, port: int, seed: str, context_path: str, base_url: str | None, data_dir: Path | None
+    *,
+    host: str,
+    port: int,
+    seed: str,
+    context_path: str,
+    base_url: str | None,
+    data_dir: Path | None,
+    attachment_max_size: int = 104857600,
 ) -> None:
     """Blocking runner for `onlyoffice-gateway simulate confluence`."""
-    app = create_confluence_app(context_path=context_path, seed=seed, base_url=base_url, data_dir=data_dir)
+    app = create_confluence_app(
+        context_path=context_path,
+        seed=seed,
+        base_url=base_url,
+        data_dir=data_dir,
+        attachment_max_size=attachment_max_size,
+    )
     print(
         f"Confluence simulator on http://{host}:{port}{app[CONFIG].context_path}/ "
         "(users admin/admin, alice/alice, bob/bob)",

@@ -14,6 +14,7 @@ import functools
 import hmac
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -32,17 +33,23 @@ from gateway.testing.confluence.common import (
 from gateway.testing.confluence.store import User
 
 __all__ = [
+    "ADMIN_GROUP",
     "REMEMBER_ME_AGE",
     "SERAPH_COOKIE",
     "atl_token",
     "auth_middleware",
+    "is_admin",
     "new_session",
     "open_session",
     "rest_xsrf_middleware",
     "set_session_cookie",
+    "websudo_active",
     "xsrf_checked",
     "xsrf_failure",
 ]
+
+#: Confluence's administrators group: who may see `/admin/...` at all
+ADMIN_GROUP = "confluence-administrators"
 
 SERAPH_COOKIE = "seraph.confluence"
 REMEMBER_ME_AGE = 14 * 24 * 3600
@@ -216,3 +223,28 @@ def xsrf_checked(handler: RouteHandler) -> RouteHandler:
         return await handler(request)
 
     return route
+
+
+def is_admin(user: User | None) -> bool:
+    return user is not None and ADMIN_GROUP in user.groups
+
+
+def websudo_active(request: web.Request, *, touch: bool = True) -> bool:
+    """Whether this caller's secure administrator session is on (always, when websudo is off).
+
+    It lives in the Tomcat session, so a request without one (Basic, PAT) is never elevated; each
+    admin page seen within the timeout starts it again (`touch`), so it lapses after the timeout
+    *without admin activity*, as Confluence's "Secure administrator sessions" do."""
+    config = request.app[CONFIG]
+    if not config.websudo:
+        return True
+    session: Session | None = request.get(SESSION)
+    if session is None or session.websudo_at is None:
+        return False
+    now = time.time()
+    if now - session.websudo_at >= config.websudo_timeout:
+        session.websudo_at = None
+        return False
+    if touch:
+        session.websudo_at = now
+    return True

@@ -55,6 +55,16 @@ class SimConfig:
     #: (the attachments plugin's server-side dropdowns, the captures in reference §3.1/§3.6).
     #: The file preview's "More" menu is always built on open, as the file viewer does.
     lazy_menus: bool = False
+    #: General Configuration > Attachment Maximum Size (bytes per file; default 100 MB). The REST
+    #: multipart layer also caps a whole request at ten times this (reference §1.4).
+    attachment_max_size: int = 104857600
+    #: Security Configuration > Secure administrator sessions (websudo): admin pages ask for the
+    #: password again, and the elevated access lapses after this many seconds without an admin page
+    websudo: bool = True
+    websudo_timeout: float = 600.0
+    #: Tomcat's `useRelativeRedirects` (default true since 8.0.30): False makes every redirect's
+    #: Location absolute, built from the request as Tomcat sees it (Host, X-Forwarded-*)
+    relative_redirects: bool = True
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
 
 
@@ -105,6 +115,8 @@ class Session:
     username: str
     atl_token: str = field(default_factory=lambda: secrets.token_hex(20))
     short_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    #: when the secure administrator session (websudo) was last confirmed or used; None: not elevated
+    websudo_at: float | None = None
 
 
 STORE = web.AppKey("confluence_store", Store)

@@ -1,7 +1,7 @@
 """The download servlet: `/download/attachments/{pageId}/{name}` and friends (reference §1.7).
 
 Not REST: anonymous callers without permission are redirected to the login page, and bytes of any
-version are served with `?version=N` (latest without it).
+version are served with `?version=N` (latest without it). Single byte ranges are honoured (ranges.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from aiohttp import web
 
 from gateway.testing.confluence.access import visible_page
 from gateway.testing.confluence.common import CONFIG, STORE, current_user, encode_name
+from gateway.testing.confluence.ranges import Unsatisfiable, requested_range
 from gateway.testing.confluence.serialize import THUMBNAIL_TYPES
 from gateway.testing.confluence.store import Attachment, AttachmentVersion
 
@@ -71,7 +72,7 @@ def _headers(version: AttachmentVersion, inline: bool) -> dict[str, str]:
         "Last-Modified": formatdate(version.when / 1000, usegmt=True),
         "ETag": f'"{version.when}-{version.size}"',
         "Cache-Control": "private",
-        "Accept-Ranges": "none",
+        "Accept-Ranges": "bytes",
     }
 
 
@@ -82,7 +83,24 @@ async def download(request: web.Request) -> web.Response:
         return found
     att, version = found
     data = request.app[STORE].data(att, version.number)
-    return web.Response(body=data, headers=_headers(version, version.media_type in INLINE_TYPES))
+    headers = _headers(version, version.media_type in INLINE_TYPES)
+    return _ranged(request, data, headers)
+
+
+def _ranged(request: web.Request, data: bytes, headers: dict[str, str]) -> web.Response:
+    """The whole file, or the one byte range asked for (206), or 416 for a range past the end."""
+    if request.method != "GET":  # RFC 9110 14.2: Range is defined for GET only (HEAD gets 200)
+        return web.Response(body=data, headers=headers)
+    try:
+        wanted = requested_range(request.headers, len(data), headers["ETag"], headers["Last-Modified"])
+    except Unsatisfiable:
+        return web.Response(
+            status=416, headers={"Content-Range": f"bytes */{len(data)}", "Accept-Ranges": "bytes"}
+        )
+    if wanted is None:
+        return web.Response(body=data, headers=headers)
+    headers["Content-Range"] = wanted.content_range
+    return web.Response(status=206, body=data[wanted.start : wanted.end + 1], headers=headers)
 
 
 @routes.get("/download/thumbnails/{page}/{name}")
@@ -94,7 +112,7 @@ async def thumbnail(request: web.Request) -> web.Response:
     att, version = found
     if version.media_type not in THUMBNAIL_TYPES:
         return _not_found()
-    return web.Response(body=request.app[STORE].data(att, version.number), headers=_headers(version, True))
+    return _ranged(request, request.app[STORE].data(att, version.number), _headers(version, True))
 
 
 @routes.get("/pages/downloadallattachments.action")

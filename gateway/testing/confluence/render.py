@@ -34,6 +34,7 @@ def _context(request: web.Request, values: dict[str, Any]) -> dict[str, Any]:
         "version_number": config.version_number,
         "build_number": config.build_number,
         "lazy_menus": config.lazy_menus,
+        "attachment_max_size": config.attachment_max_size,
         "destination": path_qs[len(ctx) :] if ctx and path_qs.startswith(ctx) else path_qs,
         "page": None,
     }

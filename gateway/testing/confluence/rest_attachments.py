@@ -22,6 +22,7 @@ from gateway.testing.confluence.access import (
 )
 from gateway.testing.confluence.auth import xsrf_checked
 from gateway.testing.confluence.common import (
+    CONFIG,
     STORE,
     RouteHandler,
     base_url,
@@ -34,7 +35,7 @@ from gateway.testing.confluence.paging import paged_list
 from gateway.testing.confluence.serialize import Expand, attachment_json
 from gateway.testing.confluence.store import Attachment, Page
 
-__all__ = ["Upload", "UploadedFile", "read_upload", "routes"]
+__all__ = ["Upload", "UploadTooLarge", "UploadedFile", "read_upload", "routes", "too_large_answer"]
 
 routes = web.RouteTableDef()
 DEFAULT_LIMIT = 50
@@ -57,9 +58,38 @@ class Upload:
     fields: dict[str, list[str]] = field(default_factory=dict)
 
 
-async def read_upload(request: web.Request, *, file_prefix: str = "file") -> Upload:
-    """Read a multipart body; `file_prefix` lets the UI form's `file_0..` parts count as files."""
+class UploadTooLarge(Exception):
+    """commons-fileupload's FileSizeLimitExceeded / SizeLimitExceeded, with their exact messages."""
+
+
+def too_large_answer(error: UploadTooLarge) -> web.Response:
+    """What the REST multipart layer answers an over-size upload: a 404 whose body is the plain
+    message. Not a 413, and not the service-error JSON: atlassian-rest maps the size exceptions to a
+    not-found Status (reference §1.4 "[C] over-size can surface as 404"; the same layer in Jira
+    answered `404 Not Found: The field file exceeds its maximum permitted size of 11564000 bytes.`,
+    bobcarroll/jira-client#119). [I: plain text rather than a JSON Status entity.]"""
+    return web.Response(status=404, text=str(error))
+
+
+async def read_upload(
+    request: web.Request, *, file_prefix: str = "file", max_file_size: int | None = None
+) -> Upload:
+    """Read a multipart body; `file_prefix` lets the UI form's `file_0..` parts count as files.
+
+    With `max_file_size`, a file part over it, or a request over ten times it, raises
+    UploadTooLarge as soon as the limit is passed (the rest is not kept in memory)."""
     upload = Upload()
+    max_request = max_file_size * 10 if max_file_size is not None else None
+    if (
+        max_request is not None
+        and request.content_length is not None
+        and request.content_length > max_request
+    ):
+        raise UploadTooLarge(
+            f"the request was rejected because its size ({request.content_length}) "
+            f"exceeds the configured maximum ({max_request})"
+        )
+    received = 0
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader) or part.name is None:
@@ -69,7 +99,20 @@ async def read_upload(request: web.Request, *, file_prefix: str = "file") -> Upl
                 await part.release()
                 continue
             content_type = part.headers.get("Content-Type", "application/octet-stream")
-            upload.files.append(UploadedFile(part.filename, content_type, bytes(await part.read())))
+            data = bytearray()
+            while chunk := await part.read_chunk():
+                data += chunk
+                received += len(chunk)
+                if max_file_size is not None and len(data) > max_file_size:
+                    raise UploadTooLarge(
+                        f"The field {part.name} exceeds its maximum permitted size of {max_file_size} bytes."
+                    )
+                if max_request is not None and received > max_request:
+                    raise UploadTooLarge(
+                        f"the request was rejected because its size ({received}) "
+                        f"exceeds the configured maximum ({max_request})"
+                    )
+            upload.files.append(UploadedFile(part.filename, content_type, bytes(data)))
         else:
             upload.fields.setdefault(part.name, []).append(await part.text())
     return upload
@@ -142,12 +185,16 @@ async def put_collection(request: web.Request) -> web.Response:
 @_upload_resource("id")
 async def create_attachments(request: web.Request, page_id: int) -> web.Response:
     store, user = request.app[STORE], current_user(request)
+    # Jersey reads the multipart entity before the resource method runs: size first
+    try:
+        upload = await read_upload(request, max_file_size=request.app[CONFIG].attachment_max_size)
+    except UploadTooLarge as too_large:
+        return too_large_answer(too_large)
     page = visible_page(request, page_id)
     if page is None:
         return content_not_found(page_id)
     if not store.can(user, page, "attach"):
         return error(403, f"User not permitted to create attachments for content: {page_id}")
-    upload = await read_upload(request)
     if not upload.files:
         return error(400, "At least one attachment file must be included.")
     comments = upload.fields.get("comment", [])
@@ -198,13 +245,16 @@ async def create_attachments(request: web.Request, page_id: int) -> web.Response
 async def update_data(request: web.Request, att_id: int) -> web.Response:
     """New version of an attachment; the container segment is ignored, exactly as DC does."""
     store, user = request.app[STORE], current_user(request)
+    try:
+        upload = await read_upload(request, max_file_size=request.app[CONFIG].attachment_max_size)
+    except UploadTooLarge as too_large:
+        return too_large_answer(too_large)
     att = visible_attachment(request, att_id)
     if att is None:
         return error(404, f"Can't find attachment with id: {att_id}")
     page = store.pages[att.page_id]
     if user is None or not store.can(user, page, "attach"):
         return error(403, "You do not have permission to update this Attachment")
-    upload = await read_upload(request)
     if not upload.files:
         return error(400, "At least one attachment file must be included.")
     part = upload.files[0]

@@ -16,6 +16,7 @@ import pytest
 
 from gateway.docserver.client import CONVERSION_ERRORS, DocumentServerError
 from gateway.onlyoffice.conversion import conversion_failed
+from gateway.testing.confluence import CONFIG
 from gateway.testing.documents import make_document, make_protected, media_type
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
@@ -145,3 +146,17 @@ def test_every_conversion_error_code_has_its_status(code: int, status: int) -> N
     assert isinstance(message, str) and message
     if status == 422:
         assert message[0].isupper() and message.endswith(".") and "{" not in message
+
+
+async def test_a_result_over_confluences_attachment_limit_says_so(stack: Stack) -> None:
+    """The converted file is refused by Confluence's Attachment Maximum Size (its multipart 404):
+    the user hears the limit and who can raise it, not "try again"; nothing is stored."""
+    before = page_titles(stack)
+    stack.confluence_app[CONFIG].attachment_max_size = 1000
+    status, answer = (await convert(stack, str(stack.welcome_attachment_id("legacy.doc"))))[-1]
+    assert status == 413
+    assert answer["error"] == (
+        "The file is larger than Confluence allows for an attachment (at most 1000 bytes). "
+        "A Confluence administrator can raise the Attachment Maximum Size."
+    )
+    assert page_titles(stack) == before

@@ -12,6 +12,7 @@ from typing import Any
 from history_helpers import report
 
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
+from gateway.testing.confluence import CONFIG
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.documents.ooxml import make_docx
 from gateway.testing.editor_requests import editor_data, post_route
@@ -117,3 +118,16 @@ async def test_a_restore_whose_answer_was_lost_is_recognised_not_repeated(stack:
     assert status == 200 and answer == {"version": 4, "restored": 1, "alreadyRestored": False}
     assert len(found.versions) == 4
     assert await context.state.get(f"restoring:{found.id}:3:1") is None
+
+
+async def test_a_restore_over_confluences_attachment_limit_says_so(stack: Stack) -> None:
+    """An old version larger than today's Attachment Maximum Size (an admin lowered it since):
+    Confluence refuses the new version; the user hears the limit, and nothing is stored."""
+    found = _three_versions(stack)
+    stack.confluence_app[CONFIG].attachment_max_size = len(stack.store.data(found, 1)) - 1
+    status, answer = await post_route(stack, "history/restore", await _body(stack, found), "alice")
+    assert status == 413, answer
+    assert str(answer["error"]).startswith(
+        "The file is larger than Confluence allows for an attachment (at most "
+    )
+    assert [v.number for v in found.versions] == [1, 2, 3]

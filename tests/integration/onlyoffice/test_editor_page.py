@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -295,3 +296,28 @@ async def test_anonymous_views_where_the_space_allows_it_and_never_edits(stack: 
     links = await get(f"{stack.public_url}/pages/viewpageattachments.action?pageId={welcome(stack).id}")
     assert links[0] == 200
     assert b"onlyoffice-docviewer" in links[2] and b"onlyoffice-doceditor" not in links[2]
+
+
+@pytest.mark.parametrize("leading_slash", [True, False], ids=["gateway-link", "plugin-link"])
+async def test_login_through_the_gateway_lands_on_the_editor(stack: Stack, leading_slash: bool) -> None:
+    """As a browser does it: the login page's own form (its hidden os_destination), then the
+    redirect, then the editor, all at the gateway's address. The Java plugin's links carry the
+    destination without its leading slash; a bookmark of one must land on the editor too."""
+    report = attachment_id(stack, "report.docx")
+    destination = f"plugins/servlet/onlyoffice/doceditor?attachmentId={report}"
+    login = URL(f"{stack.public_url}/login.action").with_query(
+        permissionViolation="true", os_destination=("/" if leading_slash else "") + destination
+    )
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        async with browser.get(login) as page:
+            form_html = await page.text()
+        found = re.search(r'name="os_destination" value="([^"]*)"', form_html)
+        assert found is not None and found.group(1) == "/" + destination
+        form = {"os_username": "alice", "os_password": "alice", "os_destination": found.group(1)}
+        async with browser.post(f"{stack.public_url}/dologin.action", data=form, allow_redirects=False) as r:
+            assert r.status == 302
+            assert r.headers["Location"] == "/confluence/" + destination
+            target = URL(stack.public_url).join(URL(r.headers["Location"]))
+        async with browser.get(target, allow_redirects=False) as editor:
+            assert editor.status == 200
+            assert editor_config(await editor.read())["editorConfig"]["mode"] == "edit"

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestServer
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.save_as import save_as_token
+from gateway.testing.confluence import CONFIG
 from gateway.testing.editor_requests import converted_file_link, editor_data, post_route
 from gateway.testing.stack import Stack, demo_login, running_stack
 
@@ -202,4 +203,24 @@ async def test_adding_attachments_is_enough_for_save_as(stack: Stack) -> None:
     token = save_as_token(context, UserCredentials.from_headers(demo_login("bob")), str(report))
     link = await converted_file_link(stack, report, "pdf")
     status, answer = await post_route(stack, "save-as", await _request(stack, url=link, csrf=token), "bob")
+    assert status == 200, answer
+
+
+async def test_a_copy_over_confluences_attachment_limit_is_a_clear_refusal(stack: Stack) -> None:
+    """Confluence's multipart layer answers an over-size upload with a 404 (not "not found"):
+    the user is told the limit and who can raise it, not "try again"; nothing is stored."""
+    report = stack.welcome_attachment_id("report.docx")
+    link = await converted_file_link(stack, report, "pdf")
+    size = len(await _fetch(link))
+    stack.confluence_app[CONFIG].attachment_max_size = size - 1
+    before = _names(stack)
+    status, answer = await post_route(stack, "save-as", await _request(stack, url=link), "alice")
+    assert status == 413, answer
+    assert answer["error"] == (
+        f"The file is larger than Confluence allows for an attachment (at most {size - 1} bytes). "
+        "A Confluence administrator can raise the Attachment Maximum Size."
+    )
+    assert _names(stack) == before
+    stack.confluence_app[CONFIG].attachment_max_size = size  # exactly the limit is allowed
+    status, answer = await post_route(stack, "save-as", await _request(stack, url=link), "alice")
     assert status == 200, answer
