@@ -12,10 +12,11 @@ cannot be opened at all): `transport=polling` gets engine.io's "Transport unknow
 Inside, the editor's messages are socket.io events named `message` (`42["message",{...}]`), with
 the simulator's small vocabulary:
 client -> server: `{"type": "open", "config": {...}}` first (the signed config, as the real editor's
-auth message carries the token), then `{"type": "append", "text": ...}`, `{"type": "save"}` (the Save
+auth message carries the token; on a reconnect also `"session": <jwt>`, the session token DS gave in
+`opened.jwt`, so an expired config token does not lock the editor out, reference §3.3), then `{"type": "append", "text": ...}`, `{"type": "save"}` (the Save
 button: force-save) and `{"type": "close"}` (a clean close).
 Server -> client: `opened` (connection, key, title, fileType, mode, user, text, users, warning,
-outdated, and `settings.reconnection` when configured, as DS's auth answer), `state` (title, mode,
+outdated, jwt (the session token) and `settings.reconnection` when configured, as DS's auth answer), `state` (title, mode,
 text, users: pushed whenever they change), `metaChange`, `drop`, `appended`, `saved`, `error`
 (code, description) and `closed` (the connection was ended server-side).
 
@@ -192,7 +193,10 @@ class _Connection:
         """Handle one message; False when the socket is done."""
         kind = data["type"]
         if kind == "open":
-            return await self.open(data.get("config"))
+            session_token = data.get("session")
+            return await self.open(
+                data.get("config"), session_token if isinstance(session_token, str) else None
+            )
         if self.participant is None:
             await self.send({"type": "error", "code": -1, "description": f"'{kind}' before 'open'."})
             return True
@@ -213,7 +217,7 @@ class _Connection:
         await self.send({"type": "error", "code": -1, "description": f"Unknown message type '{kind}'."})
         return True
 
-    async def open(self, config: Any) -> bool:
+    async def open(self, config: Any, session_token: str | None = None) -> bool:
         if self.participant is not None:
             await self.send({"type": "error", "code": -1, "description": "Already open."})
             return True
@@ -221,7 +225,9 @@ class _Connection:
             await self.refuse(EditorError(-20, "The config is missing."))
             return False
         try:
-            result = await self.manager.open_config(config, base_url=self.base_url, browser=True)
+            result = await self.manager.open_config(
+                config, base_url=self.base_url, browser=True, session_token=session_token
+            )
         except EditorError as exc:
             await self.refuse(exc)
             return False
@@ -238,6 +244,8 @@ class _Connection:
             warning=result.warning,
             outdated=result.outdated,
         )
+        if result.session_token is not None:
+            opened["jwt"] = result.session_token
         if self.channel.reconnection is not None:
             attempts, delay = self.channel.reconnection
             opened["settings"] = {"reconnection": {"attempts": attempts, "delay": round(delay * 1000)}}

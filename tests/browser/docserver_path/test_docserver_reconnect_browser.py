@@ -80,6 +80,9 @@ async def test_the_editor_reconnects_through_the_gateway_and_keeps_editing(
         await stack.restart_gateway()
         await wait_until(page, lambda: len(sockets) >= 2 and editors(stack) == 1, "the first reconnect")
         await frame.locator("#oo-status", has_text="Reconnected").wait_for()
+        reopen = next(p for n, d, p in frames if n == 1 and d == "out" and p.startswith("42"))
+        assert '"type":"open"' in reopen and '"session":"' in reopen  # DS's session token, shown back
+        assert '"session"' not in first[3][1]
         await frame.locator("#oo-input").fill("Typed after the gateway restart")
         await frame.locator("#oo-append").click()
         await frame.locator("#oo-text", has_text="Typed after the gateway restart").wait_for()

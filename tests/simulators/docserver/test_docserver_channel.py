@@ -9,8 +9,9 @@ import time
 from typing import Any
 
 import aiohttp
+import jwt
 import pytest
-from docserver_helpers import Sim, SimFactory, StubHost, closed_with, editor_config, receive
+from docserver_helpers import SECRET, Sim, SimFactory, StubHost, closed_with, editor_config, receive
 
 from gateway.testing.docserver import engineio
 from gateway.testing.documents import extract_text
@@ -271,3 +272,33 @@ async def test_an_editor_that_reconnects_within_the_save_delay_keeps_the_session
     assert [b["status"] for b in bodies] == [1, 1, 2]  # joined, rejoined, saved once
     resp = await slow.client.get(bodies[2]["url"])
     assert extract_text("docx", await resp.read()) == "Quarterly report\nbefore the drop\nafter"
+
+
+async def test_a_reconnect_shows_the_session_token_so_an_expired_config_token_still_opens(
+    sim: Sim, host: StubHost
+) -> None:
+    """§3.3: the config token's `exp` only matters at open; reconnects use DS's session token."""
+    from test_docserver_jwt import resign
+
+    ws, opened = await sim.open_socket(editor_config(host, "w17"))
+    claims = jwt.decode(opened["jwt"], SECRET, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == 30 * 24 * 3600
+    assert claims["config"]["document"]["key"] == "w17"
+    await ws.close(code=1001)
+    expired = resign(editor_config(host, "w17"), exp=int(time.time()) - 3600)
+
+    ws = await sim.connect("w17")
+    await ws.send({"type": "open", "config": expired})
+    assert (await receive(ws, "error"))["code"] == -120  # no session token: refused, 4005
+    assert await closed_with(ws) == 4005 and ws.disconnected
+
+    ws = await sim.connect("w17")
+    await ws.send({"type": "open", "config": expired, "session": opened["jwt"]})
+    again = await receive(ws, "opened")
+    assert again["mode"] == "edit" and again["user"] == {"id": "alice", "name": "Alice"}
+
+    forged = jwt.encode({"config": claims["config"]}, "another-secret-another-secret-xx", algorithm="HS256")
+    ws = await sim.connect("w17")
+    await ws.send({"type": "open", "config": expired, "session": forged})
+    assert (await receive(ws, "error"))["code"] == -20
+    assert await closed_with(ws) == 4006

@@ -30,7 +30,8 @@
     var io = {
         ws: null, connected: false, serverDisconnect: false, pingTimer: null, pingWindow: 45000,
         attempts: 0, reconnectionAttempts: 15, reconnectionDelay: 500, reconnectionDelayMax: 10000,
-        randomizationFactor: 0.5, reconnecting: false, queue: [], config: null, opened: false, ready: false
+        randomizationFactor: 0.5, reconnecting: false, queue: [], config: null, session: null, opened: false,
+        ready: false
     };
     function emit(message) {
         if (io.ws && io.connected && io.ws.readyState === WebSocket.OPEN) {
@@ -75,7 +76,9 @@
             io.ws.close();
         } else if (text.slice(0, 2) === "40") {
             io.connected = true;
-            emit({type: "open", config: io.config});
+            // A reconnect shows the session token the server gave at the first open (its config
+            // token may have expired since); JSON leaves `session` out while there is none.
+            emit({type: "open", config: io.config, session: io.session || undefined});
         } else if (text.slice(0, 2) === "41") {
             io.serverDisconnect = true;
         } else if (text.slice(0, 2) === "44") {
@@ -177,6 +180,7 @@
         }
         io.opened = true;
         io.attempts = 0;
+        if (data.jwt) io.session = data.jwt;
         render(data);
         renderMode(data.mode);
         if (data.warning) showWarning(data.warning);
