@@ -2,7 +2,7 @@
 
 Built from shared/reference/documentserver-protocol.md: api.js and a small editor, co-editing
 sessions with the real callback statuses, retries and forgotten files, signed cache links, the
-conversion and command services, and DS's JWT rules.
+conversion and command services, `/downloadfile` (downloadfile.py), and DS's JWT rules.
 
 For tests, `app[DOCSERVER]` is the `DocServer`: `sessions`, `callback_log` (every attempt with its
 answer), `forgotten`, and hooks that act as an editor through the same code as the browser UI:

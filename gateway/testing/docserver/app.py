@@ -18,6 +18,7 @@ from .cache import CacheFiles
 from .callbacks import CallbackAttempt, CallbackSender
 from .channel import EditorChannel, Reconnection
 from .command import CommandService, build_number
+from .downloadfile import DownloadFile
 from .editor import EditorRoutes
 from .egress import Egress
 from .engineio import EngineOptions
@@ -206,6 +207,7 @@ def create_docserver_app(
     EditorRoutes(manager, version).add_to(app)
     options = EngineOptions(ping_interval=ping_interval, ping_timeout=ping_timeout, max_payload=max_payload)
     EditorChannel(manager, options, reconnection).add_to(app)
+    DownloadFile(egress).add_to(app)
     app.router.add_get("/cache/files/data/{doc_id}/{file}/{friendly}", cache.handle)
     app.router.add_post("/converter", convert.handler(converter, ("json", "xml")))
     app.router.add_route("*", "/ConvertService.ashx", convert.handler(converter, ("xml", "json")))
