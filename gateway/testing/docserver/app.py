@@ -18,6 +18,7 @@ from .cache import CacheFiles
 from .callbacks import CallbackAttempt, CallbackSender
 from .channel import EditorChannel, Reconnection
 from .command import CommandService, build_number
+from .docbuilder import DocBuilder
 from .downloadfile import DownloadFile
 from .editor import EditorRoutes
 from .egress import Egress
@@ -194,6 +195,7 @@ def create_docserver_app(
     state = DocServer(manager, store, cache, sender, converter, egress, version)
     app[DOCSERVER] = state
     commands = CommandService(manager, cache, egress, version)
+    builder = DocBuilder(egress, cache)
 
     async def lifecycle(app: web.Application) -> Any:
         egress.client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
@@ -201,6 +203,7 @@ def create_docserver_app(
         yield
         await manager.close()
         await converter.close()
+        await builder.close()
         await egress.client.close()
 
     app.cleanup_ctx.append(lifecycle)
@@ -208,6 +211,7 @@ def create_docserver_app(
     options = EngineOptions(ping_interval=ping_interval, ping_timeout=ping_timeout, max_payload=max_payload)
     EditorChannel(manager, options, reconnection).add_to(app)
     DownloadFile(egress).add_to(app)
+    builder.add_to(app)
     app.router.add_get("/cache/files/data/{doc_id}/{file}/{friendly}", cache.handle)
     app.router.add_post("/converter", convert.handler(converter, ("json", "xml")))
     app.router.add_route("*", "/ConvertService.ashx", convert.handler(converter, ("xml", "json")))
