@@ -167,6 +167,7 @@ def create_docserver_app(
     ping_interval: float = 25.0,
     ping_timeout: float = 20.0,
     max_payload: int = 100_000_000,
+    connect_timeout: float = 45.0,
     reconnection: Reconnection | None = None,
 ) -> web.Application:
     """The simulated Document Server. JWT is on by default and then needs a secret.
@@ -174,7 +175,8 @@ def create_docserver_app(
     `retry_base_delay` scales the 1 s/2 s/4 s callback retries. `ping_interval`, `ping_timeout` and
     `max_payload` are the editor socket's engine.io options (DS: socketio.connection pingInterval
     25 s, pingTimeout 20 s, maxHttpBufferSize 1e8): a socket that does not answer a ping within
-    `ping_timeout` is dropped, and its participant leaves. `reconnection` (attempts, delay in
+    `ping_timeout` is dropped, and its participant leaves; one that has not connected the socket.io
+    namespace within `connect_timeout` (socket.io's connectTimeout, 45 s) is closed. `reconnection` (attempts, delay in
     seconds) is told to the editor in the auth answer, as DS's settings.reconnection; without it the
     editor keeps its own (15 attempts, 0.5 s to 10 s backoff). `convert_delay` makes conversions
     take a while so async polling can be seen.
@@ -208,7 +210,7 @@ def create_docserver_app(
 
     app.cleanup_ctx.append(lifecycle)
     EditorRoutes(manager, version).add_to(app)
-    options = EngineOptions(ping_interval=ping_interval, ping_timeout=ping_timeout, max_payload=max_payload)
+    options = EngineOptions(ping_interval, ping_timeout, max_payload, connect_timeout)
     EditorChannel(manager, options, reconnection).add_to(app)
     DownloadFile(egress).add_to(app)
     builder.add_to(app)

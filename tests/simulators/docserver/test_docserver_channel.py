@@ -232,6 +232,17 @@ async def test_the_engine_io_handshake_as_socket_io_4_does_it(make_sim: SimFacto
     assert [b["status"] for b in await host.wait_callbacks(2)] == [1, 4]
 
 
+async def test_no_namespace_connect_within_the_connect_timeout_closes(make_sim: SimFactory) -> None:
+    sim = await make_sim(connect_timeout=0.2)
+    ws = await sim.client.ws_connect(sim.socket_url("w13"))
+    assert (await ws.receive(timeout=5)).data.startswith("0{")
+    closed = await ws.receive(timeout=5)  # no `40` sent: socket.io gives up on the client
+    assert closed.type is aiohttp.WSMsgType.CLOSE and closed.extra == "connect timeout"
+    connected = await sim.connect("w13")  # one that connects in time stays: no close frame comes
+    with pytest.raises(TimeoutError):
+        await connected.ws.receive(timeout=0.4)
+
+
 async def test_a_frame_over_max_payload_closes_1009(make_sim: SimFactory) -> None:
     sim = await make_sim(max_payload=100)
     ws = await sim.connect("w14")
