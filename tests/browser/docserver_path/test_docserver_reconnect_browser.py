@@ -109,3 +109,55 @@ async def test_the_editor_reconnects_through_the_gateway_and_keeps_editing(
         ):
             assert typed in text
         assert session.problems == []
+
+
+async def test_two_co_editors_come_back_to_one_session_after_the_gateway_restarts(browser: Browser) -> None:
+    async with running_stack(
+        save_delay=5.0, retry_base_delay=0.05, docserver_path=PREFIX, docserver=DOCSERVER
+    ) as stack:
+        att = stack.store.attachment_by_name(stack.welcome_page_id(), "report.docx")
+        assert att is not None
+        before = len(att.versions)
+        url = f"{stack.public_url}/plugins/servlet/onlyoffice/doceditor?attachmentId={att.id}"
+        alice = await sign_in(browser, stack, "alice")
+        admin = await sign_in(browser, stack, "admin")
+        await alice.page.goto(url)
+        await admin.page.goto(url)
+        alice_frame = alice.page.frame_locator("iframe[name=frameEditor]")
+        admin_frame = admin.page.frame_locator("iframe[name=frameEditor]")
+        for frame in (alice_frame, admin_frame):
+            await frame.locator("#oo-users li", has_text="Alice").wait_for()
+            await frame.locator("#oo-users li", has_text="Admin").wait_for()
+        await alice_frame.locator("#oo-input").fill("Alice before the restart")
+        await alice_frame.locator("#oo-append").click()
+        await admin_frame.locator("#oo-text", has_text="Alice before the restart").wait_for()
+        (session,) = stack.docserver.sessions.values()
+
+        await stack.restart_gateway()  # both editors' sockets are cut at once
+        for page in (alice.page, admin.page):
+            await (
+                page.frame_locator("iframe[name=frameEditor]")
+                .locator("#oo-status", has_text="Reconnected")
+                .wait_for()
+            )
+        await wait_until(alice.page, lambda: editors(stack) == 2, "both editors back")
+        assert list(stack.docserver.sessions.values()) == [session]  # the same session, not a new one
+
+        # Co-editing goes on: what one types after the drop reaches the other.
+        await admin_frame.locator("#oo-input").fill("Admin after the restart")
+        await admin_frame.locator("#oo-append").click()
+        await alice_frame.locator("#oo-text", has_text="Admin after the restart").wait_for()
+        assert len(await alice_frame.locator("#oo-users li").all()) == 2
+
+        await admin_frame.locator("#oo-close").click()
+        await alice_frame.locator("#oo-close").click()
+        await alice.page.wait_for_url("**/pages/viewpageattachments.action?pageId=*")
+        for _ in range(200):
+            if not stack.docserver.sessions:
+                break
+            await alice.page.wait_for_timeout(50)
+        await stack.docserver.drain()
+        assert len(att.versions) == before + 1
+        text = extract_text("docx", stack.store.data(att, att.current.number))
+        assert "Alice before the restart" in text and "Admin after the restart" in text
+        assert alice.problems == [] and admin.problems == []
