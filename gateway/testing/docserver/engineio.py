@@ -83,7 +83,7 @@ def connect_packet(socket_id: str) -> str:
 
 def connect_error_packet(namespace: str, message: str) -> str:
     prefix = "" if namespace == "/" else f"{namespace},"
-    return f"{MESSAGE}{CONNECT_ERROR}{prefix}" + json.dumps({"message": message})
+    return f"{MESSAGE}{CONNECT_ERROR}{prefix}" + json.dumps({"message": message}, separators=(",", ":"))
 
 
 def event_packet(name: str, *args: Any) -> str:

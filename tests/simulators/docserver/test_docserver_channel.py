@@ -211,7 +211,7 @@ async def test_the_engine_io_handshake_as_socket_io_4_does_it(make_sim: SimFacto
         engineio.event_packet("message", {"type": "open", "config": editor_config(host, "w12")})
     )
     await ws.send_str('40/admin,{"token":"x"}')
-    assert (await ws.receive(timeout=5)).data == '44/admin,{"message": "Invalid namespace"}'
+    assert (await ws.receive(timeout=5)).data == '44/admin,{"message":"Invalid namespace"}'
     await ws.send_str('40{"token":"a JWT, as the real editor sends"}')
     connected = await ws.receive(timeout=5)
     assert (
