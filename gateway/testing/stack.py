@@ -125,6 +125,7 @@ class Stack:
     docserver_app: web.Application
     gateway_app: web.Application
     runners: list[web.AppRunner] = field(default_factory=list)
+    docserver_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def public_url(self) -> str:
@@ -175,6 +176,16 @@ class Stack:
             )
         self.gateway_app = _gateway_app(self.settings)
         self.runners.append(await _start(self.gateway_app, self.host, self.gateway_port))
+
+    async def restart_docserver(self, *, pause: float = 0.0) -> None:
+        """Stop the Document Server simulator (its editor sockets close with 1001, as on DS's
+        shutdown), wait `pause` seconds, and start a new one on the same port and data_dir."""
+        runner = self.runners[1]
+        await runner.cleanup()
+        if pause:
+            await asyncio.sleep(pause)
+        self.docserver_app = create_docserver_app(**self.docserver_options)
+        self.runners[1] = await _start(self.docserver_app, self.host, self.docserver_port)
 
 
 def _merged(data: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -228,11 +239,13 @@ async def running_stack(
     data_dir: Path | None = None,
     settings: Mapping[str, Any] | None = None,
     docserver_path: str | None = None,
+    docserver: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Stack]:
     """Start the three servers; `settings` entries override the gateway's generated config.
 
     `docserver_path` (e.g. "/ds-vpath") puts the Document Server under that path of the gateway's
-    origin: browsers reach it through the gateway, which reaches it at its own port.
+    origin: browsers reach it through the gateway, which reaches it at its own port. `docserver`
+    entries are more options of `create_docserver_app` (e.g. the editor socket's ping_interval).
     """
     gateway_port = gateway_port or free_port(host)
     confluence_port, docserver_port = free_port(host), free_port(host)
@@ -248,13 +261,15 @@ async def running_stack(
         base_url=public_url,
         data_dir=data_dir / "confluence" if data_dir else None,
     )
-    docserver_app = create_docserver_app(
-        jwt_secret=config.documentserver.jwt.secret.get_secret_value(),
-        jwt_header=config.documentserver.jwt.header,
-        save_delay=save_delay,
-        retry_base_delay=retry_base_delay,
-        data_dir=data_dir / "docserver" if data_dir else None,
-    )
+    docserver_options: dict[str, Any] = {
+        "jwt_secret": config.documentserver.jwt.secret.get_secret_value(),
+        "jwt_header": config.documentserver.jwt.header,
+        "save_delay": save_delay,
+        "retry_base_delay": retry_base_delay,
+        "data_dir": data_dir / "docserver" if data_dir else None,
+        **(docserver or {}),
+    }
+    docserver_app = create_docserver_app(**docserver_options)
     gateway_app = _gateway_app(config)
     stack = Stack(
         host=host,
@@ -265,6 +280,7 @@ async def running_stack(
         confluence_app=confluence_app,
         docserver_app=docserver_app,
         gateway_app=gateway_app,
+        docserver_options=docserver_options,
     )
     try:
         stack.runners.append(await _start(confluence_app, host, confluence_port))

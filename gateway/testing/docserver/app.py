@@ -16,10 +16,13 @@ from . import convert
 from .blobs import BlobStore
 from .cache import CacheFiles
 from .callbacks import CallbackAttempt, CallbackSender
-from .channel import EditorChannel
+from .channel import EditorChannel, Reconnection
 from .command import CommandService, build_number
+from .docbuilder import DocBuilder
+from .downloadfile import DownloadFile
 from .editor import EditorRoutes
 from .egress import Egress
+from .engineio import EngineOptions
 from .models import Participant, Session
 from .sessions import OpenResult, SessionManager
 from .store import DocStore, ForgottenFile
@@ -162,13 +165,21 @@ def create_docserver_app(
     jwt_enabled: bool = True,
     convert_delay: float = 0.0,
     ping_interval: float = 25.0,
+    ping_timeout: float = 20.0,
+    max_payload: int = 100_000_000,
+    connect_timeout: float = 45.0,
+    reconnection: Reconnection | None = None,
 ) -> web.Application:
     """The simulated Document Server. JWT is on by default and then needs a secret.
 
-    `retry_base_delay` scales the 1 s/2 s/4 s callback retries. `ping_interval` is the editor
-    socket's heartbeat (DS: socket.io pingInterval 25 s): a socket that does not answer a ping within
-    half of it is dropped, and its participant leaves. `convert_delay` makes conversions take a
-    while so async polling can be seen.
+    `retry_base_delay` scales the 1 s/2 s/4 s callback retries. `ping_interval`, `ping_timeout` and
+    `max_payload` are the editor socket's engine.io options (DS: socketio.connection pingInterval
+    25 s, pingTimeout 20 s, maxHttpBufferSize 1e8): a socket that does not answer a ping within
+    `ping_timeout` is dropped, and its participant leaves; one that has not connected the socket.io
+    namespace within `connect_timeout` (socket.io's connectTimeout, 45 s) is closed. `reconnection` (attempts, delay in
+    seconds) is told to the editor in the auth answer, as DS's settings.reconnection; without it the
+    editor keeps its own (15 attempts, 0.5 s to 10 s backoff). `convert_delay` makes conversions
+    take a while so async polling can be seen.
     """
     if jwt_enabled and not jwt_secret:
         raise ValueError("the Document Server simulator needs a JWT secret (or jwt_enabled=False)")
@@ -186,6 +197,7 @@ def create_docserver_app(
     state = DocServer(manager, store, cache, sender, converter, egress, version)
     app[DOCSERVER] = state
     commands = CommandService(manager, cache, egress, version)
+    builder = DocBuilder(egress, cache)
 
     async def lifecycle(app: web.Application) -> Any:
         egress.client = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
@@ -193,11 +205,15 @@ def create_docserver_app(
         yield
         await manager.close()
         await converter.close()
+        await builder.close()
         await egress.client.close()
 
     app.cleanup_ctx.append(lifecycle)
     EditorRoutes(manager, version).add_to(app)
-    EditorChannel(manager, ping_interval).add_to(app)
+    options = EngineOptions(ping_interval, ping_timeout, max_payload, connect_timeout)
+    EditorChannel(manager, options, reconnection).add_to(app)
+    DownloadFile(egress).add_to(app)
+    builder.add_to(app)
     app.router.add_get("/cache/files/data/{doc_id}/{file}/{friendly}", cache.handle)
     app.router.add_post("/converter", convert.handler(converter, ("json", "xml")))
     app.router.add_route("*", "/ConvertService.ashx", convert.handler(converter, ("xml", "json")))

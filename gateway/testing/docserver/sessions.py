@@ -21,7 +21,7 @@ from .callbacks import CallbackSender
 from .egress import DownloadError, Egress
 from .models import Change, Participant, Session
 from .store import CachedDocument, DocStore, ForgottenFile
-from .tokens import EditorError, as_object, verify_config_token
+from .tokens import EditorError, as_object, sign_session, verify_config_token, verify_session
 
 __all__ = [
     "KEY_PATTERN",
@@ -53,6 +53,7 @@ class OpenResult:
     session: Session
     warning: str | None = None
     outdated: bool = False
+    session_token: str | None = None  # what the editor reconnects with (None when JWT is off)
 
 
 @dataclass
@@ -117,11 +118,20 @@ class SessionManager:
 
     # -- open / join ------------------------------------------------------------------------
     async def open_config(
-        self, config: dict[str, Any], *, base_url: str, browser: bool = False
+        self,
+        config: dict[str, Any],
+        *,
+        base_url: str,
+        browser: bool = False,
+        session_token: str | None = None,
     ) -> OpenResult:
-        """What DS does when an editor connects with `config`: verify, fetch or reuse, join."""
+        """What DS does when an editor connects with `config`: verify, fetch or reuse, join.
+        An editor that reconnects shows its `session_token` instead: the config inside counts."""
         if self.egress.jwt_enabled:
-            config = verify_config_token(config, self.egress.jwt_secret)
+            if session_token is not None:
+                config = verify_session(session_token, self.egress.jwt_secret)
+            else:
+                config = verify_config_token(config, self.egress.jwt_secret)
         document = as_object(config.get("document"))
         editor = as_object(config.get("editorConfig"))
         key = document.get("key")
@@ -168,7 +178,8 @@ class SessionManager:
             browser=browser,
         )
         self._join(session, participant)
-        return OpenResult(participant, session, warning, outdated)
+        token = sign_session(config, self.egress.jwt_secret) if self.egress.jwt_enabled else None
+        return OpenResult(participant, session, warning, outdated, token)
 
     async def _new_session(
         self, key: str, url: str, file_type: str, title: str, *, signed: bool

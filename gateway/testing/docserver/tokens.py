@@ -17,6 +17,7 @@ __all__ = [
     "INBOX_ALGORITHMS",
     "LEEWAY_SECONDS",
     "OUTBOX_EXPIRES_SECONDS",
+    "SESSION_EXPIRES_SECONDS",
     "EditorError",
     "TokenError",
     "TokenExpired",
@@ -25,13 +26,16 @@ __all__ = [
     "request_params",
     "sign_outbox",
     "sign_outbox_header",
+    "sign_session",
     "verify_config_token",
     "verify_inbox",
+    "verify_session",
 ]
 
 INBOX_ALGORITHMS = ["HS256", "HS384", "HS512"]
 LEEWAY_SECONDS = 60
 OUTBOX_EXPIRES_SECONDS = 300
+SESSION_EXPIRES_SECONDS = 30 * 24 * 3600  # token.session.expires "30d"
 
 
 class TokenError(Exception):
@@ -199,3 +203,25 @@ def _apply_token(config: dict[str, Any], payload: dict[str, Any]) -> dict[str, A
     merged["document"] = document
     merged["editorConfig"] = editor
     return merged
+
+
+def sign_session(config: dict[str, Any], secret: str) -> str:
+    """The session token DS gives an editor that opened (HS256, 30 days, reference §3.3): it
+    reconnects with it, so the config token's short `exp` only matters at the first open."""
+    now = int(time.time())
+    claims = {"config": config, "iat": now, "exp": now + SESSION_EXPIRES_SECONDS}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def verify_session(token: str, secret: str) -> dict[str, Any]:
+    """The verified config inside a session token; the same error codes as a config token."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], leeway=LEEWAY_SECONDS)
+    except jwt.ExpiredSignatureError as exc:
+        raise EditorError(-120, "The session token has expired.") from exc
+    except jwt.PyJWTError as exc:
+        raise EditorError(-20, "The session token is not correctly formed.") from exc
+    config = claims.get("config") if isinstance(claims, dict) else None
+    if not isinstance(config, dict):
+        raise EditorError(-20, "The session token is not correctly formed.")
+    return config

@@ -6,13 +6,12 @@ headers it gets, so a save round trip proves the public-prefix mapping end to en
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Any
 
 import aiohttp
 from saving_helpers import FAST, attachment, basic, callbacks, editor_config, metric_value, text_of
 
+from gateway.testing.docserver.socket_client import EditorSocket, connect_editor
 from gateway.testing.stack import Stack, running_stack
 
 PREFIX = "/ds-vpath"
@@ -56,16 +55,14 @@ async def test_editor_page_api_js_iframe_and_assets_load_through_the_gateway() -
             assert await r.text() == "true"
 
 
-async def _receive(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, Any]:
-    """The next message of type `kind` on the editor's socket (others, like state pushes, skipped)."""
-    async with asyncio.timeout(10):
-        while True:
-            msg = await ws.receive()
-            assert msg.type is aiohttp.WSMsgType.TEXT, (msg.type, msg.data)
-            data: dict[str, Any] = json.loads(msg.data)
-            assert data["type"] != "error", data
-            if data["type"] == kind:
-                return data
+async def _receive(ws: EditorSocket, kind: str) -> dict[str, Any]:
+    """The next message of type `kind` on the editor's socket (errors fail the test)."""
+    data = await ws.receive()
+    while data["type"] != kind:
+        assert data["type"] != "error", data
+        data = await ws.receive()
+    assert data["type"] != "error", data
+    return data
 
 
 async def test_edit_and_save_round_trip_through_the_prefix() -> None:
@@ -77,17 +74,18 @@ async def test_edit_and_save_round_trip_through_the_prefix() -> None:
         # What the simulator's editor iframe does: its socket, through the gateway, with alice's cookies.
         socket_url = ds(stack, f"/doc/{key}/c/?EIO=4&transport=websocket").replace("http://", "ws://", 1)
         headers = {"Authorization": basic("alice", "alice"), "Cookie": "JSESSIONID=alice-confluence-session"}
-        async with client.ws_connect(socket_url, headers=headers) as ws:
-            await ws.send_json({"type": "open", "config": config})
+        ws = await connect_editor(client, socket_url, headers=headers)
+        try:
+            await ws.send({"type": "open", "config": config})
             opened = await _receive(ws, "opened")
             assert opened["mode"] == "edit"
             assert await metric_value(stack, "gateway_websockets_open", upstream="documentserver") == 1
-            await ws.send_json({"type": "append", "text": "Via the prefix"})
+            await ws.send({"type": "append", "text": "Via the prefix"})
             await _receive(ws, "appended")
-            await ws.send_json({"type": "close"})
-            while (msg := await ws.receive()).type is aiohttp.WSMsgType.TEXT:
-                pass  # a state push sent before the close
-            assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 1000, msg
+            await ws.send({"type": "close"})
+            assert await ws.closed_with() == 1000  # (a state push sent before the close is read past)
+        finally:
+            await ws.close()
         await stack.docserver.drain()
 
         saves = callbacks(stack, status=2)

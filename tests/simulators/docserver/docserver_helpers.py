@@ -19,6 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway.testing.docserver import DocServer
+from gateway.testing.docserver.socket_client import EditorSocket, connect_editor
 
 SECRET = "simulator-test-secret-" + "0123456789abcdef" * 3  # 64 bytes: fine for HS512 too
 
@@ -97,7 +98,7 @@ class Sim:
     server: TestServer
     state: DocServer
     client: aiohttp.ClientSession = field(default_factory=aiohttp.ClientSession)
-    sockets: dict[str, aiohttp.ClientWebSocketResponse] = field(default_factory=dict)
+    sockets: dict[str, EditorSocket] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
@@ -109,13 +110,15 @@ class Sim:
     def socket_url(self, key: str) -> str:
         return self.url(f"/doc/{key}/c/?EIO=4&transport=websocket")
 
-    async def connect(self, key: str, **headers: str) -> aiohttp.ClientWebSocketResponse:
-        """The editor's socket, as the real editor opens it."""
-        return await self.client.ws_connect(self.socket_url(key), headers=headers)
+    async def connect(self, key: str, *, answer_pings: bool = True, **headers: str) -> EditorSocket:
+        """The editor's socket, as the real editor opens it (engine.io open, socket.io connect)."""
+        return await connect_editor(
+            self.client, self.socket_url(key), headers=headers, answer_pings=answer_pings
+        )
 
     async def open_socket(
         self, config: dict[str, Any], **headers: str
-    ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    ) -> tuple[EditorSocket, dict[str, Any]]:
         """Connect, send `open` with `config`, and return the socket with the first answer."""
         ws = await self.connect(str(config.get("document", {}).get("key", "x")), **headers)
         await ws.send_json({"type": "open", "config": config})
@@ -130,26 +133,14 @@ class Sim:
         await self.client.close()
 
 
-async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str | None = None) -> dict[str, Any]:
-    """The next JSON message (of type `kind`, skipping others); fails on a close or after 10 s."""
-    async with asyncio.timeout(10):
-        while True:
-            msg = await ws.receive()
-            assert msg.type is aiohttp.WSMsgType.TEXT, (msg.type, msg.data, msg.extra)
-            data: dict[str, Any] = json.loads(msg.data)
-            if kind is None or data.get("type") == kind:
-                return data
+async def receive(ws: EditorSocket, kind: str | None = None) -> dict[str, Any]:
+    """The next message event (of type `kind`, skipping others); fails on a close or after 10 s."""
+    return await ws.receive(kind)
 
 
-async def closed_with(ws: aiohttp.ClientWebSocketResponse) -> int | None:
+async def closed_with(ws: EditorSocket) -> int | None:
     """Read until the server closes the socket; its close code."""
-    async with asyncio.timeout(10):
-        while True:
-            msg = await ws.receive()
-            if msg.type is aiohttp.WSMsgType.CLOSE:
-                return int(msg.data)
-            if msg.type in (aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
-                return ws.close_code
+    return await ws.closed_with()
 
 
 SimFactory = Callable[..., Awaitable[Sim]]

@@ -38,6 +38,13 @@ window.docEditor = new DocsAPI.DocEditor("placeholder", config);
 
 
 @pytest.fixture
+async def sim(make_sim: Any) -> Sim:
+    """As conftest's, but the editor gives up reconnecting after 2 tries 0.2 s apart (DS's auth
+    answer tells it so), so a server that stays away shows "Connection lost" quickly."""
+    return await make_sim(reconnection=(2, 0.2))
+
+
+@pytest.fixture
 async def browser() -> AsyncIterator[Any]:
     async with playwright_api.async_playwright() as p:
         instance = await p.chromium.launch(executable_path="/usr/bin/chromium")
@@ -119,8 +126,9 @@ async def test_a_lost_connection_is_shown(browser: Any, pages: Any, sim: Sim, ho
     await wait_event(page, "onDocumentReady")
     frame = page.frame_locator("iframe[name=frameEditor]")
     assert await frame.locator("#oo-lost").is_hidden()
-    await sim.server.close()  # the socket closes under the editor (1001, going away)
-    await frame.locator("#oo-lost", has_text="Connection lost").wait_for()
+    await sim.server.close()  # the socket closes under the editor (1001, going away)...
+    await frame.locator("#oo-status", has_text="Reconnecting").wait_for()  # ...it tries again...
+    await frame.locator("#oo-lost", has_text="Connection lost").wait_for()  # ...then gives up
     assert await frame.locator("#oo-editing").is_hidden()
     assert await frame.locator("#oo-save").is_hidden()
     await page.close()

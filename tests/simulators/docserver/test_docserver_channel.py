@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from typing import Any
 
+import aiohttp
+import jwt
 import pytest
-from docserver_helpers import Sim, SimFactory, StubHost, closed_with, editor_config, receive
+from docserver_helpers import SECRET, Sim, SimFactory, StubHost, closed_with, editor_config, receive
 
+from gateway.testing.docserver import engineio
 from gateway.testing.documents import extract_text
 
 
@@ -189,3 +194,122 @@ async def test_meta_command_is_pushed_to_the_editor(sim: Sim, host: StubHost) ->
     assert (await resp.json())["error"] == 0
     assert (await receive(ws, "metaChange"))["title"] == "Renamed.docx"
     assert (await receive(ws, "state"))["title"] == "Renamed.docx"
+
+
+async def test_the_engine_io_handshake_as_socket_io_4_does_it(make_sim: SimFactory, host: StubHost) -> None:
+    sim = await make_sim(ping_interval=0.5, ping_timeout=0.25)
+    ws = await sim.client.ws_connect(sim.socket_url("w12"))
+    first = await ws.receive(timeout=5)
+    assert first.data.startswith("0{")
+    handshake = json.loads(first.data[1:])
+    assert set(handshake) == {"sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"}
+    assert handshake["upgrades"] == [] and handshake["maxPayload"] == 100_000_000
+    assert (handshake["pingInterval"], handshake["pingTimeout"]) == (500, 250)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{20}", handshake["sid"])
+    # Messages before the namespace is connected are dropped, as socket.io does.
+    await ws.send_str(
+        engineio.event_packet("message", {"type": "open", "config": editor_config(host, "w12")})
+    )
+    await ws.send_str('40/admin,{"token":"x"}')
+    assert (await ws.receive(timeout=5)).data == '44/admin,{"message":"Invalid namespace"}'
+    await ws.send_str('40{"token":"a JWT, as the real editor sends"}')
+    connected = await ws.receive(timeout=5)
+    assert (
+        connected.data.startswith('40{"sid":"') and json.loads(connected.data[2:])["sid"] != handshake["sid"]
+    )
+    assert sim.state.sessions == {} and host.downloads == []
+    # The server pings first; a pong keeps the session.
+    assert (await ws.receive(timeout=5)).data == "2"
+    await ws.send_str("3")
+    await ws.send_str('421["other event",{}]')  # an event nobody listens to, with an ack id: ignored
+    await ws.send_str(
+        engineio.event_packet("message", {"type": "open", "config": editor_config(host, "w12")})
+    )
+    opened = json.loads((await ws.receive(timeout=5)).data[2:])
+    assert opened[0] == "message" and opened[1]["type"] == "opened" and "settings" not in opened[1]
+    await ws.send_str("41")  # socket.io disconnect from the client: the editor left
+    assert (await ws.receive(timeout=5)).type is aiohttp.WSMsgType.CLOSE
+    assert [b["status"] for b in await host.wait_callbacks(2)] == [1, 4]
+
+
+async def test_no_namespace_connect_within_the_connect_timeout_closes(make_sim: SimFactory) -> None:
+    sim = await make_sim(connect_timeout=0.2)
+    ws = await sim.client.ws_connect(sim.socket_url("w13"))
+    assert (await ws.receive(timeout=5)).data.startswith("0{")
+    closed = await ws.receive(timeout=5)  # no `40` sent: socket.io gives up on the client
+    assert closed.type is aiohttp.WSMsgType.CLOSE and closed.extra == "connect timeout"
+    connected = await sim.connect("w13")  # one that connects in time stays: no close frame comes
+    with pytest.raises(TimeoutError):
+        await connected.ws.receive(timeout=0.4)
+
+
+async def test_a_frame_over_max_payload_closes_1009(make_sim: SimFactory) -> None:
+    sim = await make_sim(max_payload=100)
+    ws = await sim.connect("w14")
+    await ws.send({"type": "append", "text": "x" * 200})
+    assert await closed_with(ws) == 1009
+
+
+async def test_reconnection_settings_are_told_in_the_auth_answer(
+    make_sim: SimFactory, host: StubHost
+) -> None:
+    sim = await make_sim(reconnection=(3, 0.25))
+    _, opened = await sim.open_socket(editor_config(host, "w15"))
+    assert opened["settings"] == {"reconnection": {"attempts": 3, "delay": 250}}
+
+
+async def test_an_editor_that_reconnects_within_the_save_delay_keeps_the_session(
+    make_sim: SimFactory, host: StubHost
+) -> None:
+    """The socket drops (no `41`), the editor opens the same key again: nothing is saved meanwhile,
+    the edits are still there, and co-editing goes on in the same session."""
+    slow = await make_sim(save_delay=1.0)
+    ws, first = await slow.open_socket(editor_config(host, "w16"))
+    await ws.send({"type": "append", "text": "before the drop"})
+    await receive(ws, "appended")
+    session = slow.state.sessions["w16"]
+    await ws.close(code=1001)  # the transport goes away without a socket.io DISCONNECT
+    ws, again = await slow.open_socket(editor_config(host, "w16"))
+    assert again["connection"] != first["connection"]
+    assert again["text"] == "Quarterly report\nbefore the drop"
+    assert slow.state.sessions["w16"] is session and session.save_task is None
+    await ws.send({"type": "append", "text": "after"})
+    await receive(ws, "appended")
+    await asyncio.sleep(1.2)
+    assert host.bodies(2) == [] and len(host.downloads) == 1
+    await ws.send({"type": "close"})
+    assert await closed_with(ws) == 1000
+    bodies = await host.wait_callbacks(3)
+    assert [b["status"] for b in bodies] == [1, 1, 2]  # joined, rejoined, saved once
+    resp = await slow.client.get(bodies[2]["url"])
+    assert extract_text("docx", await resp.read()) == "Quarterly report\nbefore the drop\nafter"
+
+
+async def test_a_reconnect_shows_the_session_token_so_an_expired_config_token_still_opens(
+    sim: Sim, host: StubHost
+) -> None:
+    """§3.3: the config token's `exp` only matters at open; reconnects use DS's session token."""
+    from test_docserver_jwt import resign
+
+    ws, opened = await sim.open_socket(editor_config(host, "w17"))
+    claims = jwt.decode(opened["jwt"], SECRET, algorithms=["HS256"])
+    assert claims["exp"] - claims["iat"] == 30 * 24 * 3600
+    assert claims["config"]["document"]["key"] == "w17"
+    await ws.close(code=1001)
+    expired = resign(editor_config(host, "w17"), exp=int(time.time()) - 3600)
+
+    ws = await sim.connect("w17")
+    await ws.send({"type": "open", "config": expired})
+    assert (await receive(ws, "error"))["code"] == -120  # no session token: refused, 4005
+    assert await closed_with(ws) == 4005 and ws.disconnected
+
+    ws = await sim.connect("w17")
+    await ws.send({"type": "open", "config": expired, "session": opened["jwt"]})
+    again = await receive(ws, "opened")
+    assert again["mode"] == "edit" and again["user"] == {"id": "alice", "name": "Alice"}
+
+    forged = jwt.encode({"config": claims["config"]}, "another-secret-another-secret-xx", algorithm="HS256")
+    ws = await sim.connect("w17")
+    await ws.send({"type": "open", "config": expired, "session": forged})
+    assert (await receive(ws, "error"))["code"] == -20
+    assert await closed_with(ws) == 4006

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -240,8 +241,12 @@ async def test_links_use_the_editor_connection_host(sim: Sim, host: StubHost) ->
 
 
 async def test_unknown_and_invalid_requests_to_the_editor_channel(sim: Sim) -> None:
+    for bad in ("not a packet", "4not json", '42["message","not an object"]', "45-[]", "9"):
+        ws = await sim.connect("k")
+        await ws.send_raw(bad)
+        assert await closed_with(ws) == 1003, bad
     ws = await sim.connect("k")
-    await ws.send_str("not json")
+    await ws.ws.send_bytes(b"\x04binary")
     assert await closed_with(ws) == 1003
     ws = await sim.connect("k")
     await ws.send_json({"type": "append", "text": "x"})
@@ -252,13 +257,28 @@ async def test_unknown_and_invalid_requests_to_the_editor_channel(sim: Sim) -> N
 
 
 async def test_a_socket_that_stops_answering_pings_is_disconnected(make_sim: Any, host: StubHost) -> None:
-    sim = await make_sim(ping_interval=0.3)
-    ws = await sim.client.ws_connect(sim.socket_url("doc-11"), autoping=False)
+    """engine.io v4: the server pings every pingInterval; no pong within pingTimeout ends the session."""
+    sim = await make_sim(ping_interval=0.2, ping_timeout=0.3)
+    ws = await sim.connect("doc-11", answer_pings=False)
     await ws.send_json({"type": "open", "config": editor_config(host, "doc-11")})
     assert (await receive(ws))["type"] == "opened"
+    assert await closed_with(ws) == 1000
+    assert ws.pings == 1 and not ws.disconnected  # one unanswered ping: the transport is closed
     await host.wait_callbacks(2, timeout=10)
     assert [b["status"] for b in host.bodies()] == [1, 4]
     assert "doc-11" not in sim.state.sessions
+
+
+async def test_a_socket_that_answers_pings_stays(make_sim: Any, host: StubHost) -> None:
+    sim = await make_sim(ping_interval=0.1, ping_timeout=0.2)
+    ws = await sim.connect("doc-11b")
+    await ws.send_json({"type": "open", "config": editor_config(host, "doc-11b")})
+    assert (await receive(ws))["type"] == "opened"
+    while ws.pings < 5:  # reading answers them: 0.5 s, more than twice pingTimeout
+        with contextlib.suppress(TimeoutError):
+            await ws.receive(timeout=0.05)
+    assert not ws.closed and "doc-11b" in sim.state.sessions
+    assert [b["status"] for b in host.bodies()] == [1]
     await ws.close()
 
 
