@@ -31,6 +31,7 @@ from gateway.onlyoffice.editor import doceditor
 from gateway.onlyoffice.formats import default_format_table, parse_version
 from gateway.onlyoffice.history import history_data, history_info
 from gateway.onlyoffice.identity import IdentityCache
+from gateway.onlyoffice.inject_script import INJECT_SCRIPT_NAME, join_inject_script
 from gateway.onlyoffice.links_filter import AttachmentLinksFilter
 from gateway.onlyoffice.mentions import notify, users
 from gateway.onlyoffice.metrics import SaveMetrics
@@ -57,20 +58,27 @@ _STATIC = resources.files("gateway.onlyoffice").joinpath("static")
 _STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 
-async def _static(request: web.Request) -> web.StreamResponse:
-    """Same-origin assets (the injected script, the editor script): cacheable, never executable HTML."""
-    name = request.match_info["name"]
-    suffix = name[name.rfind(".") :] if "." in name else ""
-    if "/" in name or name.startswith(".") or suffix not in _STATIC_TYPES:
-        raise web.HTTPNotFound()
-    resource = _STATIC.joinpath(name)
-    if not resource.is_file():
-        raise web.HTTPNotFound()
-    return web.Response(
-        body=resource.read_bytes(),
-        content_type=_STATIC_TYPES[suffix],
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+def _static(inject_script: bytes) -> Handler:
+    """Same-origin assets (the injected script, the editor script): cacheable, never executable HTML.
+
+    `inject.js` is no file: it is `inject_script`, joined from its parts once at set-up.
+    """
+
+    async def static(request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        suffix = name[name.rfind(".") :] if "." in name else ""
+        if "/" in name or name.startswith(".") or suffix not in _STATIC_TYPES:
+            raise web.HTTPNotFound()
+        resource = _STATIC.joinpath(name)
+        if name != INJECT_SCRIPT_NAME and not resource.is_file():
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=inject_script if name == INJECT_SCRIPT_NAME else resource.read_bytes(),
+            content_type=_STATIC_TYPES[suffix],
+            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
+    return static
 
 
 class OnlyOfficePlugin:
@@ -80,6 +88,7 @@ class OnlyOfficePlugin:
         self._settings = settings
 
     def setup(self, proxy: ProxyPluginContext) -> None:
+        inject_script = join_inject_script()  # a part missing from the install stops the start here
         routes: list[tuple[str, str, Handler, RouteKind]] = [
             ("GET", "doceditor", doceditor, "page"),
             ("GET", "download", download, "docserver"),
@@ -88,7 +97,7 @@ class OnlyOfficePlugin:
             ("GET", "history/data", history_data, "script"),
             ("POST", "history/restore", restore, "script"),
             ("POST", "rename", rename, "script"),
-            ("GET", "static/{name}", _static, "page"),
+            ("GET", "static/{name}", _static(inject_script), "page"),
             ("POST", "callback", callback, "docserver"),
             ("GET", "convert", convert_page, "page"),
             ("POST", "convert", convert_step, "script"),
@@ -108,7 +117,7 @@ class OnlyOfficePlugin:
         for method, path, handler, kind in routes:
             proxy.add_route(method, path, bounded_query(handler, kind))
         public = URL(self._settings.public_url)
-        script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/inject.js"
+        script_url = public.path.rstrip("/") + "/plugins/servlet/onlyoffice/static/" + INJECT_SCRIPT_NAME
         self._live = proxy.live
         proxy.add_filter(AttachmentLinksFilter(proxy.live, public.path, script_url))
         proxy.app.on_startup.append(self._start)

@@ -25,11 +25,11 @@ from inject_helpers import fixture_page
 from make_fixtures import attachments_container, embedded_file, page
 
 from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page
+from gateway.onlyoffice.inject_script import join_inject_script
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[3]
-SCRIPT_FILE = ROOT / "gateway/onlyoffice/static/inject.js"
 OUTPUT = ROOT / "test-output" / "browser-inject"
 CTX = "/confluence"
 SCRIPT_URL = f"{CTX}/plugins/servlet/onlyoffice/static/inject.js"
@@ -106,8 +106,10 @@ async def make_app() -> web.Application:
     async def show(request: web.Request) -> web.Response:
         return web.Response(body=pages[request.match_info["name"]], content_type="text/html", charset="utf-8")
 
-    async def script(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(SCRIPT_FILE, headers={"Content-Type": "text/javascript"})
+    script_body = join_inject_script()  # what the gateway serves: the parts joined
+
+    async def script(request: web.Request) -> web.Response:
+        return web.Response(body=script_body, headers={"Content-Type": "text/javascript"})
 
     async def access(request: web.Request) -> web.Response:
         ids = request.query.getall("attachmentId", [])
