@@ -13,9 +13,10 @@ missing or raises, and the tests hold both to the same scan, so the output is id
 
 Where links go: a `span.onlyoffice-links` after each row's `a.filename` and after embedded files,
 and `li[data-onlyoffice="menu"] > a` items at the top of each row's actions dropdown when its list
-is in the markup (`menu_markup`). The browser script `gateway/onlyoffice/static/inject.js` covers
-what Confluence renders later (rendermacro.action re-renders, the file preview and its "More" menu,
-dropdowns built on open) with the same markup. The attachments page's upload area
+is in the markup (`menu_markup`). The browser script `static/inject.js` (its parts in
+`gateway/onlyoffice/static/inject/`, joined at start-up) covers what Confluence renders later
+(rendermacro.action re-renders, the file preview and its "More" menu, dropdowns built on open)
+with the same markup. The attachments page's upload area
 (`div.plugin_attachments_upload_container`) may get the "New document" control (`create_markup`)
 when the filter's `create` callback names the page.
 """
