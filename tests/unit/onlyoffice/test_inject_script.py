@@ -53,10 +53,11 @@ def test_every_part_once_in_order_each_after_its_marker_inside_one_iife() -> Non
     assert tail == "})();\n"
 
 
-def test_parts_are_fragments_the_join_wraps() -> None:
+def test_parts_are_small_fragments_the_join_wraps() -> None:
     """No part opens its own IIFE or strict mode: they share the one the join writes."""
     for name in PARTS:
         source = (FOLDER / name).read_text(encoding="utf-8")
+        assert len(source.splitlines()) <= 250, f"{name}: split it by concern"
         assert not re.search(r"^\s*[\"']use strict", source, re.M), name
         assert "(function () {\n" not in source.split("\n", 1)[0], name
         assert not MARKER.search(source), name

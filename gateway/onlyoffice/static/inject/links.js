@@ -1,4 +1,4 @@
-/* -- links: the anchors (same as gateway/onlyoffice/inject/rewrite.py links_markup), the preview button */
+/* -- links: the anchors (as inject/rewrite.py links_markup builds them), the preview button -- */
 
 /* One link; its title names the file (and a conversion's target). Every link carries the
  * Confluence locale as `lang`: the gateway's page it opens speaks the user's language. */

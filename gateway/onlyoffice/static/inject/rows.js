@@ -1,4 +1,4 @@
-/* -- rows: finding attachments in the page (rows, embedded files, the preview), the server's vocabulary */
+/* -- rows: the attachments in the page (rows, embedded files, the preview), by Confluence's markup */
 
 function isMarked(node) {
   return node !== null && node.nodeType === 1 && node.hasAttribute(MARKER);
