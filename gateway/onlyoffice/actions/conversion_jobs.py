@@ -19,11 +19,15 @@ from aiohttp import web
 from gateway.confluence.models import Attachment, ConfluenceError
 from gateway.docserver.client import ConversionResult, DocumentServerError
 from gateway.onlyoffice.access import UserAccess, access_for
-from gateway.onlyoffice.answers import json_answer
-from gateway.onlyoffice.bodies import BadBody, read_page_json
+from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.bodies import read_page_post
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
-from gateway.onlyoffice.signed_links import LinkClaims, PagePurpose, make_link_token, valid_page_request
+from gateway.onlyoffice.signed_links import (
+    LinkClaims,
+    PagePurpose,
+    make_link_token,
+)
 
 __all__ = [
     "Poll",
@@ -62,14 +66,16 @@ async def read_poll(request: web.Request, purpose: PagePurpose, token_field: str
     """The page's POST with its token checked, or the answer refusing it (400/413/415 body, 403 token)."""
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
-        body = await read_page_json(request, context.settings.proxy, route=purpose)
-    except BadBody as refusal:
-        return refusal.answer()
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, purpose, attachment_id, body.get(token_field)):
-        log.warning("%s refused: CSRF check failed for attachment %r", purpose, attachment_id[:20])
         page = "conversion" if purpose == "convert" else "Download As"
-        return json_answer({"error": f"the request did not come from the {page} page"}, 403)
+        body, attachment_id = await read_page_post(
+            context,
+            request,
+            purpose,
+            token_field=token_field,
+            refused=f"the request did not come from the {page} page",
+        )
+    except Refusal as refusal:
+        return refusal.answer()
     return Poll(context, body, await user_access(context, request, attachment_id))
 
 

@@ -31,11 +31,14 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, Identity, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.answers import Refusal, json_answer
-from gateway.onlyoffice.bodies import read_page_json
+from gateway.onlyoffice.bodies import read_page_post
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import FormatTable, extension_of
 from gateway.onlyoffice.keys import document_key
-from gateway.onlyoffice.signed_links import LinkClaims, make_link_token, valid_page_request
+from gateway.onlyoffice.signed_links import (
+    LinkClaims,
+    make_link_token,
+)
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -56,6 +59,7 @@ IMAGE_EXTENSIONS: frozenset[str] = frozenset({"bmp", "gif", "jpeg", "jpg", "png"
 # What the editor passes as `c`; an unknown one (a newer Document Server) falls back to the default.
 _DEFAULT_COMMAND: dict[Purpose, str] = {"image": "add", "document": "compare", "spreadsheet": "mailmerge"}
 _COMMAND = re.compile(r"^[a-z][a-z-]{0,31}$")
+_NOT_THE_EDITOR = "the request did not come from the editor page"
 _NOUN: dict[Purpose, str] = {
     "image": "an image",
     "document": "a text document",
@@ -177,13 +181,11 @@ async def pick_attachment(request: web.Request) -> web.Response:
     """POST: the picked attachment as the Document Server method wants it, after the checks."""
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
-        body = await read_page_json(request, context.settings.proxy, route="pick")
+        body, attachment_id = await read_page_post(
+            context, request, "pick", token_field="token", refused=_NOT_THE_EDITOR
+        )
     except Refusal as refusal:
         return refusal.answer()
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, "pick", attachment_id, body.get("token")):
-        log.warning("pick refused: CSRF check failed for attachment %r", attachment_id[:20])
-        return json_answer({"error": "the request did not come from the editor page"}, 403)
     try:
         credentials = UserCredentials.from_headers(request.headers)
         identity = await _signed_in(context, credentials)

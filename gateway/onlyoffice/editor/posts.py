@@ -7,7 +7,6 @@ one function checks them all so no editor action forgets a check.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from aiohttp import web
@@ -15,13 +14,11 @@ from aiohttp import web
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Identity
 from gateway.onlyoffice.answers import Refusal
-from gateway.onlyoffice.bodies import read_page_json
+from gateway.onlyoffice.bodies import page_request_attachment, read_page_json
 from gateway.onlyoffice.context import OnlyOfficeContext
-from gateway.onlyoffice.signed_links import PagePurpose, valid_page_request
+from gateway.onlyoffice.signed_links import PagePurpose
 
 __all__ = ["editor_post"]
-
-log = logging.getLogger(__name__)
 
 
 async def editor_post(
@@ -34,8 +31,11 @@ async def editor_post(
     identity = await context.identities.get(UserCredentials.from_headers(request.headers))
     if identity.anonymous:
         raise Refusal(401, anonymous)
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, purpose, attachment_id, body.get("csrf")):
-        log.warning("%s refused: CSRF check failed for attachment %r", purpose, attachment_id[:20])
-        raise Refusal(403, "The request did not come from the editor page; reload it and retry.")
+    attachment_id = page_request_attachment(
+        context,
+        request,
+        purpose,
+        body,
+        refused="The request did not come from the editor page; reload it and retry.",
+    )
     return body, attachment_id, identity

@@ -23,11 +23,15 @@ from gateway.confluence.models import Attachment, ConfluenceError, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.access import UserAccess, access_for
 from gateway.onlyoffice.answers import Refusal, json_answer
-from gateway.onlyoffice.bodies import read_page_json
+from gateway.onlyoffice.bodies import read_page_post
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
-from gateway.onlyoffice.signed_links import LinkClaims, make_link_token, page_token, valid_page_request
+from gateway.onlyoffice.signed_links import (
+    LinkClaims,
+    make_link_token,
+    page_token,
+)
 
 __all__ = ["reference_data", "reference_data_payload", "reference_data_token"]
 
@@ -110,13 +114,14 @@ async def _referenced(
 async def reference_data(request: web.Request) -> web.Response:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     try:
-        body = await read_page_json(request, context.settings.proxy, route="reference-data")
+        body, attachment_id = await read_page_post(
+            context,
+            request,
+            "reference-data",
+            refused="The request did not come from the editor page; reload it.",
+        )
     except Refusal as refusal:
         return refusal.answer()
-    attachment_id = str(body.get("attachmentId", ""))
-    if not valid_page_request(context, request, "reference-data", attachment_id, body.get("csrf")):
-        log.warning("reference-data refused: CSRF check failed for attachment %r", attachment_id[:20])
-        return json_answer({"error": "The request did not come from the editor page; reload it."}, 403)
     try:
         credentials = UserCredentials.from_headers(request.headers)
         editor = await context.confluence.attachment(attachment_id, credentials)
