@@ -10,7 +10,7 @@ noisy on a shared 2-core machine: compare ratios (and best runs), not absolute n
 Approaches:
   baseline            bytes.find for "attachment-row" over the page
   regex-rows          one regex finditer for row tags (fast, but blind to comments and scripts)
-  scan-lolhtml        gateway.onlyoffice.inject.scan_page, lol-html backend (sentinels -> offsets)
+  scan-lolhtml        gateway.onlyoffice.links.inject.scan_page, lol-html backend (sentinels -> offsets)
   scan-python         scan_page, pure-Python backend (the HTML5-rules regex tokenizer; the fallback)
   full-lolhtml        scan_page + inject_links (splice) with links for all 100 rows, lol-html scan
   full-python         the same with the pure-Python scan
@@ -36,9 +36,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page  # noqa: E402
-from gateway.onlyoffice.inject.lol import available  # noqa: E402
-from gateway.onlyoffice.inject.scan import Backend  # noqa: E402
+from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, scan_page  # noqa: E402
+from gateway.onlyoffice.links.inject.lol import available  # noqa: E402
+from gateway.onlyoffice.links.inject.scan import Backend  # noqa: E402
 
 FIXTURE = ROOT / "tests/unit/inject/fixtures/attachments-page.html"
 

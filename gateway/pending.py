@@ -1,6 +1,6 @@
 """`onlyoffice-gateway pending`: the saves not yet in Confluence, and retrying one by hand.
 
-The backlog is what recovery works through (gateway/onlyoffice/recovery.py): the pending records
+The backlog is what recovery works through (gateway/onlyoffice/saving/recovery.py): the pending records
 in the shared state (written when a callback arrives, kept until the version is in Confluence)
 and the edited copies the Document Server keeps under this gateway's keys (`getForgottenList`).
 This command reads both with the gateway's own config. A retry goes through `recover_save`, the
@@ -29,13 +29,13 @@ from prometheus_client import CollectorRegistry
 
 from gateway.confluence.models import ConfluenceError
 from gateway.docserver.client import DocumentServerError
-from gateway.onlyoffice.callback import pending_record_key
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.keys import parse_key
-from gateway.onlyoffice.metrics import SaveMetrics
 from gateway.onlyoffice.plugin import build_context
-from gateway.onlyoffice.recovery import forgotten_list, recover_save
-from gateway.onlyoffice.save import made_record_key
+from gateway.onlyoffice.saving.callback import pending_record_key
+from gateway.onlyoffice.saving.metrics import SaveMetrics
+from gateway.onlyoffice.saving.recovery import forgotten_list, recover_save
+from gateway.onlyoffice.saving.save import made_record_key
 from gateway.proxy.upstream import create_upstream_session
 from gateway.settings import Settings
 from gateway.settings.live import LiveSettings

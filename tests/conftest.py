@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
+from gateway.state import MemoryState, RedisState, SharedState, SqliteState
 from gateway.testing.stack import free_port
 
 
@@ -53,3 +56,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"redis://127.0.0.1:{port}/0"
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
+async def state_backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedState]:
+    """Each shared-state backend in turn (a real Redis for the last), for tests that hold them all
+    to the same behaviour; closed afterwards."""
+    if request.param == "memory":
+        yield MemoryState()
+        return
+    if request.param == "sqlite":
+        on_file = SqliteState(tmp_path / "state.sqlite3")
+        yield on_file
+        await on_file.close()
+        return
+    url = request.getfixturevalue("redis_url")
+    shared = RedisState(url, prefix=f"test-{secrets.token_hex(4)}:")
+    yield shared
+    await shared.close()

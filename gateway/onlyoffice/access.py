@@ -1,8 +1,17 @@
-"""What a browser user may do with attachments: Confluence's answer, then rules and formats.
+"""What a browser user may do with attachments, and which new documents they may create on a page.
+
+Both are Confluence's answer first, then the rules and formats; links, the editor and the actions
+all ask here.
 
 Confluence is asked as the user (their cookies), so it decides visibility (404 = not visible)
 and rights; the gateway only ever narrows them with its rules. Editing needs what the plugin
 requires: a logged-in user who may update the attachment and add attachments to its page.
+
+Creating works the same way: the page must be visible to the user and they must hold "add
+attachments" there (the plugin's condition); a kind is offered where the first rule matching the
+page's space, the page and a file of that kind (with the user's groups) is enabled and lists
+`create`, and where the Document Server can edit the format. The attachments page's control and
+the create route ask the same question here.
 """
 
 from __future__ import annotations
@@ -13,12 +22,23 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gateway.confluence.client import UserCredentials
-from gateway.confluence.models import Attachment, Identity, is_content_id
+from gateway.confluence.models import Attachment, Identity, PageInfo, is_content_id
+from gateway.onlyoffice.actions.blank import BLANK_KINDS
 from gateway.onlyoffice.context import OnlyOfficeContext
-from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide
+from gateway.onlyoffice.rules import AttachmentFacts, Offer, UserFacts, decide, matching_rule
 from gateway.settings import RuleSettings
 
-__all__ = ["UserAccess", "access_for", "access_for_many", "groups_of", "may_edit"]
+__all__ = [
+    "CreateAccess",
+    "UserAccess",
+    "access_for",
+    "access_for_many",
+    "creatable_kinds",
+    "create_access_for",
+    "create_access_on",
+    "groups_of",
+    "may_edit",
+]
 
 MAX_BATCH = 100
 # A listing costs at least one call, like one attachment asked alone: list only for two or more.
@@ -214,3 +234,66 @@ def _decide(
         server_version=context.server_version,
     )
     return UserAccess(identity=identity, attachment=attachment, user=user, offer=offer)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAccess:
+    identity: Identity
+    page: PageInfo
+    may_attach: bool  # Confluence's "create attachment" operation on the page, for this user
+    kinds: tuple[str, ...]  # extensions the rules allow here, in the plugin's order
+
+    @property
+    def allowed(self) -> bool:
+        return not self.identity.anonymous and self.may_attach and bool(self.kinds)
+
+
+def creatable_kinds(
+    context: OnlyOfficeContext, page: PageInfo, groups: frozenset[str], rules: Sequence[RuleSettings]
+) -> tuple[str, ...]:
+    """The blank kinds the rules and the format table allow on this page for a user in `groups`."""
+    user = UserFacts(anonymous=False, groups=groups, can_view=True, can_edit=True)
+    kinds: list[str] = []
+    for extension in BLANK_KINDS:
+        found = context.formats.get(extension, context.server_version)
+        if found is None or not (found.editable or found.fillable):
+            continue
+        facts = AttachmentFacts(
+            filename=f"new.{extension}", size=0, page_id=page.id, space_key=page.space_key
+        )
+        rule = matching_rule(rules, facts, user)
+        if rule is not None and rule.enabled and "create" in rule.actions:
+            kinds.append(extension)
+    return tuple(kinds)
+
+
+async def create_access_for(
+    context: OnlyOfficeContext, headers: Mapping[str, str], page_id: str
+) -> CreateAccess | None:
+    """The user's right to create documents on a page; None when the page is not shown to them."""
+    if not is_content_id(page_id):
+        return None
+    credentials = UserCredentials.from_headers(headers)
+    identity = await context.identities.get(credentials)
+    page = await context.confluence.page(page_id, credentials)
+    return None if page is None else await create_access_on(context, identity, page)
+
+
+async def create_access_on(
+    context: OnlyOfficeContext,
+    identity: Identity,
+    page: PageInfo,
+    *,
+    rules: Sequence[RuleSettings] | None = None,
+) -> CreateAccess:
+    """The same, for a page the caller already asked Confluence about as this user; `rules` the
+    request's (default: those in force now), read once for both the groups and the decision."""
+    if rules is None:
+        rules = context.settings.rules
+    may_attach = ("create", "attachment") in page.operations
+    if identity.anonymous or not may_attach:
+        return CreateAccess(identity=identity, page=page, may_attach=may_attach, kinds=())
+    groups = await groups_of(context, identity, rules)
+    return CreateAccess(
+        identity=identity, page=page, may_attach=True, kinds=creatable_kinds(context, page, groups, rules)
+    )

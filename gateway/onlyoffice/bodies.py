@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -26,15 +27,19 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
 from gateway.onlyoffice.answers import Refusal
+from gateway.onlyoffice.context import OnlyOfficeContext
+from gateway.onlyoffice.signed_links import PagePurpose, valid_page_request
 from gateway.settings import ProxySettings
 
 __all__ = [
     "BadBody",
     "JsonLimits",
     "check_json_shape",
+    "page_request_attachment",
     "parse_json_object",
     "read_json_object",
     "read_page_json",
+    "read_page_post",
 ]
 
 log = logging.getLogger(__name__)
@@ -184,3 +189,37 @@ async def read_json_object(
 async def read_page_json(request: web.Request, proxy: ProxySettings, *, route: str) -> dict[str, Any]:
     """The JSON object a gateway page's script POSTs (Convert, Download As, Save As, pickers...)."""
     return await read_json_object(request, JsonLimits.for_pages(proxy), route=route)
+
+
+def page_request_attachment(
+    context: OnlyOfficeContext,
+    request: web.Request,
+    purpose: PagePurpose,
+    body: Mapping[str, Any],
+    *,
+    refused: str,
+    token_field: str = "csrf",
+) -> str:
+    """The attachment a page's POST names, once its token (`body[token_field]`) and Origin are the
+    page's own; a 403 Refusal saying `refused` (in the page's words) otherwise."""
+    attachment_id = str(body.get("attachmentId", ""))
+    if not valid_page_request(context, request, purpose, attachment_id, body.get(token_field)):
+        log.warning("%s refused: CSRF check failed for attachment %r", purpose, attachment_id[:20])
+        raise Refusal(403, refused)
+    return attachment_id
+
+
+async def read_page_post(
+    context: OnlyOfficeContext,
+    request: web.Request,
+    purpose: PagePurpose,
+    *,
+    refused: str,
+    token_field: str = "csrf",
+) -> tuple[dict[str, Any], str]:
+    """A POST of one of the gateway's pages: its JSON body and the attachment it names, once the
+    body (400/413/415) and the page's token and Origin (403, saying `refused`) are checked."""
+    body = await read_page_json(request, context.settings.proxy, route=purpose)
+    return body, page_request_attachment(
+        context, request, purpose, body, refused=refused, token_field=token_field
+    )

@@ -15,11 +15,11 @@ from yarl import URL
 
 from gateway.confluence.client import ConfluenceClient
 from gateway.docserver.client import DocumentServerClient
-from gateway.onlyoffice.fetch import FetchedFile, fetch_from_docserver
+from gateway.onlyoffice.editor.people import PeopleDirectory
 from gateway.onlyoffice.formats import FormatTable, Version
 from gateway.onlyoffice.identity import IdentityCache
-from gateway.onlyoffice.metrics import SaveMetrics
-from gateway.onlyoffice.people import PeopleDirectory
+from gateway.onlyoffice.saving.fetch import FetchedFile, fetch_from_docserver
+from gateway.onlyoffice.saving.metrics import SaveMetrics
 from gateway.settings import Settings
 from gateway.settings.live import LiveSettings
 from gateway.state import SharedState

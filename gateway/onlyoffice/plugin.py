@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from importlib import resources
 
 import aiohttp
 from aiohttp import web
@@ -19,29 +18,29 @@ from yarl import URL
 from gateway.confluence.client import ConfluenceClient, service_authorization
 from gateway.docserver.client import DocumentServerClient, DocumentServerError
 from gateway.observability import METRICS_KEY, READINESS_KEY
-from gateway.onlyoffice.access_route import access
-from gateway.onlyoffice.callback import callback
+from gateway.onlyoffice.actions.convert import convert_page, convert_step
+from gateway.onlyoffice.actions.create import create_document, create_form
+from gateway.onlyoffice.actions.download_as import download_as_file, download_as_page, download_as_step
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext, derive_link_secret
-from gateway.onlyoffice.convert import convert_page, convert_step
-from gateway.onlyoffice.create import create_document, create_form
-from gateway.onlyoffice.download import download
-from gateway.onlyoffice.download_as import download_as_page, download_as_step
-from gateway.onlyoffice.download_as_file import download_as_file
-from gateway.onlyoffice.editor import doceditor
+from gateway.onlyoffice.editor.download import download
+from gateway.onlyoffice.editor.history import history_data, history_info
+from gateway.onlyoffice.editor.mentions import notify, users
+from gateway.onlyoffice.editor.page import doceditor
+from gateway.onlyoffice.editor.pickers import list_attachments, pick_attachment
+from gateway.onlyoffice.editor.reference_data import reference_data
+from gateway.onlyoffice.editor.rename import rename
+from gateway.onlyoffice.editor.restore import restore
+from gateway.onlyoffice.editor.save_as import save_as, save_as_pages
 from gateway.onlyoffice.formats import default_format_table, parse_version
-from gateway.onlyoffice.history import history_data, history_info
 from gateway.onlyoffice.identity import IdentityCache
-from gateway.onlyoffice.inject_script import INJECT_SCRIPT_NAME, join_inject_script
-from gateway.onlyoffice.links_filter import AttachmentLinksFilter
-from gateway.onlyoffice.mentions import notify, users
-from gateway.onlyoffice.metrics import SaveMetrics
-from gateway.onlyoffice.pickers import list_attachments, pick_attachment
+from gateway.onlyoffice.links.access_route import access
+from gateway.onlyoffice.links.filter import AttachmentLinksFilter
+from gateway.onlyoffice.links.inject_script import INJECT_SCRIPT_NAME, join_inject_script
+from gateway.onlyoffice.links.script import static_files
 from gateway.onlyoffice.queries import RouteKind, bounded_query
-from gateway.onlyoffice.recovery import run_recovery
-from gateway.onlyoffice.reference_data import reference_data
-from gateway.onlyoffice.rename import rename
-from gateway.onlyoffice.restore import restore
-from gateway.onlyoffice.save_as import save_as, save_as_pages
+from gateway.onlyoffice.saving.callback import callback
+from gateway.onlyoffice.saving.metrics import SaveMetrics
+from gateway.onlyoffice.saving.recovery import run_recovery
 from gateway.proxy.context import SESSION_KEY
 from gateway.proxy.plugin import Handler
 from gateway.proxy.plugin import PluginContext as ProxyPluginContext
@@ -54,31 +53,6 @@ __all__ = ["OnlyOfficePlugin", "build_context"]
 
 log = logging.getLogger(__name__)
 _VERSION_REFRESH_SECONDS = 300.0
-_STATIC = resources.files("gateway.onlyoffice").joinpath("static")
-_STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-
-
-def _static(inject_script: bytes) -> Handler:
-    """Same-origin assets (the injected script, the editor script): cacheable, never executable HTML.
-
-    `inject.js` is no file: it is `inject_script`, joined from its parts once at set-up.
-    """
-
-    async def static(request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        suffix = name[name.rfind(".") :] if "." in name else ""
-        if "/" in name or name.startswith(".") or suffix not in _STATIC_TYPES:
-            raise web.HTTPNotFound()
-        resource = _STATIC.joinpath(name)
-        if name != INJECT_SCRIPT_NAME and not resource.is_file():
-            raise web.HTTPNotFound()
-        return web.Response(
-            body=inject_script if name == INJECT_SCRIPT_NAME else resource.read_bytes(),
-            content_type=_STATIC_TYPES[suffix],
-            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
-        )
-
-    return static
 
 
 class OnlyOfficePlugin:
@@ -97,7 +71,7 @@ class OnlyOfficePlugin:
             ("GET", "history/data", history_data, "script"),
             ("POST", "history/restore", restore, "script"),
             ("POST", "rename", rename, "script"),
-            ("GET", "static/{name}", _static(inject_script), "page"),
+            ("GET", "static/{name}", static_files(inject_script), "page"),
             ("POST", "callback", callback, "docserver"),
             ("GET", "convert", convert_page, "page"),
             ("POST", "convert", convert_step, "script"),

@@ -16,9 +16,8 @@ from typing import Literal
 
 from aiohttp import web
 
-from gateway.onlyoffice.answers import json_answer
+from gateway.onlyoffice.answers import error_page, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.pages import error_page
 from gateway.proxy.plugin import Handler
 
 __all__ = ["RouteKind", "bounded_query"]

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field, replace
 
 import aiohttp
 from aiohttp import web
+from multidict import CIMultiDict
 from yarl import URL
 
 from gateway.observability import Metrics, UpstreamMeters
-from gateway.proxy.headers import TrustedProxies
+from gateway.proxy.headers import TrustedProxies, upstream_headers
 from gateway.proxy.plugin import ResponseFilter
 from gateway.proxy.upstream import UpstreamMap, host_spellings
 from gateway.settings import Settings
@@ -47,6 +48,18 @@ class ProxyContext:
     def settings(self) -> Settings:
         """The settings in force now; a reload swaps them (only the keys settings/live.py allows)."""
         return self.live.current
+
+    def upstream_headers(self, request: web.Request, *, websocket: bool = False) -> CIMultiDict[str]:
+        """The headers this upstream gets for `request`: one place decides trust, Host and mounting."""
+        return upstream_headers(
+            request.headers,
+            peer=request.remote,
+            scheme=request.scheme,
+            trusted=self.trusted,
+            upstream=self.upstream,
+            websocket=websocket,
+            mounted=self.mounted,
+        )
 
     @property
     def meters(self) -> UpstreamMeters:

@@ -25,7 +25,7 @@ from gateway.proxy.coalesce import coalesced
 from gateway.proxy.context import PROXY_KEY, SESSION_KEY, ProxyContext
 from gateway.proxy.errors import error_page
 from gateway.proxy.filters import start_pipeline
-from gateway.proxy.headers import downstream_headers, upstream_headers
+from gateway.proxy.headers import downstream_headers
 from gateway.proxy.websocket import bridge_websocket, is_websocket_upgrade
 
 __all__ = ["forward", "proxy_expect_handler", "proxy_handler", "request_target"]
@@ -132,14 +132,7 @@ async def forward(
     if request.content_length is not None and request.content_length > limit:
         return _too_large()
 
-    headers = upstream_headers(
-        request.headers,
-        peer=request.remote,
-        scheme=request.scheme,
-        trusted=ctx.trusted,
-        upstream=ctx.upstream,
-        mounted=ctx.mounted,
-    )
+    headers = ctx.upstream_headers(request)
     url = ctx.upstream.upstream_url(request_target(request))
     response_timeout = ctx.response_timeout
     loop = asyncio.get_running_loop()

@@ -16,7 +16,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from gateway.proxy.context import ProxyContext
 from gateway.proxy.errors import error_page
-from gateway.proxy.headers import connection_tokens, upstream_headers
+from gateway.proxy.headers import connection_tokens
 
 __all__ = ["bridge_websocket", "is_websocket_upgrade"]
 
@@ -71,15 +71,7 @@ async def bridge_websocket(
     request: web.Request, ctx: ProxyContext, session: aiohttp.ClientSession
 ) -> web.StreamResponse:
     proxy = ctx.settings.proxy
-    headers = upstream_headers(
-        request.headers,
-        peer=request.remote,
-        scheme=request.scheme,
-        trusted=ctx.trusted,
-        upstream=ctx.upstream,
-        websocket=True,
-        mounted=ctx.mounted,
-    )
+    headers = ctx.upstream_headers(request, websocket=True)
     target = request.raw_path if request.raw_path.startswith("/") else request.rel_url.raw_path_qs
     url = ctx.upstream.upstream_ws_url(target)
     try:

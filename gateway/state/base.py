@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 from gateway.tasks import cancel_and_wait
 
-__all__ = ["LockTimeout", "SharedState", "StateUnavailable", "hold_lock"]
+__all__ = ["LockTimeout", "SharedState", "StateUnavailable", "TokenLocks", "hold_lock"]
 
 _POLL_SECONDS = 0.05
 
@@ -38,6 +39,36 @@ class SharedState(Protocol):
     ) -> contextlib.AbstractAsyncContextManager[None]: ...
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
+
+
+class TokenLocks:
+    """`lock()` for a backend that only says how to take, extend and release one lock by token."""
+
+    _TOKEN_BYTES = 16
+
+    def lock(
+        self, name: str, *, ttl: float, wait: float, renew: bool = False
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """Hold `name`; with `renew`, kept alive while held (a dead holder frees it after `ttl`)."""
+        token = secrets.token_hex(self._TOKEN_BYTES)
+        return hold_lock(
+            name,
+            ttl=ttl,
+            wait=wait,
+            renew=renew,
+            acquire=lambda: self._acquire(name, token, ttl),
+            extend=lambda: self._extend(name, token, ttl),
+            release=lambda: self._release(name, token),
+        )
+
+    async def _acquire(self, name: str, token: str, ttl: float) -> bool:
+        raise NotImplementedError
+
+    async def _extend(self, name: str, token: str, ttl: float) -> bool:
+        raise NotImplementedError
+
+    async def _release(self, name: str, token: str) -> None:
+        raise NotImplementedError
 
 
 @contextlib.asynccontextmanager

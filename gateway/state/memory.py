@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import secrets
 import time
 from typing import Any
 
-from gateway.state.base import hold_lock
+from gateway.state.base import TokenLocks
 
 __all__ = ["MemoryState"]
 
 
-class MemoryState:
+class MemoryState(TokenLocks):
     """One process's state; expiry on the monotonic clock, since nothing outlives the process."""
+
+    _TOKEN_BYTES = 8  # one process: a short token is unique enough
 
     def __init__(self) -> None:
         self._values: dict[str, tuple[float | None, str]] = {}
@@ -49,33 +49,23 @@ class MemoryState:
     async def keys(self, prefix: str) -> list[str]:
         return [key for key in list(self._values) if key.startswith(prefix) and self._live(key) is not None]
 
-    def lock(
-        self, name: str, *, ttl: float, wait: float, renew: bool = False
-    ) -> contextlib.AbstractAsyncContextManager[None]:
-        """Hold `name`; with `renew`, kept alive while held (a dead holder frees it after `ttl`)."""
-        token = secrets.token_hex(8)
+    async def _acquire(self, name: str, token: str, ttl: float) -> bool:
+        now = time.monotonic()
+        held = self._locks.get(name)
+        if held is not None and held[0] > now:
+            return False
+        self._locks[name] = (now + ttl, token)
+        return True
 
-        async def acquire() -> bool:
-            now = time.monotonic()
-            held = self._locks.get(name)
-            if held is not None and held[0] > now:
-                return False
-            self._locks[name] = (now + ttl, token)
-            return True
+    async def _extend(self, name: str, token: str, ttl: float) -> bool:
+        if self._locks.get(name, (0.0, ""))[1] != token:
+            return False
+        self._locks[name] = (time.monotonic() + ttl, token)
+        return True
 
-        async def extend() -> bool:
-            if self._locks.get(name, (0.0, ""))[1] != token:
-                return False
-            self._locks[name] = (time.monotonic() + ttl, token)
-            return True
-
-        async def release() -> None:
-            if self._locks.get(name, (0.0, ""))[1] == token:
-                del self._locks[name]
-
-        return hold_lock(
-            name, ttl=ttl, wait=wait, renew=renew, acquire=acquire, extend=extend, release=release
-        )
+    async def _release(self, name: str, token: str) -> None:
+        if self._locks.get(name, (0.0, ""))[1] == token:
+            del self._locks[name]
 
     async def ping(self) -> bool:
         return True

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
-from gateway.state.base import StateUnavailable, hold_lock
+from gateway.state.base import StateUnavailable, TokenLocks
 
 __all__ = ["RedisState"]
 
@@ -16,7 +15,7 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 _EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
 
 
-class RedisState:
+class RedisState(TokenLocks):
     """Shared by every replica through one Redis; keys are namespaced by `prefix`.
 
     Redis failures surface as `StateUnavailable`, so callers can answer "try again" (a callback
@@ -63,28 +62,20 @@ class RedisState:
             found = [key async for key in self._redis.scan_iter(match=self._prefix + prefix + "*", count=500)]
         return [key[len(self._prefix) :] for key in found]
 
-    def lock(
-        self, name: str, *, ttl: float, wait: float, renew: bool = False
-    ) -> contextlib.AbstractAsyncContextManager[None]:
-        """Hold `name`; with `renew`, kept alive while held (a dead holder frees it after `ttl`)."""
-        key = self._prefix + "lock:" + name
-        token = secrets.token_hex(16)
+    def _lock_key(self, name: str) -> str:
+        return self._prefix + "lock:" + name
 
-        async def acquire() -> bool:
-            with self._guard():
-                return bool(await self._redis.set(key, token, nx=True, px=int(ttl * 1000)))
+    async def _acquire(self, name: str, token: str, ttl: float) -> bool:
+        with self._guard():
+            return bool(await self._redis.set(self._lock_key(name), token, nx=True, px=int(ttl * 1000)))
 
-        async def extend() -> bool:
-            with self._guard():
-                return bool(await self._redis.eval(_EXTEND, 1, key, token, int(ttl * 1000)))  # type: ignore[no-untyped-call,unused-ignore]
+    async def _extend(self, name: str, token: str, ttl: float) -> bool:
+        with self._guard():
+            return bool(await self._redis.eval(_EXTEND, 1, self._lock_key(name), token, int(ttl * 1000)))  # type: ignore[no-untyped-call,unused-ignore]
 
-        async def release() -> None:
-            with self._guard():
-                await self._redis.eval(_RELEASE, 1, key, token)  # type: ignore[no-untyped-call,unused-ignore]
-
-        return hold_lock(
-            name, ttl=ttl, wait=wait, renew=renew, acquire=acquire, extend=extend, release=release
-        )
+    async def _release(self, name: str, token: str) -> None:
+        with self._guard():
+            await self._redis.eval(_RELEASE, 1, self._lock_key(name), token)  # type: ignore[no-untyped-call,unused-ignore]
 
     async def ping(self) -> bool:
         try:

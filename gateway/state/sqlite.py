@@ -25,14 +25,13 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from gateway.state.base import StateUnavailable, hold_lock
+from gateway.state.base import StateUnavailable, TokenLocks
 
 __all__ = ["SqliteState", "inspect_file"]
 
@@ -57,7 +56,7 @@ _ACQUIRE = (
 )
 
 
-class SqliteState:
+class SqliteState(TokenLocks):
     """Shared by every process that opens `path`; errors surface as `StateUnavailable` naming it.
 
     The file (0600) and its directory (0700) are created when missing. The file is opened here, so
@@ -171,26 +170,17 @@ class SqliteState:
         sql = f"SELECT key FROM entries WHERE substr(key, 1, ?) = ? AND {_LIVE} ORDER BY key"
         return await self._run(self._read, sql, len(prefix), prefix, time.time())
 
-    def lock(
-        self, name: str, *, ttl: float, wait: float, renew: bool = False
-    ) -> contextlib.AbstractAsyncContextManager[None]:
-        """Hold `name` across every process on this file; a dead holder frees it after `ttl`."""
-        token = secrets.token_hex(16)
+    # Locks hold across every process on this file; a dead holder frees one after its ttl.
+    async def _acquire(self, name: str, token: str, ttl: float) -> bool:
+        now = time.time()
+        return await self._run(self._write, _ACQUIRE, name, token, now + ttl, now) == 1
 
-        async def acquire() -> bool:
-            now = time.time()
-            return await self._run(self._write, _ACQUIRE, name, token, now + ttl, now) == 1
+    async def _extend(self, name: str, token: str, ttl: float) -> bool:
+        sql = "UPDATE locks SET expires = ? WHERE name = ? AND token = ?"
+        return await self._run(self._write, sql, time.time() + ttl, name, token) == 1
 
-        async def extend() -> bool:
-            sql = "UPDATE locks SET expires = ? WHERE name = ? AND token = ?"
-            return await self._run(self._write, sql, time.time() + ttl, name, token) == 1
-
-        async def release() -> None:
-            await self._run(self._write, "DELETE FROM locks WHERE name = ? AND token = ?", name, token)
-
-        return hold_lock(
-            name, ttl=ttl, wait=wait, renew=renew, acquire=acquire, extend=extend, release=release
-        )
+    async def _release(self, name: str, token: str) -> None:
+        await self._run(self._write, "DELETE FROM locks WHERE name = ? AND token = ?", name, token)
 
     async def ping(self) -> bool:
         try:

@@ -19,8 +19,8 @@ from typing import Any
 import aiohttp
 
 from gateway.docserver.jwt import bearer_value, sign_header_payload
+from gateway.onlyoffice.actions.conversion_jobs import start_conversion
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.conversion import start_conversion
 from gateway.onlyoffice.keys import document_key
 from gateway.testing.stack import Stack
 from gateway.testing.stack import demo_login as basic

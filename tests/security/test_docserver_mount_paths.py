@@ -15,13 +15,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from docserver_mount import PREFIX, start_mounted_gateway
 from upstream_stub import CTX, STATE
 
-from gateway.app import create_app
-from gateway.settings import load_settings_from_mapping
-from gateway.testing.stack import free_port
-
-PREFIX = "/ds-vpath"
 DS_SEEN = web.AppKey("ds_seen", list)
 COOKIE = "JSESSIONID=alice-session"
 
@@ -39,20 +35,7 @@ async def mounted(
     ds_app[DS_SEEN] = []
     ds_app.router.add_route("*", "/{tail:.*}", _ds_record)
     docserver: TestServer = await aiohttp_server(ds_app)
-    port = free_port()
-    settings = load_settings_from_mapping(
-        {
-            "listen": {"host": "127.0.0.1", "port": port},
-            "public_url": f"http://127.0.0.1:{port}{CTX}",
-            "confluence": {"url": f"http://127.0.0.1:{stub.port}{CTX}", "auth": {"token": "t" * 20}},
-            "documentserver": {
-                "public_url": PREFIX,
-                "internal_url": f"http://127.0.0.1:{docserver.port}",
-                "jwt": {"secret": "s" * 32},
-            },
-        }
-    )
-    gateway: TestServer = await aiohttp_server(create_app(settings), port=port)
+    gateway, _ = await start_mounted_gateway(aiohttp_server, stub.port, docserver.port)
     return gateway, docserver, stub
 
 

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "inject" /
 from inject_helpers import fixture_page
 from make_fixtures import attachments_container, embedded_file, page
 
-from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page
-from gateway.onlyoffice.inject_script import join_inject_script
+from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, scan_page
+from gateway.onlyoffice.links.inject_script import join_inject_script
 
 pytestmark = pytest.mark.browser
 

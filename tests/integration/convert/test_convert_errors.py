@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from gateway.docserver.client import CONVERSION_ERRORS, DocumentServerError
-from gateway.onlyoffice.conversion import conversion_failed
+from gateway.onlyoffice.actions.conversion_jobs import conversion_failed
 from gateway.testing.confluence import CONFIG
 from gateway.testing.documents import make_document, make_protected, media_type
 from gateway.testing.stack import Stack, running_stack
@@ -102,7 +102,7 @@ async def test_a_refused_jwt_is_a_502_logged_as_configuration_error(
 ) -> None:
     stack.docserver.egress.jwt_secret = "the Document Server's admin changed the secret meanwhile"
     before = page_titles(stack)
-    with caplog.at_level(logging.ERROR, logger="gateway.onlyoffice.conversion"):
+    with caplog.at_level(logging.ERROR, logger="gateway.onlyoffice.actions.conversion_jobs"):
         status, body = (await convert(stack, str(stack.welcome_attachment_id("legacy.doc"))))[-1]
     assert status == 502
     assert body == {

@@ -10,7 +10,7 @@ import pptx
 import pypdf
 import pytest
 
-from gateway.onlyoffice.blank import BLANK_KINDS, blank_document, default_name
+from gateway.onlyoffice.actions.blank import BLANK_KINDS, blank_document, default_name
 from gateway.onlyoffice.i18n import LANGUAGES
 from gateway.testing.documents import extract_text, media_type
 

@@ -9,9 +9,9 @@ import aiohttp
 from create_helpers import create, form, welcome_id
 
 from gateway.confluence.client import UserCredentials
+from gateway.onlyoffice.access import create_access_for
+from gateway.onlyoffice.actions.create import create_token
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.create import create_token
-from gateway.onlyoffice.create_access import create_access_for
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
 

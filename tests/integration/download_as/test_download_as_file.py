@@ -14,7 +14,7 @@ from dlas_helpers import download_as, page_token
 from yarl import URL
 
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.links import make_link_token, read_link_token
+from gateway.onlyoffice.signed_links import make_link_token, read_link_token
 from gateway.testing.stack import Stack
 from gateway.testing.stack import demo_login as login
 

@@ -8,7 +8,7 @@ from dlas_helpers import download_as, page_token
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.conversion import page_token as make_page_token
+from gateway.onlyoffice.signed_links import page_token as make_page_token
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
 

@@ -13,9 +13,8 @@ from hostile_helpers import SERVLET
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.conversion import page_token
 from gateway.onlyoffice.keys import document_key
-from gateway.onlyoffice.links import LinkClaims, make_link_token
+from gateway.onlyoffice.signed_links import LinkClaims, make_link_token, page_token
 from gateway.testing.documents import make_document
 from gateway.testing.stack import Stack, demo_login
 

@@ -10,7 +10,7 @@ from hostile_helpers import JSON, SERVLET, hostile_bodies, post_raw
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.conversion import PagePurpose, page_token
+from gateway.onlyoffice.signed_links import PagePurpose, page_token
 from gateway.testing.stack import Stack, demo_login
 
 # route -> the page token's purpose and the body field that carries it

@@ -14,8 +14,8 @@ import aiohttp
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.mentions import notify_token
-from gateway.onlyoffice.people import PeopleDirectory
+from gateway.onlyoffice.editor.mentions import notify_token
+from gateway.onlyoffice.editor.people import PeopleDirectory
 from gateway.testing.confluence import FAULTS, REST_CALLS
 from gateway.testing.editor_requests import editor_data, post_route
 from gateway.testing.stack import Stack, demo_login

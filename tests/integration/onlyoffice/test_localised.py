@@ -10,8 +10,8 @@ import re
 import pytest
 from oo_stack_helpers import attachment_id, get, welcome
 
-from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page
-from gateway.onlyoffice.inject.lol import available
+from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, scan_page
+from gateway.onlyoffice.links.inject.lol import available
 from gateway.testing.stack import Stack
 
 EVIL = "<script>alert(1)</script>\"'&.docx"

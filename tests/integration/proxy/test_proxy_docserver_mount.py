@@ -17,13 +17,12 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
+from docserver_mount import PREFIX, start_mounted_gateway
 from upstream_stub import CTX
 
-from gateway.app import create_app
-from gateway.settings import Settings, load_settings_from_mapping
+from gateway.settings import Settings
 from gateway.testing.stack import free_port
 
-PREFIX = "/ds-vpath"
 SEEN = web.AppKey("seen", list)
 
 
@@ -123,22 +122,9 @@ MakeMounted = Callable[..., Any]
 def make_mounted(aiohttp_server: Callable[..., Any], stub: TestServer) -> MakeMounted:
     async def make(timeout: float = 5.0, docserver_port: int | None = None, **proxy: Any) -> Mounted:
         docserver: TestServer = await aiohttp_server(docserver_stub())
-        port = free_port()
-        settings = load_settings_from_mapping(
-            {
-                "listen": {"host": "127.0.0.1", "port": port},
-                "public_url": f"http://127.0.0.1:{port}{CTX}",
-                "confluence": {"url": f"http://127.0.0.1:{stub.port}{CTX}", "auth": {"token": "t" * 20}},
-                "documentserver": {
-                    "public_url": PREFIX,
-                    "internal_url": f"http://127.0.0.1:{docserver_port or docserver.port}",
-                    "jwt": {"secret": "s" * 32},
-                    "timeout": timeout,
-                },
-                "proxy": proxy,
-            }
+        gateway, settings = await start_mounted_gateway(
+            aiohttp_server, stub.port, docserver_port or docserver.port, timeout=timeout, proxy=proxy
         )
-        gateway: TestServer = await aiohttp_server(create_app(settings), port=port)
         return Mounted(gateway, docserver, stub, settings)
 
     return make

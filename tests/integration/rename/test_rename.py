@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.onlyoffice.rename import new_name
+from gateway.onlyoffice.editor.rename import new_name
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.editor_requests import editor_data, post_route
 from gateway.testing.stack import Stack

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.save_as import save_as_token
+from gateway.onlyoffice.editor.save_as import save_as_token
 from gateway.testing.confluence import CONFIG
 from gateway.testing.editor_requests import converted_file_link, editor_data, post_route
 from gateway.testing.stack import Stack, demo_login, running_stack

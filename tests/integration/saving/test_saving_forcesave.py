@@ -99,7 +99,7 @@ async def test_an_old_editors_status_1_does_not_split_a_session_with_force_saves
     import jwt
 
     from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-    from gateway.onlyoffice.links import LinkClaims, make_link_token
+    from gateway.onlyoffice.signed_links import LinkClaims, make_link_token
 
     async with running_stack(**FAST) as stack:
         att = attachment(stack)

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from gateway.state import LockTimeout, MemoryState, RedisState, SharedState, SqliteState
+from gateway.state import LockTimeout, RedisState, SharedState
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedState]:
-    if request.param == "memory":
-        yield MemoryState()
-        return
-    if request.param == "sqlite":
-        on_file = SqliteState(tmp_path / "state.sqlite3")
-        yield on_file
-        await on_file.close()
-        return
-    shared = RedisState(request.getfixturevalue("redis_url"), prefix=f"locktest-{time.monotonic_ns()}:")
-    yield shared
-    await shared.close()
+@pytest.fixture
+def state(state_backend: SharedState) -> SharedState:
+    return state_backend
 
 
 async def test_a_save_longer_than_the_lock_ttl_is_not_overtaken(state: SharedState) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from yarl import URL
 
-from gateway.onlyoffice.fetch import FetchError, pinned_url
+from gateway.onlyoffice.saving.fetch import FetchError, pinned_url
 
 PUBLIC = URL("https://docs.example.com/ds/")
 INTERNAL = URL("http://documentserver:8000/")

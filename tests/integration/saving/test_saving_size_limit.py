@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from saving_helpers import FAST, attachment, callbacks, open_editor, text_of
 
-from gateway.onlyoffice.callback import pending_record_key
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.recovery import recover_save
+from gateway.onlyoffice.saving.callback import pending_record_key
+from gateway.onlyoffice.saving.recovery import recover_save
 from gateway.testing.confluence import CONFIG
 from gateway.testing.stack import running_stack
 

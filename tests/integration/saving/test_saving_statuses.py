@@ -15,7 +15,7 @@ from saving_helpers import (
 )
 
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.save import session_record_key
+from gateway.onlyoffice.saving.save import session_record_key
 from gateway.testing.stack import running_stack
 
 

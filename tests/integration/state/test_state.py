@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from gateway.state import LockTimeout, MemoryState, RedisState, SharedState, SqliteState
+from gateway.state import LockTimeout, SharedState
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
-async def state(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SharedState]:
-    if request.param == "memory":
-        yield MemoryState()
-        return
-    if request.param == "sqlite":
-        on_file = SqliteState(tmp_path / "state.sqlite3")
-        yield on_file
-        await on_file.close()
-        return
-    url = request.getfixturevalue("redis_url")
-    shared = RedisState(url, prefix=f"test-{secrets.token_hex(4)}:")
-    yield shared
-    await shared.close()
+@pytest.fixture
+def state(state_backend: SharedState) -> SharedState:
+    return state_backend
 
 
 async def test_put_get_delete(state: SharedState) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.onlyoffice.inject.lol import available
+from gateway.onlyoffice.links.inject.lol import available
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = Path("/work/shared/fixtures/confluence-html")

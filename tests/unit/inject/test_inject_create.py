@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from inject_helpers import fixture_page
 
-from gateway.onlyoffice.inject import create_markup, inject_links, scan_page
-from gateway.onlyoffice.inject import lol as lol_module
+from gateway.onlyoffice.links.inject import create_markup, inject_links, scan_page
+from gateway.onlyoffice.links.inject import lol as lol_module
 
 CTX = "/confluence"
 UPLOAD = '<div class="plugin_attachments_upload_container">'

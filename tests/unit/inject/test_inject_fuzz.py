@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gateway.onlyoffice.inject import AttachmentLinks, PageInjector, PageScan, inject_links, scan_page
-from gateway.onlyoffice.inject.lol import available
+from gateway.onlyoffice.links.inject import AttachmentLinks, PageInjector, PageScan, inject_links, scan_page
+from gateway.onlyoffice.links.inject.lol import available
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -181,7 +181,7 @@ def test_the_page_injector_never_fails_on_any_soup(
         out.append(await injector.finish())
         return b"".join(out)
 
-    with caplog.at_level(logging.INFO, logger="gateway.onlyoffice.inject"):
+    with caplog.at_level(logging.INFO, logger="gateway.onlyoffice.links.inject"):
         caplog.clear()
         out = asyncio.run(run())
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text

@@ -12,9 +12,9 @@ import pytest
 from inject_helpers import REAL_EMBEDDED_IMAGES, fixture_page, strip_inserted
 
 from gateway.onlyoffice.i18n import messages
-from gateway.onlyoffice.inject import AttachmentLinks, inject_links, scan_page
-from gateway.onlyoffice.inject import lol as lol_module
-from gateway.onlyoffice.inject.rewrite import SCRIPT_MESSAGES
+from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, scan_page
+from gateway.onlyoffice.links.inject import lol as lol_module
+from gateway.onlyoffice.links.inject.rewrite import SCRIPT_MESSAGES
 from gateway.onlyoffice.rules import Offer
 
 CTX = "/confluence"

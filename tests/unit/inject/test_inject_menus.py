@@ -19,9 +19,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 from inject_helpers import fixture_page
 
-from gateway.onlyoffice.inject import AttachmentLinks, inject_links, menu_markup, scan_page
-from gateway.onlyoffice.inject import lol as lol_module
-from gateway.onlyoffice.inject.model import AttachmentReference
+from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, menu_markup, scan_page
+from gateway.onlyoffice.links.inject import lol as lol_module
+from gateway.onlyoffice.links.inject.model import AttachmentReference
 from gateway.testing.confluence import STORE, create_confluence_app
 from gateway.testing.confluence.common import CONFIG
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from inject_helpers import REAL_EMBEDDED_IMAGES, fixture_page
 
-from gateway.onlyoffice.inject import AttachmentReference, find_references, scan_page
-from gateway.onlyoffice.inject import lol as lol_module
-from gateway.onlyoffice.inject.scan import scan_with_python
+from gateway.onlyoffice.links.inject import AttachmentReference, find_references, scan_page
+from gateway.onlyoffice.links.inject import lol as lol_module
+from gateway.onlyoffice.links.inject.scan import scan_with_python
 
 
 def test_attachments_page_rows(backend: Any) -> None:

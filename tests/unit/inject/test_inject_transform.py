@@ -7,8 +7,8 @@ import logging
 import pytest
 from inject_helpers import fixture_page, strip_inserted
 
-from gateway.onlyoffice.inject import AttachmentLinks, PageScan, inject_links, scan_page
-from gateway.onlyoffice.inject.transform import PageInjector
+from gateway.onlyoffice.links.inject import AttachmentLinks, PageScan, inject_links, scan_page
+from gateway.onlyoffice.links.inject.transform import PageInjector
 
 CTX = "/confluence"
 SCRIPT = "/confluence/plugins/servlet/onlyoffice/static/inject.js"

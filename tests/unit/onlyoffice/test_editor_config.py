@@ -2,7 +2,7 @@
 
 from gateway.confluence.models import Attachment, Identity
 from gateway.docserver.jwt import verify
-from gateway.onlyoffice.editor_config import EditorRequest, action_link, build_editor_config, pick_language
+from gateway.onlyoffice.editor.config import EditorRequest, action_link, build_editor_config, pick_language
 from gateway.onlyoffice.formats import default_format_table
 
 SECRET = "k" * 32

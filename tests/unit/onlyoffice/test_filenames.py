@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.onlyoffice.download_as import download_name, stem_of
+from gateway.onlyoffice.actions.download_as import download_name, stem_of
 from gateway.onlyoffice.filenames import attachment_disposition, name_problem, safe_filename
 
 

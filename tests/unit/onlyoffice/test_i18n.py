@@ -111,7 +111,7 @@ def test_every_error_page_is_given_catalog_ids_not_text() -> None:
     """error_page(context, request, status, heading_id, message_id, ...): each call in the plugin
     names two catalog entries literally, so no page can come out in English only."""
     catalog, calls = messages(), 0
-    for source in Path(gateway.onlyoffice.__file__).parent.glob("*.py"):
+    for source in Path(gateway.onlyoffice.__file__).parent.rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "error_page":
                 calls += 1

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-import gateway.onlyoffice.inject_script as inject_script
+import gateway.onlyoffice.links.inject_script as inject_script
 from gateway.app import create_app
-from gateway.onlyoffice.inject_script import PARTS, InjectScriptError, join_inject_script
+from gateway.onlyoffice.links.inject_script import PARTS, InjectScriptError, join_inject_script
 from gateway.onlyoffice.plugin import OnlyOfficePlugin
 from gateway.settings import Settings
 from gateway.settings.loader import load_settings_from_mapping
 
-FOLDER = Path(inject_script.__file__).parent / "static" / "inject"
+FOLDER = Path(inject_script.__file__).parents[1] / "static" / "inject"
 MARKER = re.compile(r"^// --- file: (\S+) ---$", re.M)
 
 

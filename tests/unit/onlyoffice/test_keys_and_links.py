@@ -4,7 +4,7 @@ import pytest
 
 from gateway.docserver.jwt import JwtError, sign
 from gateway.onlyoffice.keys import KeyParts, document_key, is_valid_key, parse_key
-from gateway.onlyoffice.links import LinkClaims, make_link_token, read_link_token
+from gateway.onlyoffice.signed_links import LinkClaims, make_link_token, read_link_token
 
 SECRET = "link-secret-" + "x" * 20
 

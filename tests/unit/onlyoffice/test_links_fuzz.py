@@ -22,8 +22,16 @@ from yarl import URL
 from gateway.confluence.client import UserCredentials
 from gateway.docserver.jwt import JwtError
 from gateway.onlyoffice.context import OnlyOfficeContext
-from gateway.onlyoffice.conversion import PagePurpose, page_token, valid_page_request
-from gateway.onlyoffice.links import LinkAction, LinkClaims, make_link_token, read_link_token, verify_with_any
+from gateway.onlyoffice.signed_links import (
+    LinkAction,
+    LinkClaims,
+    PagePurpose,
+    make_link_token,
+    page_token,
+    read_link_token,
+    valid_page_request,
+    verify_with_any,
+)
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -6,8 +6,8 @@ import re
 import time
 
 from gateway.confluence.models import Person, parse_person
-from gateway.onlyoffice.mentions import comment_storage
-from gateway.onlyoffice.people import TtlCache, mention_id
+from gateway.onlyoffice.editor.mentions import comment_storage
+from gateway.onlyoffice.editor.people import TtlCache, mention_id
 
 DC_PERSON = {
     "type": "known",

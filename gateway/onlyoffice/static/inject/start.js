@@ -33,7 +33,7 @@
  * One request per burst of DOM changes, for all ids not yet known; answers are kept for the page's
  * lifetime, so a re-rendered table does not ask again.
  *
- * Source: the parts in this folder, joined once at start-up by gateway/onlyoffice/inject_script.py
+ * Source: the parts in this folder, joined once at start-up by gateway/onlyoffice/links/inject_script.py
  * (its PARTS fix the order) into the one script served at static/inject.js, all inside one
  * function, so they share its scope and "use strict". start (this part: the guard, constants,
  * the page's state), localisation, page, rows (finding attachments), links, menus, decisions
