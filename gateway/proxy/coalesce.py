@@ -56,6 +56,8 @@ async def coalesced(
             deadline = loop.time() + hold
         pending.append(chunk)
         size += len(chunk)
+        if body.at_eof():  # the whole body is here (a small answer is one read): no hold, no timer
+            break
         if size >= flush_bytes:
             yield b"".join(pending) if len(pending) > 1 else pending[0]
             pending.clear()
