@@ -14,7 +14,7 @@ from aiohttp import web
 
 from gateway.testing.confluence.common import base_url, context_path, error, json_ok
 
-__all__ = ["int_param", "paged_list"]
+__all__ = ["int_param", "page_window", "paged_list"]
 
 T = TypeVar("T")
 
@@ -30,6 +30,20 @@ def int_param(request: web.Request, name: str, default: int) -> int | web.Respon
         return error(400, f"Invalid value for parameter {name}: {raw}")
 
 
+def page_window(
+    request: web.Request, *, default_limit: int, max_limit: int
+) -> tuple[int, int] | web.Response:
+    """`start` and `limit` from the query (limit capped at `max_limit`, as Confluence caps it
+    silently), or the 400 Confluence answers for a value that is not a number."""
+    start = int_param(request, "start", 0)
+    if isinstance(start, web.Response):
+        return start
+    limit = int_param(request, "limit", default_limit)
+    if isinstance(limit, web.Response):
+        return limit
+    return start, min(limit, max_limit)
+
+
 def paged_list(
     request: web.Request,
     path: str,
@@ -40,13 +54,10 @@ def paged_list(
     max_limit: int,
 ) -> web.Response:
     """Answer the window of `found` that `start`/`limit` select, as Confluence's RestList JSON."""
-    start = int_param(request, "start", 0)
-    if isinstance(start, web.Response):
-        return start
-    limit = int_param(request, "limit", default_limit)
-    if isinstance(limit, web.Response):
-        return limit
-    limit = min(limit, max_limit)
+    window = page_window(request, default_limit=default_limit, max_limit=max_limit)
+    if isinstance(window, web.Response):
+        return window
+    start, limit = window
     base = base_url(request)
     query = {k: v for k, v in request.query.items() if k not in ("start", "limit")}
     links: dict[str, str] = {

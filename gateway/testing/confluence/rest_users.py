@@ -22,7 +22,7 @@ from aiohttp import web
 
 from gateway.testing.confluence.access import operations_for
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
-from gateway.testing.confluence.paging import int_param
+from gateway.testing.confluence.paging import page_window
 from gateway.testing.confluence.rest_content import matching_pages, parse_content_cql
 from gateway.testing.confluence.serialize import Expand, iso, page_json, page_webui, user_json
 from gateway.testing.confluence.store import Page, User, now_ms
@@ -117,13 +117,10 @@ async def search(request: web.Request) -> web.Response:
     content_query = parse_content_cql(cql) if query is None else None
     if query is None and content_query is None:
         return error(400, f"Could not parse cql : {cql}")
-    start = int_param(request, "start", 0)
-    if isinstance(start, web.Response):
-        return start
-    limit = int_param(request, "limit", SEARCH_DEFAULT_LIMIT)
-    if isinstance(limit, web.Response):
-        return limit
-    limit = min(limit, SEARCH_MAX_LIMIT)
+    window = page_window(request, default_limit=SEARCH_DEFAULT_LIMIT, max_limit=SEARCH_MAX_LIMIT)
+    if isinstance(window, web.Response):
+        return window
+    start, limit = window
     store, base = request.app[STORE], base_url(request)
     results: list[dict[str, Any]]
     if query is not None:
