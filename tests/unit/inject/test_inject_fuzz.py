@@ -240,3 +240,34 @@ def test_examples_where_the_scanners_disagreed(
     scan = _scan(page, backend)
     assert [ref.insert_at for ref in scan.references] == ([insert_at] if b"data-linked" in page else [])
     assert scan.script_at == script_at
+
+
+# Found by the fuzz above (2026-12-08): one end tag closing several elements that each want links
+# after them. lol-html emits only the outermost's `after` content; the pure-Python scanner placed
+# the inner filename link's too, so the two scanners disagreed (and links would have landed where
+# the browser-facing scanner puts none).
+_ROW = b'<tr class="attachment-row" data-attachment-id="100" data-attachment-filename="a.docx">'
+_FILENAME = b'<a class="filename" href="/download/attachments/1/a.docx">'
+_WRAPPER = b'<span class="confluence-embedded-file-wrapper">'
+_LINKED_WRAPPER = b'<span class="confluence-embedded-file-wrapper" data-linked-resource-id="8">'
+
+
+@pytest.mark.parametrize(
+    ("page", "offsets"),
+    [
+        # The fuzz's own example, reduced: the row's link had nowhere lol-html would put it.
+        (_ROW + _WRAPPER + _FILENAME + b"</tr>", [("100", None)]),
+        (_ROW + _WRAPPER + _FILENAME + b"</span></tr>", [("100", None)]),
+        # The wrapper (outermost) gets its links; the filename link inside it none.
+        (_ROW + _LINKED_WRAPPER + _FILENAME + b"</tr>", [("100", None), ("8", 224)]),
+        # Nothing outside the link wants links after it: the link keeps its place.
+        (_ROW + _FILENAME + b"</tr>", [("100", 149)]),
+        (_ROW + b"<span>" + _FILENAME + b"</span></tr>", [("100", 157)]),
+    ],
+)
+@pytest.mark.parametrize("backend", ["python", "lolhtml"])
+def test_one_end_tag_closing_several_gives_links_to_the_outermost_only(
+    page: bytes, offsets: list[tuple[str, int | None]], backend: str
+) -> None:
+    scan = _scan(page, backend)
+    assert [(ref.attachment_id, ref.insert_at) for ref in scan.references] == offsets

@@ -165,11 +165,15 @@ class _Walker:
         # An end tag closes its element and all opened inside, also </body> and </html> (HTML5
         # would not; lol-html does). lol-html never emits what goes after an element closed that
         # way inside a head or body (their `append` handlers swallow it): no place for links there.
-        swallowed = False
+        # Of the elements one end tag closes, lol-html emits the `after` content of the outermost
+        # that has some and drops the rest (`<tr><span wrapper><a filename></tr>`: only the
+        # wrapper's), so links go only where that one is placed.
+        swallowed = after_taken = False
         for element in closed:
-            if swallowed:
+            if swallowed or after_taken:
                 element.pending = element.wrapper = None
             swallowed = swallowed or element.name in ("head", "body")
+            after_taken = after_taken or element.pending is not None or element.wrapper is not None
             if element.pending is not None:
                 scanner.place(element.pending, token.end)
             if element.wrapper is not None:
