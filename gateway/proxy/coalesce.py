@@ -41,12 +41,12 @@ async def coalesced(
                 chunk = await _read_within(body, remaining) if remaining > 0 else None
             else:
                 chunk = await body.readany()
-        except BaseException:
+        except Exception:  # never a cancellation: that must stop the relay at once
             if pending:  # what arrived before the failure still reaches the browser
-                yield b"".join(pending)
+                yield _joined(pending)
             raise
         if chunk is None:  # nothing more within the hold: send what is here
-            yield b"".join(pending) if len(pending) > 1 else pending[0]
+            yield _joined(pending)
             pending.clear()
             size = 0
             continue
@@ -59,11 +59,16 @@ async def coalesced(
         if body.at_eof():  # the whole body is here (a small answer is one read): no hold, no timer
             break
         if size >= flush_bytes:
-            yield b"".join(pending) if len(pending) > 1 else pending[0]
+            yield _joined(pending)
             pending.clear()
             size = 0
     if pending:
-        yield b"".join(pending) if len(pending) > 1 else pending[0]
+        yield _joined(pending)
+
+
+def _joined(pieces: list[bytes]) -> bytes:
+    """One piece as it is (no copy), several joined."""
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 async def _read_within(body: aiohttp.StreamReader, seconds: float) -> bytes | None:
