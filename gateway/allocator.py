@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -31,6 +32,7 @@ TRIM_INTERVAL_SECONDS = 30.0
 _M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
 
 
+@functools.cache
 def libc_allocator() -> ctypes.CDLL | None:
     """glibc, when this process runs on it (it has `mallopt` and `malloc_trim`), else None."""
     name = ctypes.util.find_library("c")
@@ -71,17 +73,10 @@ async def trim_periodically(
         libc = libc_allocator()
         if libc is None:
             return
-        trim = _trimmer(libc)
+        trim = functools.partial(libc.malloc_trim, 0)
     while True:
         await asyncio.sleep(interval)
         try:
             await asyncio.to_thread(trim)
         except Exception:  # never let housekeeping end the worker
             log.exception("malloc_trim failed")
-
-
-def _trimmer(libc: ctypes.CDLL) -> Callable[[], object]:
-    def trim() -> object:
-        return libc.malloc_trim(0)
-
-    return trim
