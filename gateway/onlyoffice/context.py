@@ -103,6 +103,10 @@ class OnlyOfficeContext:
         """An absolute browser URL under the gateway's prefix."""
         return URL(str(self.public_url).rstrip("/") + "/" + "/".join([SERVLET_PATH, *parts]))
 
+    def attachments_page(self, page_id: str) -> str:
+        """The browser's way back: Confluence's Attachments page of `page_id`, through the gateway."""
+        return f"{str(self.public_url).rstrip('/')}/pages/viewpageattachments.action?pageId={page_id}"
+
     def internal(self, *parts: str) -> URL:
         """An absolute URL under the gateway's prefix as the Document Server reaches it."""
         return URL(str(self.internal_url).rstrip("/") + "/" + "/".join([SERVLET_PATH, *parts]))

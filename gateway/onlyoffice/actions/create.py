@@ -58,10 +58,6 @@ def document_stem(raw: str, kind: BlankKind, language: str = DEFAULT_LANGUAGE) -
     return name[:MAX_STEM].strip() or default_name(kind, language)
 
 
-def _back_url(context: OnlyOfficeContext, page_id: str) -> str:
-    return f"{str(context.public_url).rstrip('/')}/pages/viewpageattachments.action?pageId={page_id}"
-
-
 def _with_locale(url: URL, request: web.Request) -> URL:
     """Pass on the Confluence locale the "New document" link carried (form -> POST -> editor), so
     the editor opens in the user's Confluence language rather than the browser's."""
@@ -94,7 +90,7 @@ async def _access(
             403,
             "error.not_available",
             "error.may_not_create",
-            back_url=_back_url(context, page_id),
+            back_url=context.attachments_page(page_id),
         )
     return access
 
@@ -124,7 +120,7 @@ async def create_form(request: web.Request) -> web.StreamResponse:
         kinds=[BLANK_KINDS[k] for k in access.kinds],
         chosen=chosen if chosen in access.kinds else access.kinds[0],
         action=str(_with_locale(context.public("create"), request)),
-        back_url=_back_url(context, page_id),
+        back_url=context.attachments_page(page_id),
         csrf=create_token(context, credentials, page_id),
         max_length=MAX_STEM,
     )
@@ -183,7 +179,7 @@ async def create_document(request: web.Request) -> web.StreamResponse:
             400,
             "error.unknown_kind",
             "error.unknown_kind_detail",
-            back_url=_back_url(context, page_id),
+            back_url=context.attachments_page(page_id),
         )
     kind = BLANK_KINDS[extension]
     language = request_language(request)  # the form's action carries the user's Confluence locale
@@ -210,7 +206,7 @@ async def create_document(request: web.Request) -> web.StreamResponse:
             502,
             "error.not_created",
             "error.not_created_detail",
-            back_url=_back_url(context, page_id),
+            back_url=context.attachments_page(page_id),
         )
     log.info("created attachment %s (%s) on page %s", created.id, extension, page_id)
     editor = _with_locale(context.public("doceditor").with_query(attachmentId=created.id), request)

@@ -74,10 +74,6 @@ def download_name(name: str, target: str) -> str:
     return name if extension_of(name) == extension else f"{name}.{extension}"
 
 
-def _back_url(page_id: str, public_url: str) -> str:
-    return f"{public_url.rstrip('/')}/pages/viewpageattachments.action?pageId={page_id}"
-
-
 async def download_as_page(request: web.Request) -> web.StreamResponse:
     context = request.config_dict[ONLYOFFICE_CONTEXT]
     attachment_id = request.query.get("attachmentId", "")
@@ -87,7 +83,7 @@ async def download_as_page(request: web.Request) -> web.StreamResponse:
     if access is None:
         return await not_shown(context, request)
     source, targets = access.attachment, access.offer.download_to
-    back = _back_url(source.page_id, str(context.public_url))
+    back = context.attachments_page(source.page_id)
     if not targets:
         return error_page(
             context, request, 403, "error.not_available", "error.download_as_disabled", back_url=back

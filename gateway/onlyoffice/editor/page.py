@@ -53,9 +53,7 @@ async def doceditor(request: web.Request) -> web.StreamResponse:
     if access is None:
         return await not_shown(context, request)
     attachment, offer = access.attachment, access.offer
-    back = (
-        f"{str(context.public_url).rstrip('/')}/pages/viewpageattachments.action?pageId={attachment.page_id}"
-    )
+    back = context.attachments_page(attachment.page_id)
     if offer.format is None:
         return error_page(
             context, request, 415, "error.unsupported", "error.unsupported_detail", back_url=back
