@@ -9,11 +9,10 @@ the credentials themselves, and only for a short time so a logout or permission 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import OrderedDict
 
 from gateway.confluence.client import ConfluenceClient, UserCredentials
 from gateway.confluence.models import Identity
+from gateway.ttl_cache import TtlCache
 
 __all__ = ["IdentityCache"]
 
@@ -21,19 +20,16 @@ __all__ = ["IdentityCache"]
 class IdentityCache:
     def __init__(self, client: ConfluenceClient, *, ttl: float = 30.0, max_entries: int = 10_000) -> None:
         self._client = client
-        self._ttl = ttl
-        self._max = max_entries
-        self._entries: OrderedDict[str, tuple[float, Identity]] = OrderedDict()
+        self._entries: TtlCache[str, Identity] = TtlCache(ttl, max_entries)
         self._pending: dict[str, asyncio.Future[Identity]] = {}
 
     async def get(self, credentials: UserCredentials) -> Identity:
         if not credentials.present:
             return Identity.anonymous_user()
         fingerprint = credentials.fingerprint()
-        now = time.monotonic()
         cached = self._entries.get(fingerprint)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        if cached is not None:
+            return cached
         pending = self._pending.get(fingerprint)
         if pending is not None:
             # Concurrent requests of one browser (a page and its AJAX calls) share one side call.
@@ -49,8 +45,5 @@ class IdentityCache:
         finally:
             self._pending.pop(fingerprint, None)
         future.set_result(identity)
-        self._entries[fingerprint] = (now + self._ttl, identity)
-        self._entries.move_to_end(fingerprint)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._entries.put(fingerprint, identity)
         return identity

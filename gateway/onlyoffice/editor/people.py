@@ -11,46 +11,16 @@ expired entry, another replica) is looked up as a username, as that same user.
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from typing import Generic, TypeVar
-
 from gateway.confluence.client import ConfluenceClient, UserCredentials
 from gateway.confluence.models import People, Person
+from gateway.ttl_cache import TtlCache
 
-__all__ = ["PeopleDirectory", "TtlCache", "mention_id"]
-
-K = TypeVar("K")
-V = TypeVar("V")
+__all__ = ["PeopleDirectory", "mention_id"]
 
 
 def mention_id(person: Person) -> str:
     """What the editor gets as `email` and sends back in `onRequestSendNotify`'s `emails`."""
     return person.email or person.username
-
-
-class TtlCache(Generic[K, V]):
-    """A bounded map whose entries expire `ttl` seconds after they were put (oldest dropped first)."""
-
-    def __init__(self, ttl: float, max_entries: int) -> None:
-        self._ttl = ttl
-        self._max = max_entries
-        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        found = self._entries.get(key)
-        if found is None:
-            return None
-        if found[0] <= time.monotonic():
-            del self._entries[key]
-            return None
-        return found[1]
-
-    def put(self, key: K, value: V) -> None:
-        self._entries[key] = (time.monotonic() + self._ttl, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
 
 
 class PeopleDirectory:

@@ -7,7 +7,8 @@ import time
 
 from gateway.confluence.models import Person, parse_person
 from gateway.onlyoffice.editor.mentions import comment_storage
-from gateway.onlyoffice.editor.people import TtlCache, mention_id
+from gateway.onlyoffice.editor.people import mention_id
+from gateway.ttl_cache import TtlCache
 
 DC_PERSON = {
     "type": "known",
