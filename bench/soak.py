@@ -309,8 +309,15 @@ async def soak(plan: Plan, out: Path) -> int:
             # The large file is over Confluence's default Attachment Maximum Size (100 MB): raised,
             # as an admin who keeps such files does.
             [
-                *(sys.executable, "-m", "gateway", "simulate", "confluence", "--port", str(confluence_port)),
-                *("--attachment-max-size", str(2 * plan.big_mib * MiB)),
+                sys.executable,
+                "-m",
+                "gateway",
+                "simulate",
+                "confluence",
+                "--port",
+                str(confluence_port),
+                "--attachment-max-size",
+                str(2 * plan.big_mib * MiB),
             ],
         )
         ds_app = create_docserver_app(jwt_secret=secret, save_delay=1.0, retry_base_delay=1.0)
