@@ -53,6 +53,10 @@
     function pick(user) {
         var input = $("oo-comment-text");
         input.value = input.value.replace(/@[^@\s]*$/, "") + "@" + user.name + " ";
+        /* Typing goes on after the name, as in the real editor (browsers differ on where a caret
+           lands in an input whose value a script replaced while a button had the focus). */
+        input.focus();
+        input.setSelectionRange(input.value.length, input.value.length);
         if (state.picked.indexOf(user.email) === -1) state.picked.push(user.email);
         state.shown = [];
         state.total = null;
