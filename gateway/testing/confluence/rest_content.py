@@ -132,6 +132,73 @@ def matching_pages(request: web.Request, query: dict[str, str]) -> list[Page]:
     )
 
 
+@routes.post("/rest/api/content")
+async def create_content(request: web.Request) -> web.Response:
+    """ContentResource.createContent, for pages: JSON `type` "page", `title`, `space.key`, optional
+    `ancestors[0].id` (the parent) and `body.storage.value`; the answer is the new page.
+
+    A space the caller may not see is 404 as for a missing one, without the space's "Add Page"
+    permission (`edit` here) 403, a title already used in the space 400, like DC.
+    """
+    body = await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    store, user = request.app[STORE], current_user(request)
+    if body.get("type") != "page":
+        return error(400, f"Unsupported content type: {body.get('type')}")  # no blog posts here
+    space_ref, title = body.get("space"), body.get("title")
+    key = space_ref.get("key") if isinstance(space_ref, dict) else None
+    if not isinstance(title, str) or not title.strip():
+        return error(400, "Content title is required")
+    space = store.spaces.get(key) if isinstance(key, str) else None
+    if space is None or "view" not in store.space_permissions(user, space):
+        return error(404, f"No space with key : {key}")
+    if "edit" not in store.space_permissions(user, space):
+        return error(403, "Could not create content with type page")
+    if any(p.space_key == space.key and p.title == title for p in store.pages.values()):
+        return error(
+            400,
+            f"A page with this title already exists: A page already exists with the title {title} "
+            f"in the space with key {space.key}",
+        )
+    parent_id = _parent_of(request, body.get("ancestors"))
+    if isinstance(parent_id, web.Response):
+        return parent_id
+    storage = (body.get("body") or {}).get("storage") if isinstance(body.get("body"), dict) else None
+    value = storage.get("value") if isinstance(storage, dict) else None
+    text = value if isinstance(value, str) else ""
+    assert user is not None  # anonymous users hold no "edit"
+    page = store.add_page(
+        space.key,
+        title,
+        body=text,
+        by=user.username,
+        parent_id=parent_id,
+        attachments_macro='ac:name="attachments"' in text,
+    )
+    return json_ok(
+        page_json(
+            store,
+            page,
+            base_url(request),
+            context_path(request),
+            Expand("version,space"),
+            operations_for(request, page),
+        )
+    )
+
+
+def _parent_of(request: web.Request, ancestors: Any) -> int | web.Response | None:
+    """The first ancestor's id, a page the caller sees; None for a page at the space's top."""
+    if not ancestors:
+        return None
+    first = ancestors[0] if isinstance(ancestors, list) else None
+    raw = str(first.get("id", "")) if isinstance(first, dict) else ""
+    if not raw.isdigit() or visible_page(request, int(raw)) is None:
+        return error(404, f"No content found with id: {raw}")
+    return int(raw)
+
+
 @routes.get("/rest/api/content/search")
 async def search_content(request: web.Request) -> web.Response:
     cql = request.query.get("cql", "")
