@@ -6,10 +6,11 @@ Document Server simulator in this process, whose hooks act as the editors (the s
 its browser UI) and whose callbacks reach the gateway as the real server's do.
 
 The load, until the time is up: simulated users (500 reading 10-30 s per page; `--quick` 100
-reading 1-5 s) each looping over the Welcome page and its attachments page; one editor per
-document (50; `--quick` 10) opening the editor through the gateway, typing (10-30 s; `--quick`
-1-4 s), pressing Save (force save, status 6) once or twice, then closing (final save, status 2) and opening again; 5 clients downloading a large attachment
-(128 MiB; `--quick` 32 MiB) through the gateway over and over.
+reading 1-5 s) each looping over the Welcome page and its attachments page (50 office files;
+`--quick` 10); one editor per document (as many, on a page of their own: see `_seed`) opening the
+editor through the gateway, typing (10-30 s; `--quick` 1-4 s), pressing Save (force save, status
+6) once or twice, then closing (final save, status 2) and opening again; 5 clients downloading a
+large attachment (128 MiB; `--quick` 32 MiB) through the gateway over and over.
 
 The verdict: any 5xx or failed request, any document whose Confluence version is not exactly
 1 + the saves made (a lost edit or a duplicated version), or a gateway process whose RSS grew more
@@ -111,7 +112,8 @@ class Load:
         self.ds_url = ds_url
         self.routes: dict[str, Tally] = defaultdict(Tally)
         self.expected: dict[str, int] = {}
-        self.page_id = ""
+        self.page_id = ""  # Welcome: what the users browse
+        self.edit_page_id = ""  # Soak edits: the documents being edited
         self.deadline = 0.0
 
     async def timed(self, client: aiohttp.ClientSession, route: str, url: str, **kw: Any) -> bytes | None:
@@ -225,18 +227,42 @@ async def _upload(client: aiohttp.ClientSession, confluence: str, page: str, nam
     return str(found["results"][0]["id"])
 
 
+async def _create_page(client: aiohttp.ClientSession, confluence: str, title: str, parent: str) -> str:
+    body = {
+        "type": "page",
+        "title": title,
+        "space": {"key": "DEMO"},
+        "ancestors": [{"id": parent}],
+        "body": {
+            "storage": {"value": '<ac:structured-macro ac:name="attachments" />', "representation": "storage"}
+        },
+    }
+    async with client.post(f"{confluence}/rest/api/content", json=body) as response:
+        response.raise_for_status()
+        return str((await response.json())["id"])
+
+
 async def _seed(load: Load) -> dict[str, str]:
-    """The soak's documents (copies of report.docx) and the large file, uploaded to Welcome."""
+    """Welcome gets the browsed files (copies of report.docx and the large file); the edited
+    documents, more copies, live on a page of their own, "Soak edits".
+
+    Confluence renders a row for every version of every attachment on a page's attachments table,
+    so a browsed page holding the edited files grows with every save (50 files: 150 KiB of HTML at
+    the start, 550 KiB after the 2000 saves of a full run, rendered 5x slower) and the work per
+    request with it; a steady load is what the RSS rule can judge.
+    """
     async with aiohttp.ClientSession(headers=demo_login("admin")) as client:
         found = await _rest(client, load.confluence, "content?spaceKey=DEMO&title=Welcome")
         load.page_id = str(found["results"][0]["id"])
+        load.edit_page_id = await _create_page(client, load.confluence, "Soak edits", load.page_id)
         async with client.get(f"{load.confluence}/download/attachments/{load.page_id}/report.docx") as r:
             r.raise_for_status()
             docx = await r.read()
         documents = {}
         for n in range(load.plan.documents):
             title = f"soak-{n:02d}.docx"
-            documents[title] = await _upload(client, load.confluence, load.page_id, title, docx)
+            await _upload(client, load.confluence, load.page_id, title, docx)
+            documents[title] = await _upload(client, load.confluence, load.edit_page_id, title, docx)
         await _upload(
             client, load.confluence, load.page_id, "soak-big.bin", os.urandom(load.plan.big_mib * MiB)
         )
@@ -245,7 +271,7 @@ async def _seed(load: Load) -> dict[str, str]:
 
 async def _versions(load: Load) -> dict[str, int]:
     async with aiohttp.ClientSession(headers=demo_login("admin")) as client:
-        path = f"content/{load.page_id}/child/attachment?limit=500&expand=version"
+        path = f"content/{load.edit_page_id}/child/attachment?limit=500&expand=version"
         found = await _rest(client, load.confluence, path)
     return {a["title"]: int(a["version"]["number"]) for a in found["results"] if a["title"] in load.expected}
 
