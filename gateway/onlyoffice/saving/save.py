@@ -33,7 +33,7 @@ from gateway.confluence.models import Attachment, AttachmentTooLarge, Confluence
 from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
-from gateway.onlyoffice.keys import document_key
+from gateway.onlyoffice.keys import MAX_REOPENINGS, document_key
 from gateway.onlyoffice.rules import AttachmentFacts, UserFacts, matching_rule
 from gateway.onlyoffice.saving.fetch import FetchError
 from gateway.state import StateUnavailable
@@ -110,21 +110,41 @@ async def session_key(context: OnlyOfficeContext, attachment_id: str, version: i
 
     Force saves create Confluence versions while the session (and its key) goes on; without this,
     someone opening the document after a force save would get a new key and a separate session.
+    A fresh key is one no save has used (`_unspent_key`).
     """
     try:
         record = await context.state.get(session_record_key(attachment_id))
+        if (
+            record is not None
+            and isinstance(record.get("key"), str)
+            and isinstance(record.get("base"), int)
+            and (version == record["base"] or version in record.get("forced", []))
+        ):
+            return record["key"], record["base"]
+        return await _unspent_key(context, attachment_id, version), version
     except StateUnavailable as error:
-        # Opening still works; only a co-editor joining after a force save may get a new session.
-        log.warning("editor session: shared state unavailable, using a fresh key: %s", error)
-        record = None
-    if (
-        record is not None
-        and isinstance(record.get("key"), str)
-        and isinstance(record.get("base"), int)
-        and (version == record["base"] or version in record.get("forced", []))
-    ):
-        return record["key"], record["base"]
-    return document_key(str(context.public_url), attachment_id, version), version
+        # Opening still works; only a co-editor joining after a force save may get a new session,
+        # and a version whose later versions were deleted may reopen under its spent key.
+        log.warning("editor session: shared state unavailable, using the version's own key: %s", error)
+        return document_key(str(context.public_url), attachment_id, version), version
+
+
+async def _unspent_key(context: OnlyOfficeContext, attachment_id: str, version: int) -> str:
+    """`version`'s key, or its next fresh key when a save already used that one.
+
+    A key that made versions is spent: the Document Server keeps the session's edited file under it
+    and opens that for the key, never the file (protocol §1.2: the key changes after every save).
+    Confluence shows such a version again only after the versions made from it were deleted; its
+    reopenings are numbered, so every replica picks the same next key.
+    """
+    instance = str(context.public_url)
+    for reopening in range(MAX_REOPENINGS + 1):
+        key = document_key(instance, attachment_id, version, reopening)
+        made = await context.state.get(made_record_key(key))
+        if not (made or {}).get("versions"):
+            return key
+    log.error("attachment %s v%s: all %s keys of the version are spent", attachment_id, version, reopening)
+    return key
 
 
 def _comment(job: SaveJob, base: int, conflict_with: int | None) -> str:

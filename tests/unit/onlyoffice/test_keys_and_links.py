@@ -3,7 +3,7 @@
 import pytest
 
 from gateway.docserver.jwt import JwtError, sign
-from gateway.onlyoffice.keys import KeyParts, document_key, is_valid_key, parse_key
+from gateway.onlyoffice.keys import MAX_REOPENINGS, KeyParts, document_key, is_valid_key, parse_key
 from gateway.onlyoffice.signed_links import LinkClaims, make_link_token, read_link_token
 
 SECRET = "link-secret-" + "x" * 20
@@ -23,6 +23,20 @@ def test_key_reads_back_only_for_its_own_instance() -> None:
     assert parse_key(key, "https://wiki.example.com/confluence") == KeyParts(attachment_id="123", version=4)
     assert parse_key(key, "https://other.example.com/confluence") is None
     assert parse_key("someone-elses-key", "https://wiki.example.com/confluence") is None
+
+
+def test_a_reopened_version_has_fresh_keys_that_read_back_to_the_version() -> None:
+    wiki = "https://wiki.example.com/confluence"
+    first, second = document_key(wiki, "123", 4, 1), document_key(wiki, "123", 4, 2)
+    assert len({document_key(wiki, "123", 4), first, second}) == 3
+    assert first.endswith("_123_4-1") and is_valid_key(
+        document_key(wiki, "9" * 19, 10**9 - 1, MAX_REOPENINGS)
+    )
+    assert parse_key(second, wiki) == KeyParts(attachment_id="123", version=4, reopening=2)
+    for not_ours in (first + "0" * 4, first.replace("-1", "-0"), first + "-1"):
+        assert parse_key(not_ours, wiki) is None
+    with pytest.raises(ValueError):
+        document_key(wiki, "123", 4, MAX_REOPENINGS + 1)
 
 
 @pytest.mark.parametrize("bad", ["", "a b", "a/b", "k" * 129, "ключ"])
