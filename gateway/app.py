@@ -104,7 +104,7 @@ def create_app(settings: Settings, plugins: Sequence[Plugin] = ()) -> web.Applic
     # request.post()/json()); proxied bodies stream and are bounded by proxy.max_upload_bytes.
     # Request bodies are never decompressed: a proxy passes them as sent (aiohttp's default
     # decoded a gzip upload and forwarded it still labelled gzip; a broken one was a 500), and
-    # the plugin's routes refuse a Content-Encoding (onlyoffice/bodies.py).
+    # the plugin's routes refuse a Content-Encoding (onlyoffice/client_input.py).
     hide_server_version()
     app = web.Application(
         middlewares=[_guard],

@@ -21,6 +21,7 @@ from gateway.observability import METRICS_KEY, READINESS_KEY
 from gateway.onlyoffice.actions.convert import convert_page, convert_step
 from gateway.onlyoffice.actions.create import create_document, create_form
 from gateway.onlyoffice.actions.download_as import download_as_file, download_as_page, download_as_step
+from gateway.onlyoffice.client_input import RouteKind, bounded_query
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext, derive_link_secret
 from gateway.onlyoffice.editor.download import download
 from gateway.onlyoffice.editor.history import history_data, history_info
@@ -37,7 +38,6 @@ from gateway.onlyoffice.links.access_route import access
 from gateway.onlyoffice.links.filter import AttachmentLinksFilter
 from gateway.onlyoffice.links.inject_script import INJECT_SCRIPT_NAME, join_inject_script
 from gateway.onlyoffice.links.script import static_files
-from gateway.onlyoffice.queries import RouteKind, bounded_query
 from gateway.onlyoffice.saving.callback import callback
 from gateway.onlyoffice.saving.metrics import SaveMetrics
 from gateway.onlyoffice.saving.recovery import run_recovery

@@ -161,7 +161,7 @@ class ProxySettings(_Strict):
     readiness_cache_seconds: float = Field(default=3.0, ge=0)
     # Seconds /readyz answers 503 before the listener closes, so load balancers stop sending first.
     shutdown_drain_delay: float = Field(default=0.0, ge=0)
-    # What the gateway's own routes accept from a client (onlyoffice/bodies.py, onlyoffice/queries.py):
+    # What the gateway's own routes accept from a client (onlyoffice/client_input.py):
     # JSON bodies of its pages and of Document Server callbacks (413 when larger), how deep they nest
     # and how many digits a number has (400; the depth stays far below Python's recursion limit),
     # and their query strings (414 when longer, 400 with more parameters).

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from gateway.confluence.models import Attachment, Identity
 from gateway.docserver.jwt import sign_config
-from gateway.onlyoffice.bodies import BadBody, JsonLimits, parse_json_object
+from gateway.onlyoffice.client_input import BadBody, JsonLimits, parse_json_object
 from gateway.onlyoffice.formats import Format
 
 __all__ = ["EditorRequest", "action_link", "build_editor_config", "language_tag", "pick_language"]

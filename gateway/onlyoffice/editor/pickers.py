@@ -31,7 +31,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, Identity, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.answers import Refusal, json_answer
-from gateway.onlyoffice.bodies import read_page_post
+from gateway.onlyoffice.client_input import read_page_post
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import FormatTable, extension_of
 from gateway.onlyoffice.keys import document_key

@@ -14,7 +14,7 @@ from aiohttp import web
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Identity
 from gateway.onlyoffice.answers import Refusal
-from gateway.onlyoffice.bodies import page_request_attachment, read_page_json
+from gateway.onlyoffice.client_input import page_request_attachment, read_page_json
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.signed_links import PagePurpose
 

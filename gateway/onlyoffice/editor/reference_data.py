@@ -23,7 +23,7 @@ from gateway.confluence.models import Attachment, ConfluenceError, is_content_id
 from gateway.docserver.jwt import sign
 from gateway.onlyoffice.access import UserAccess, access_for
 from gateway.onlyoffice.answers import Refusal, json_answer
-from gateway.onlyoffice.bodies import read_page_post
+from gateway.onlyoffice.client_input import read_page_post
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key

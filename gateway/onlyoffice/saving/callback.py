@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.docserver.jwt import JwtError, read_signed_request
-from gateway.onlyoffice.bodies import BadBody, JsonLimits, read_json_object
+from gateway.onlyoffice.client_input import BadBody, JsonLimits, read_json_object
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.saving.save import SaveFailed, SaveJob, save_edit, session_record_key
 from gateway.onlyoffice.signed_links import LinkClaims, read_link_token

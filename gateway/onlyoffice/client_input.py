@@ -1,7 +1,8 @@
-"""Reading a client's JSON: the one way every route of the plugin does it.
+"""What clients send the plugin's routes, bounded before a handler reads it: JSON bodies and
+query strings, each read one way.
 
-The Document Server's callbacks and the gateway's own pages (Convert, Download As, Save As,
-reference data, the attachment picker) send JSON objects. Whatever they send, the answer is a
+JSON bodies. The Document Server's callbacks and the gateway's own pages (Convert, Download As,
+Save As, reference data, the attachment picker) send JSON objects. Whatever they send, the answer is a
 clear 4xx, never a 5xx: the media type is checked (415), the size is capped while reading (413),
 and before anything is decoded one pass over the bytes, strings blanked out, rejects nesting deeper
 than `proxy.max_json_depth` and number literals longer than `proxy.max_json_number_digits` (400) —
@@ -11,29 +12,40 @@ not an object are 400 too.
 
 A refusal is a `Refusal` (`answers.py`): browser routes answer it as their usual `{"error": ...}`;
 the callback route answers the Document Server's `{"error": 1}` shape with the same status.
+
+Query strings. Every route of the plugin takes a handful of short parameters (`attachmentId`,
+`token`, `lang`, `actionData`...). A longer query string than `proxy.max_query_bytes` is answered 414 and more
+parameters than `proxy.max_query_params` 400, in the route's own style: an error page for the
+pages browsers open, `{"error": ...}` for what the pages' scripts fetch, and the Document Server's
+`{"error": 1}` for its callback and download. Proxied Confluence paths are not touched: their
+request line is bounded by `proxy.max_header_bytes` alone, as Confluence's own server bounds it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 from aiohttp import hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from gateway.onlyoffice.answers import Refusal
-from gateway.onlyoffice.context import OnlyOfficeContext
+from gateway.onlyoffice.answers import Refusal, error_page, json_answer
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.signed_links import PagePurpose, valid_page_request
+from gateway.proxy.plugin import Handler
 from gateway.settings import ProxySettings
 
 __all__ = [
     "BadBody",
     "JsonLimits",
+    "RouteKind",
+    "bounded_query",
     "check_json_shape",
     "page_request_attachment",
     "parse_json_object",
@@ -223,3 +235,40 @@ async def read_page_post(
     return body, page_request_attachment(
         context, request, purpose, body, refused=refused, token_field=token_field
     )
+
+
+# ---- query strings -------------------------------------------------------------------------
+
+# page: opened by a browser (HTML error page); script: fetched by a gateway page's script (JSON);
+# docserver: called by the Document Server (its `{"error": 1}` shape).
+RouteKind = Literal["page", "script", "docserver"]
+
+
+def _problem(request: web.Request, max_bytes: int, max_params: int) -> tuple[int, str] | None:
+    if len(request.query_string) > max_bytes:
+        return 414, f"the query string is longer than {max_bytes} bytes"
+    if request.query_string.count("&") + 1 > max_params and len(request.query) > max_params:
+        return 400, f"the query string has more than {max_params} parameters"
+    return None
+
+
+def bounded_query(handler: Handler, kind: RouteKind) -> Handler:
+    """`handler`, answering a query string beyond the caps itself (never reaching the handler)."""
+
+    @functools.wraps(handler)
+    async def bounded(request: web.Request) -> web.StreamResponse:
+        context = request.config_dict[ONLYOFFICE_CONTEXT]
+        proxy = context.settings.proxy
+        found = _problem(request, proxy.max_query_bytes, proxy.max_query_params)
+        if found is None:
+            return await handler(request)
+        status, message = found
+        # The path only: the query may carry a link token.
+        log.warning("%s refused (%s): %s, from %s", request.path, status, message, request.remote)
+        if kind == "page":
+            return error_page(context, request, status, "error.bad_address", "error.bad_address_detail")
+        if kind == "docserver":
+            return web.json_response({"error": 1, "message": message}, status=status)
+        return json_answer({"error": message}, status)
+
+    return bounded

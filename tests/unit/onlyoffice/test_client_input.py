@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.onlyoffice.bodies import BadBody, JsonLimits, parse_json_object
+from gateway.onlyoffice.client_input import BadBody, JsonLimits, parse_json_object
 
 LIMITS = JsonLimits(max_bytes=1 << 20, max_depth=8, max_number_digits=20)
 
