@@ -176,6 +176,12 @@ async def create_content(request: web.Request) -> web.Response:
         parent_id=parent_id,
         attachments_macro='ac:name="attachments"' in text,
     )
+    return _page_answer(request, page)
+
+
+def _page_answer(request: web.Request, page: Page) -> web.Response:
+    """A created or updated page as DC answers it: with its version and space."""
+    store = request.app[STORE]
     return json_ok(
         page_json(
             store,
@@ -277,16 +283,7 @@ def _update_page(request: web.Request, page: Page, body: dict[str, Any]) -> web.
     page.updated_by = user.username
     page.updated = now_ms()
     store.save()
-    return json_ok(
-        page_json(
-            store,
-            page,
-            base_url(request),
-            context_path(request),
-            Expand("version,space"),
-            operations_for(request, page),
-        )
-    )
+    return _page_answer(request, page)
 
 
 def _restriction(request: web.Request, page: Page, operation: str) -> dict[str, Any]:
