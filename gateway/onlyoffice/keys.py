@@ -7,8 +7,9 @@ shares the Document Server, at most 128 characters of `0-9 a-z A-Z - . _ =`.
 Our key is `<instance tag>_<attachment id>_<version>`: stable across replicas and restarts (no
 Python `hash()`), new with every Confluence version, and readable back. When a save has used a
 version's key and the versions it made were deleted since, Confluence is back at that version but
-its key is spent (the Document Server keeps the edited file under it and would open that): the
-version is then reopened as `<...>_<version>-<n>`, its n-th fresh key (`session_key` in saving/save.py). Reading it back matters:
+its key is spent: the Document Server opens a key saved less than five minutes ago read-only
+("The file version has been changed", protocol §8.2). That version then reopens as
+`<...>_<version>-<n>`, its n-th fresh key (`session_key` in saving/save.py). Reading it back matters:
 when a save could not finish, the Document Server keeps the edited file as a "forgotten" file under
 its key, and the gateway can find and finish such saves from the key alone, even after a restart
 that lost every other trace. Keys are not secrets (opening an editor needs a signed config).

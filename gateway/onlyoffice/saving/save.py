@@ -132,10 +132,11 @@ async def session_key(context: OnlyOfficeContext, attachment_id: str, version: i
 async def _unspent_key(context: OnlyOfficeContext, attachment_id: str, version: int) -> str:
     """`version`'s key, or its next fresh key when a save already used that one.
 
-    A key that made versions is spent: the Document Server keeps the session's edited file under it
-    and opens that for the key, never the file (protocol §1.2: the key changes after every save).
-    Confluence shows such a version again only after the versions made from it were deleted; its
-    reopenings are numbered, so every replica picks the same next key.
+    A key that made versions is spent (protocol §1.2: the key changes after every save): the
+    Document Server opens it read-only for five minutes after its save, and a file it could not
+    save (a "forgotten" one) instead of the document. Confluence shows such a version again only
+    after the versions made from it were deleted; its reopenings are numbered, so every replica
+    picks the same next key.
     """
     instance = str(context.public_url)
     for reopening in range(MAX_REOPENINGS + 1):

@@ -2,7 +2,7 @@
 the gateway's key is `<instance>_<attachment>_<version>`, so a reused number would make the
 Document Server reopen the deleted version's session for a different file. And the version that is
 current again after a deletion reopens under a fresh key, never the one its deleted edit was saved
-under, whose edited file the Document Server keeps."""
+under, which the Document Server would open read-only for five minutes."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ async def test_after_the_latest_version_is_deleted_the_next_save_gets_a_new_numb
 
         assert stack.store.delete_version(att, 2)  # an admin removes version 2 in Confluence
         # Version 1 is current again. Its own key is spent: the Document Server saved the deleted
-        # edit under it (it would open that read-only, "version changed", or its kept file).
+        # edit under it, and would open it read-only ("version changed") for five minutes.
         first_key = deleted_key.replace(f"_{att.id}_2", f"_{att.id}_1")
         reopened, bob = await open_editor(stack, att.id, "alice")
         assert reopened["document"]["key"] == first_key + "-1" and bob.mode == "edit"
