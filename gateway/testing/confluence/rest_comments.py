@@ -18,7 +18,6 @@ from aiohttp import web
 from gateway.testing.confluence.access import content_not_found, visible_page, with_visible_page
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
 from gateway.testing.confluence.paging import paged_list
-from gateway.testing.confluence.rest_attachments import read_json
 from gateway.testing.confluence.serialize import Expand, page_json, page_webui, version_json
 from gateway.testing.confluence.store import Comment, Page, Store
 
@@ -73,14 +72,8 @@ def _id_of(item: object) -> str:
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
 
 
-@routes.post("/rest/api/content")
-async def create_content(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if isinstance(body, web.Response):
-        return body
-    kind = body.get("type")
-    if kind != "comment":
-        return error(400, f"The simulator creates comments only, not content of type {kind!r}")
+def create_comment(request: web.Request, body: dict[str, Any]) -> web.Response:
+    """`POST /rest/api/content` with `type` "comment" (the route is rest_content's, by type)."""
     container = body.get("container")
     page_id = _id_of(container)
     if not page_id.isdigit():

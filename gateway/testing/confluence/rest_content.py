@@ -20,6 +20,7 @@ from gateway.testing.confluence.auth import xsrf_failure
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
 from gateway.testing.confluence.paging import paged_list
 from gateway.testing.confluence.rest_attachments import read_json, update_metadata
+from gateway.testing.confluence.rest_comments import create_comment
 from gateway.testing.confluence.serialize import (
     Expand,
     anonymous_json,
@@ -134,18 +135,25 @@ def matching_pages(request: web.Request, query: dict[str, str]) -> list[Page]:
 
 @routes.post("/rest/api/content")
 async def create_content(request: web.Request) -> web.Response:
-    """ContentResource.createContent, for pages: JSON `type` "page", `title`, `space.key`, optional
-    `ancestors[0].id` (the parent) and `body.storage.value`; the answer is the new page.
+    """ContentResource.createContent: a comment (rest_comments.py) or a page; no blog posts here."""
+    body = await read_json(request)
+    if isinstance(body, web.Response):
+        return body
+    if body.get("type") == "comment":
+        return create_comment(request, body)
+    if body.get("type") == "page":
+        return _create_page(request, body)
+    return error(400, f"The simulator creates pages and comments, not content of type {body.get('type')!r}")
+
+
+def _create_page(request: web.Request, body: dict[str, Any]) -> web.Response:
+    """JSON `title`, `space.key`, optional `ancestors[0].id` (the parent) and `body.storage.value`;
+    the answer is the new page.
 
     A space the caller may not see is 404 as for a missing one, without the space's "Add Page"
     permission (`edit` here) 403, a title already used in the space 400, like DC.
     """
-    body = await read_json(request)
-    if isinstance(body, web.Response):
-        return body
     store, user = request.app[STORE], current_user(request)
-    if body.get("type") != "page":
-        return error(400, f"Unsupported content type: {body.get('type')}")  # no blog posts here
     space_ref, title = body.get("space"), body.get("title")
     key = space_ref.get("key") if isinstance(space_ref, dict) else None
     if not isinstance(title, str) or not title.strip():
@@ -154,7 +162,11 @@ async def create_content(request: web.Request) -> web.Response:
     if space is None or "view" not in store.space_permissions(user, space):
         return error(404, f"No space with key : {key}")
     if "edit" not in store.space_permissions(user, space):
-        return error(403, "Could not create content with type page")
+        return error(
+            403,
+            "com.atlassian.confluence.api.service.exceptions.PermissionException: "
+            "Could not create content with type page",
+        )
     if any(p.space_key == space.key and p.title == title for p in store.pages.values()):
         return error(
             400,

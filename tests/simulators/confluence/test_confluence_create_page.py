@@ -56,7 +56,11 @@ async def test_refusals_name_what_is_wrong_and_create_nothing(client: Client, st
         "A page with this title already exists: A page already exists with the title Welcome in the "
         "space with key DEMO",
     )
-    assert await create("bob", _page("Bob's page")) == (403, "Could not create content with type page")
+    assert await create("bob", _page("Bob's page")) == (
+        403,
+        "com.atlassian.confluence.api.service.exceptions.PermissionException: "
+        "Could not create content with type page",
+    )
     assert await create("alice", {**_page("Elsewhere"), "space": {"key": "NOPE"}}) == (
         404,
         "No space with key : NOPE",
