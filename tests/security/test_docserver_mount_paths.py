@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from docserver_mount import PREFIX, start_mounted_gateway
-from upstream_stub import CTX, STATE
+
+from tests.integration.proxy.docserver_mount import PREFIX, start_mounted_gateway
+from tests.integration.proxy.upstream_stub import CTX, STATE
 
 DS_SEEN = web.AppKey("ds_seen", list)
 COOKIE = "JSESSIONID=alice-session"

@@ -10,8 +10,9 @@ import asyncio
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_process
-from upstream_stub import CTX
+
+from tests.integration.proxy.proxy_fixtures import gateway_process
+from tests.integration.proxy.upstream_stub import CTX
 
 _SESSION = "JSESSIONID=5ecre7" + "a1b2c3d4" * 6000  # over proxy.max_header_bytes (32 KiB)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import gzip
 
 import aiohttp
-from proxy_fixtures import CTX, MakeGateway
+
+from tests.integration.proxy.proxy_fixtures import CTX, MakeGateway
 
 
 async def test_a_gzip_upload_reaches_the_upstream_as_sent(make_gateway: MakeGateway) -> None:

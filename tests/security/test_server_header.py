@@ -11,10 +11,10 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_process
-from upstream_stub import CTX
 
 from gateway.proxy.headers import SERVER_NAME
+from tests.integration.proxy.proxy_fixtures import gateway_process
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def _raw_head(port: int, request: bytes) -> bytes:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import GatewayProcess, gateway_process
-from upstream_stub import CTX, STATE, StubState
+
+from tests.integration.proxy.proxy_fixtures import GatewayProcess, gateway_process
+from tests.integration.proxy.upstream_stub import CTX, STATE, StubState
 
 
 def _head(gateway: GatewayProcess, method: str, path: str, extra: str = "") -> bytes:

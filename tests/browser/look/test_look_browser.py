@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_session import sign_in
 from playwright.async_api import Browser, Page
 
 from gateway.testing.screenshot import take_screenshot
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import sign_in
 
 pytestmark = pytest.mark.browser
 

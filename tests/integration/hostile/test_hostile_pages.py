@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from hostile_helpers import JSON, SERVLET, hostile_bodies, post_raw
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.signed_links import PagePurpose, page_token
 from gateway.testing.stack import Stack, demo_login
+from tests.integration.hostile.hostile_helpers import JSON, SERVLET, hostile_bodies, post_raw
 
 # route -> the page token's purpose and the body field that carries it
 ROUTES: dict[str, tuple[PagePurpose, str]] = {

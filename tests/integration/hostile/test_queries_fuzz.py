@@ -18,12 +18,13 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
-from hostile_helpers import SERVLET, close_loop, saving_helpers
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
 from gateway.testing.stack import Stack, demo_login, running_stack
+from tests.integration.hostile.hostile_helpers import SERVLET, close_loop
+from tests.integration.saving import saving_helpers
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pickers_helpers import attachment, ds_get, editor_token, pick
 
 from gateway.docserver.jwt import JwtError, verify
 from gateway.testing.confluence.seed import png_image
 from gateway.testing.stack import Stack
+from tests.integration.pickers.pickers_helpers import attachment, ds_get, editor_token, pick
 
 
 def _secret(stack: Stack) -> str:

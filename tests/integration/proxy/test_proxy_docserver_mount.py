@@ -17,11 +17,11 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
-from docserver_mount import PREFIX, start_mounted_gateway
-from upstream_stub import CTX
 
 from gateway.settings import Settings
 from gateway.testing.stack import free_port
+from tests.integration.proxy.docserver_mount import PREFIX, start_mounted_gateway
+from tests.integration.proxy.upstream_stub import CTX
 
 SEEN = web.AppKey("seen", list)
 

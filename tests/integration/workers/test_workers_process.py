@@ -14,12 +14,12 @@ from pathlib import Path
 import aiohttp
 import psutil
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_settings
-from saving_helpers import wait_for
-from upstream_stub import CTX, STATE
-from workers_helpers import gateway_tree, pids_in_log, write_config
 
 from gateway.testing.stack import free_port
+from tests.integration.proxy.proxy_fixtures import gateway_settings
+from tests.integration.proxy.upstream_stub import CTX, STATE
+from tests.integration.saving.saving_helpers import wait_for
+from tests.integration.workers.workers_helpers import gateway_tree, pids_in_log, write_config
 
 SECRETS = {"token": "service-token", "jwt": "s" * 32}
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from atlassian import Confluence
-from confluence_helpers import CTX
 
 from gateway.testing.confluence import DEMO_USERS, Store
+from tests.simulators.confluence.confluence_helpers import CTX
 
 Client = TestClient[Any, Any]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -12,9 +12,9 @@ import playwright.async_api as playwright_api
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from docserver_helpers import Sim, StubHost, editor_config, sign
 
 from gateway.testing.documents import extract_text
+from tests.simulators.docserver.docserver_helpers import Sim, StubHost, editor_config, sign
 
 pytestmark = pytest.mark.browser
 

@@ -19,9 +19,9 @@ import aiohttp
 import olefile
 import pytest
 import xlrd
-from docserver_helpers import Sim, SimFactory, StubHost, sign
 
 from gateway.testing.documents import extract_text, make_document, make_protected
+from tests.simulators.docserver.docserver_helpers import Sim, SimFactory, StubHost, sign
 
 _XML_DECL = '<?xml version="1.0" encoding="utf-8"?>'
 _OOXML_TARGET = {"doc": "docx", "odt": "docx", "xls": "xlsx", "ods": "xlsx", "ppt": "pptx", "odp": "pptx"}
