@@ -9,7 +9,8 @@ import gzip
 
 import aiohttp
 
-from tests.integration.proxy.proxy_fixtures import CTX, MakeGateway
+from tests.integration.proxy.proxy_fixtures import MakeGateway
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def test_a_gzip_upload_reaches_the_upstream_as_sent(make_gateway: MakeGateway) -> None:

@@ -28,6 +28,7 @@ async def _raw_head(port: int, request: bytes) -> bytes:
 
 
 async def test_no_answer_names_the_gateways_software_or_version(tmp_path: Path, stub: TestServer) -> None:
+    assert stub.port is not None
     async with gateway_process(tmp_path, stub.port) as gateway, aiohttp.ClientSession() as session:
         answers = {}
         for path in ("/livez", "/readyz", "/metrics"):

@@ -63,13 +63,14 @@ async def test_a_valid_request_still_works_after_hostile_ones(stack: Stack, rout
     context = stack.gateway_app[ONLYOFFICE_CONTEXT]
     token = page_token(context, UserCredentials.from_headers(alice), purpose, str(source))
     body: dict[str, object] = {"attachmentId": str(source), field: token}
-    body |= {
+    extra: dict[str, dict[str, object]] = {
         "download-as": {"fileName": "report", "targetFileType": "pdf"},
         "attachments": {"purpose": "image", "pick": str(stack.welcome_attachment_id("report.docx"))},
         "reference-data": {"referenceData": {"fileKey": str(source), "instanceId": stack.public_url}},
         "save-as": {"url": "", "fileType": "docx", "title": "copy"},
         "notify": {"emails": ["bob"], "message": "after the hostile ones"},
-    }.get(route, {})
+    }
+    body |= extra.get(route, {})
     status, _, answer = await post_raw(url, json.dumps(body).encode(), JSON, alice)
     # Past the body checks: the route's own answer (progress, a refusal about the content).
     expected = {

@@ -66,7 +66,7 @@ def live() -> Iterator[Live]:
 
 
 # Any code point but lone surrogates (not encodable in a URL), NUL and controls included.
-any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 values = (
     any_text
     | st.sampled_from(["ID0", "ID1", "ID2", "1", "0", "-1", "99999999999999999999", "de", "pt_BR", "edit",

@@ -85,7 +85,7 @@ async def test_forged_missing_or_foreign_tokens_are_403(stack: Stack) -> None:
     report, budget = attachment(stack, "report.docx"), attachment(stack, "budget.xlsx")
     _, token = await editor_token(stack, report.id, "alice")
     _, admin_token = await editor_token(stack, report.id, "admin")
-    cases: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    cases: list[tuple[str | None, dict[str, Any], dict[str, str]]] = [
         ("alice", _body(report.id, "", "spreadsheet", budget.id), {}),
         (
             "alice",

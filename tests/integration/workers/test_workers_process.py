@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import psutil
@@ -25,7 +26,7 @@ SECRETS = {"token": "service-token", "jwt": "s" * 32}
 
 
 def _config(
-    tmp_path: Path, stub: TestServer, redis_url: str, workers: int = 2, **proxy: object
+    tmp_path: Path, stub: TestServer, redis_url: str, workers: int = 2, **proxy: Any
 ) -> tuple[Path, int]:
     assert stub.port is not None
     port = free_port()
