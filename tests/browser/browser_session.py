@@ -1,7 +1,7 @@
 """A browser profile logged in to Confluence through the gateway, watching for script errors.
 
-Shared by every browser folder (tests/browser is on sys.path once its conftest is loaded). Any dialog
-counts as a problem: an alert() would mean injected markup ran.
+Shared by every browser folder. Any dialog counts as a problem: an alert() would mean injected
+markup ran.
 """
 
 from __future__ import annotations

@@ -26,11 +26,11 @@ from typing import Any
 import aiohttp
 import yaml
 from aiohttp import web
-from workers_helpers import GatewayTree, gateway_tree
 
 from gateway.testing.docserver import DOCSERVER, DocServer, create_docserver_app
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import SERVICE_ACCOUNT_TOKEN, demo_login, free_port, wait_ready
+from tests.integration.workers.workers_helpers import GatewayTree, gateway_tree
 
 __all__ = ["FaultStack", "Front", "fault_stack", "wait_for"]
 

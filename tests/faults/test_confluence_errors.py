@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from faults_helpers import fault_stack, wait_for
+from tests.faults.faults_helpers import fault_stack, wait_for
 
 
 async def test_confluence_errors_and_timeouts_then_recovery(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from faults_helpers import fault_stack, wait_for
+from tests.faults.faults_helpers import fault_stack, wait_for
 
 
 async def test_confluence_frozen_during_a_save_then_resumed(tmp_path: Path) -> None:

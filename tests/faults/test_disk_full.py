@@ -18,7 +18,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from faults_helpers import FaultStack, fault_stack, wait_for
+
+from tests.faults.faults_helpers import FaultStack, fault_stack, wait_for
 
 
 class FullDisk:

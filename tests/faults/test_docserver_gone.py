@@ -7,7 +7,8 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
-from faults_helpers import fault_stack, wait_for
+
+from tests.faults.faults_helpers import fault_stack, wait_for
 
 
 async def test_editor_open_while_the_document_server_is_down(tmp_path: Path) -> None:

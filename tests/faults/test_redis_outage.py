@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faults_helpers import fault_stack, wait_for
-from redis_process import RedisProcess
+from tests.faults.faults_helpers import fault_stack, wait_for
+from tests.integration.saving.redis_process import RedisProcess
 
 
 async def test_redis_stopped_and_restarted_mid_save(tmp_path: Path, own_redis: RedisProcess) -> None:

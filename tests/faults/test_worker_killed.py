@@ -9,9 +9,9 @@ from pathlib import Path
 
 import aiohttp
 import psutil
-from faults_helpers import FaultStack, fault_stack, wait_for
 
 from gateway.testing.stack import demo_login
+from tests.faults.faults_helpers import FaultStack, fault_stack, wait_for
 
 _UPLOAD = r"/rest/api/content/\d+/child/attachment/[^/]+/data$"
 _BOUNDARY = "faultinjectionboundary"

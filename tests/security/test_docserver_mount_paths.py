@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from docserver_mount import PREFIX, start_mounted_gateway
-from upstream_stub import CTX, STATE
+
+from tests.integration.proxy.docserver_mount import PREFIX, start_mounted_gateway
+from tests.integration.proxy.upstream_stub import CTX, STATE
 
 DS_SEEN = web.AppKey("ds_seen", list)
 COOKIE = "JSESSIONID=alice-session"
@@ -35,11 +36,14 @@ async def mounted(
     ds_app[DS_SEEN] = []
     ds_app.router.add_route("*", "/{tail:.*}", _ds_record)
     docserver: TestServer = await aiohttp_server(ds_app)
+    assert stub.port is not None and docserver.port is not None
     gateway, _ = await start_mounted_gateway(aiohttp_server, stub.port, docserver.port)
     return gateway, docserver, stub
 
 
-async def _raw_get(port: int, target: str) -> bytes:
+async def _raw_get(server: TestServer, target: str) -> bytes:
+    port = server.port
+    assert port is not None
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {COOKIE}\r\nConnection: close\r\n\r\n".encode()
@@ -78,7 +82,7 @@ async def test_a_target_under_the_prefix_never_reaches_confluence(
     mounted: tuple[TestServer, TestServer, TestServer], target: str
 ) -> None:
     gateway, docserver, stub = mounted
-    data = await _raw_get(gateway.port, target)
+    data = await _raw_get(gateway, target)
     assert docserver.app is not None and stub.app is not None
     assert data.startswith(b"HTTP/1.1 200 "), data[:200]
     assert stub.app[STATE].hits == 0
@@ -91,14 +95,16 @@ async def test_a_path_that_only_decodes_into_the_prefix_does_not_reach_the_docum
     mounted: tuple[TestServer, TestServer, TestServer], target: str
 ) -> None:
     gateway, docserver, _ = mounted
-    data = await _raw_get(gateway.port, target)
+    data = await _raw_get(gateway, target)
     assert docserver.app is not None
     assert data.startswith(b"HTTP/1.1 "), data[:200]
     assert b"Traceback" not in data
     assert docserver.app[DS_SEEN] == []
 
 
-async def _raw(port: int, method: str, target: str) -> bytes:
+async def _raw(server: TestServer, method: str, target: str) -> bytes:
+    port = server.port
+    assert port is not None
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode()
@@ -135,7 +141,7 @@ async def test_localhost_only_document_server_paths_are_not_exposed(
     mounted: tuple[TestServer, TestServer, TestServer], method: str, path: str
 ) -> None:
     gateway, docserver, _ = mounted
-    data = await _raw(gateway.port, method, PREFIX + path)
+    data = await _raw(gateway, method, PREFIX + path)
     assert docserver.app is not None
     assert data.startswith(b"HTTP/1.1 404 "), data[:200]
     assert docserver.app[DS_SEEN] == []
@@ -146,6 +152,6 @@ async def test_other_document_server_paths_still_pass(
 ) -> None:
     gateway, docserver, _ = mounted
     for path in NOT_ADMIN:
-        assert (await _raw(gateway.port, "GET", PREFIX + path)).startswith(b"HTTP/1.1 200 "), path
+        assert (await _raw(gateway, "GET", PREFIX + path)).startswith(b"HTTP/1.1 200 "), path
     assert docserver.app is not None
     assert [seen for seen, _ in docserver.app[DS_SEEN]] == NOT_ADMIN

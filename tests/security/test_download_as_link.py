@@ -4,20 +4,15 @@ made for (a new upload must not be served under an old, checked decision)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "download_as"))
-
-from dlas_helpers import download_as, page_token
-
 from gateway.testing.documents.ooxml import make_docx
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.download_as.dlas_helpers import download_as, page_token
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

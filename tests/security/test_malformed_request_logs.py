@@ -10,8 +10,9 @@ import asyncio
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_process
-from upstream_stub import CTX
+
+from tests.integration.proxy.proxy_fixtures import gateway_process
+from tests.integration.proxy.upstream_stub import CTX
 
 _SESSION = "JSESSIONID=5ecre7" + "a1b2c3d4" * 6000  # over proxy.max_header_bytes (32 KiB)
 
@@ -29,6 +30,7 @@ async def _raw(port: int, head: str) -> bytes:
 async def test_refused_requests_are_logged_in_one_line_without_their_bytes(
     tmp_path: Path, stub: TestServer
 ) -> None:
+    assert stub.port is not None
     async with gateway_process(tmp_path, stub.port) as gateway:
         host = f"Host: 127.0.0.1:{gateway.port}\r\n"
         too_long = await _raw(gateway.port, f"GET {CTX}/echo/a HTTP/1.1\r\n{host}Cookie: {_SESSION}\r\n\r\n")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from proxy_fixtures import Gateway, MakeGateway
-from upstream_stub import CTX
 
 from gateway.server import parser_kind
+from tests.integration.proxy.proxy_fixtures import Gateway, MakeGateway
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def _send(gw: Gateway, raw: bytes, *, split: int | None = None) -> bytes:

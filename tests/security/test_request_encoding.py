@@ -8,7 +8,9 @@ from __future__ import annotations
 import gzip
 
 import aiohttp
-from proxy_fixtures import CTX, MakeGateway
+
+from tests.integration.proxy.proxy_fixtures import MakeGateway
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def test_a_gzip_upload_reaches_the_upstream_as_sent(make_gateway: MakeGateway) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_process
-from upstream_stub import CTX
 
 from gateway.proxy.headers import SERVER_NAME
+from tests.integration.proxy.proxy_fixtures import gateway_process
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def _raw_head(port: int, request: bytes) -> bytes:
@@ -28,6 +28,7 @@ async def _raw_head(port: int, request: bytes) -> bytes:
 
 
 async def test_no_answer_names_the_gateways_software_or_version(tmp_path: Path, stub: TestServer) -> None:
+    assert stub.port is not None
     async with gateway_process(tmp_path, stub.port) as gateway, aiohttp.ClientSession() as session:
         answers = {}
         for path in ("/livez", "/readyz", "/metrics"):

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import GatewayProcess, gateway_process
-from upstream_stub import CTX, STATE, StubState
+
+from tests.integration.proxy.proxy_fixtures import GatewayProcess, gateway_process
+from tests.integration.proxy.upstream_stub import CTX, STATE, StubState
 
 
 def _head(gateway: GatewayProcess, method: str, path: str, extra: str = "") -> bytes:
@@ -56,6 +57,7 @@ async def _trickle(gateway: GatewayProcess) -> tuple[bytes, float]:
 async def test_slowloris_connections_are_closed_and_others_are_served(
     tmp_path: Path, stub: TestServer
 ) -> None:
+    assert stub.port is not None
     async with gateway_process(tmp_path, stub.port, listen={"idle_timeout": 1.5}) as gateway:
         slow = [asyncio.create_task(_trickle(gateway)) for _ in range(200)]
         await asyncio.sleep(0.5)  # all of them are trickling now
@@ -72,6 +74,7 @@ async def test_slowloris_connections_are_closed_and_others_are_served(
 
 
 async def test_an_idle_connection_is_closed_after_the_idle_timeout(tmp_path: Path, stub: TestServer) -> None:
+    assert stub.port is not None
     async with gateway_process(tmp_path, stub.port, listen={"idle_timeout": 1}) as gateway:
         reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)
         started = time.monotonic()
@@ -88,6 +91,7 @@ async def test_an_idle_connection_is_closed_after_the_idle_timeout(tmp_path: Pat
 
 
 async def test_over_the_connection_cap_new_connections_get_503(tmp_path: Path, stub: TestServer) -> None:
+    assert stub.port is not None
     async with gateway_process(
         tmp_path, stub.port, listen={"max_connections": 20, "idle_timeout": 30}
     ) as gateway:
@@ -114,6 +118,7 @@ async def test_over_the_connection_cap_new_connections_get_503(tmp_path: Path, s
 async def test_a_stalled_upload_is_answered_408_and_a_slow_steady_one_passes(
     tmp_path: Path, stub: TestServer
 ) -> None:
+    assert stub.port is not None
     async with gateway_process(tmp_path, stub.port, listen={"body_timeout": 1}) as gateway:
         head = _head(gateway, "POST", "/upload", "Content-Length: 100\r\n\r\n")
         reader, writer = await asyncio.open_connection("127.0.0.1", gateway.port)

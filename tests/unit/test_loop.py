@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import types
 
 import pytest
 import uvloop
@@ -33,6 +34,7 @@ def test_bad_choice_is_refused_without_leaving_the_coroutine_unawaited(
 ) -> None:
     monkeypatch.setenv(ENV, "gevent")
     coroutine = _loop_type()
+    assert isinstance(coroutine, types.CoroutineType)  # typed as a Coroutine, which has no cr_frame
     with pytest.raises(EventLoopError, match="must be one of auto, uvloop, asyncio"):
         run(coroutine)
     assert coroutine.cr_frame is None  # closed, so no "never awaited" warning

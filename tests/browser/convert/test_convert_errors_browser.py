@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from browser_session import sign_in
 from playwright.async_api import Browser, Request, Response
 
 from gateway.testing.documents import make_protected, media_type
 from gateway.testing.stack import running_stack
+from tests.browser.browser_session import sign_in
 
 pytestmark = pytest.mark.browser
 

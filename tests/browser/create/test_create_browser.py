@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_session import editor_frame, sign_in
 from playwright.async_api import Browser
 
 from gateway.testing.stack import running_stack
+from tests.browser.browser_session import editor_frame, sign_in
 
 pytestmark = pytest.mark.browser
 

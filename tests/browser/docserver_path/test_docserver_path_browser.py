@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from browser_session import sign_in
 from playwright.async_api import Browser, WebSocket
 from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import running_stack
+from tests.browser.browser_session import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from browser_session import sign_in
 from playwright.async_api import Browser, Page, WebSocket
 
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import Stack, running_stack
+from tests.browser.browser_session import sign_in
 
 pytestmark = pytest.mark.browser
 

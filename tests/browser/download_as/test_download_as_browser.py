@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pypdf
 import pytest
-from browser_session import sign_in, watch_problems
 from playwright.async_api import Browser
 
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import sign_in, watch_problems
 
 pytestmark = pytest.mark.browser
 

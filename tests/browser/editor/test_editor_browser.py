@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_session import REFRESH_MACRO, editor_frame, sign_in, watch_problems
 from playwright.async_api import Browser, BrowserContext, Page
 
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import REFRESH_MACRO, editor_frame, sign_in, watch_problems
 
 pytestmark = pytest.mark.browser
 

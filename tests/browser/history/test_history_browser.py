@@ -9,7 +9,6 @@ with its secret, and its link downloads that version's bytes with a Document Ser
 from __future__ import annotations
 
 import pytest
-from browser_session import editor_frame, method_calls, sign_in
 from playwright.async_api import Browser
 
 from gateway.docserver.jwt import verify
@@ -18,6 +17,7 @@ from gateway.testing.confluence.store import Attachment
 from gateway.testing.documents.ooxml import make_docx
 from gateway.testing.editor_requests import ds_download
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import editor_frame, method_calls, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,6 @@ recorded so the tests can count them.
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "inject"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "inject" / "fixtures"))
-
-from inject_helpers import fixture_page
-from make_fixtures import attachments_container, embedded_file, page
-
 from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, scan_page
 from gateway.onlyoffice.links.inject_script import join_inject_script
+from tests.unit.inject.fixtures.make_fixtures import attachments_container, embedded_file, page
+from tests.unit.inject.inject_helpers import fixture_page
 
 pytestmark = pytest.mark.browser
 

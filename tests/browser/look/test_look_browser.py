@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_session import sign_in
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, FloatRect, Page
 
 from gateway.testing.screenshot import take_screenshot
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ async def _style(page: Page, selector: str, *properties: str) -> dict[str, str]:
     return values
 
 
-async def _box(page: Page, selector: str) -> dict[str, float]:
+async def _box(page: Page, selector: str) -> FloatRect:
     box = await page.locator(selector).first.bounding_box()
     assert box is not None, f"{selector} is not displayed"
     return box

@@ -12,11 +12,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from browser_session import editor_frame, method_calls, sign_in
 from playwright.async_api import Browser, Frame, Page
 
 from gateway.testing.confluence.store import Comment
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import editor_frame, method_calls, sign_in
 
 pytestmark = pytest.mark.browser
 

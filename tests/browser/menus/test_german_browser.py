@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_session import REFRESH_MACRO, sign_in
 from playwright.async_api import Browser
 
 from gateway.testing.confluence.common import CONFIG
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import REFRESH_MACRO, sign_in
 
 pytestmark = pytest.mark.browser
 

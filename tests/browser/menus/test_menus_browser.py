@@ -13,11 +13,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser_session import REFRESH_MACRO, SignedIn, editor_frame, sign_in
 from playwright.async_api import Browser, Locator, Request
 
 from gateway.testing.confluence.common import CONFIG
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import REFRESH_MACRO, SignedIn, editor_frame, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser_session import SignedIn, editor_frame, sign_in
-from browser_session import method_calls as _calls
 from playwright.async_api import Browser, Page
 
 from gateway.docserver.jwt import verify
@@ -20,6 +18,8 @@ from gateway.testing.confluence.seed import png_image
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.editor_requests import ds_download
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import SignedIn, editor_frame, sign_in
+from tests.browser.browser_session import method_calls as _calls
 
 pytestmark = pytest.mark.browser
 

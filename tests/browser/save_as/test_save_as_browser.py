@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from browser_session import editor_frame, method_calls, sign_in
 from playwright.async_api import Browser, Page
 
 from gateway.docserver.jwt import verify
 from gateway.testing.editor_requests import converted_file_link
 from gateway.testing.stack import Stack
+from tests.browser.browser_session import editor_frame, method_calls, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_session import sign_in
 from playwright.async_api import Browser
 
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import running_stack
+from tests.browser.browser_session import sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""Helpers for the access tests (a unique module name: helper modules of test folders share sys.path)."""
+"""Helpers for the access tests."""
 
 from __future__ import annotations
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 
-from access_stack_helpers import get, recent_rest, rest_calls, welcome
-
 from gateway.testing.stack import Stack
+from tests.integration.access.access_stack_helpers import get, recent_rest, rest_calls, welcome
 
 _EDIT_MODE = re.compile(rb'"mode":\s*"edit"')
 

@@ -9,10 +9,17 @@ from __future__ import annotations
 import re
 
 import pytest
-from access_stack_helpers import add_files, get, link_actions, recent_rest, rest_calls, welcome
 
 from gateway.testing.confluence import FAULTS, REST_CALLS
 from gateway.testing.stack import Stack
+from tests.integration.access.access_stack_helpers import (
+    add_files,
+    get,
+    link_actions,
+    recent_rest,
+    rest_calls,
+    welcome,
+)
 
 MAX_CALLS = 4  # identity (first view only), listing, page operations, one spare
 _SINGLE = re.compile(r"/rest/api/content/\d+\?")

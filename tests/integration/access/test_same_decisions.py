@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from access_stack_helpers import add_files, basic, get, rest_calls, welcome
 
 from gateway.onlyoffice.access import UserAccess, access_for, access_for_many
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.testing.confluence import Store
 from gateway.testing.confluence.seed import apply_seed
 from gateway.testing.stack import Stack, running_stack
+from tests.integration.access.access_stack_helpers import add_files, basic, get, rest_calls, welcome
 
 USERS = ("admin", "alice", "bob", None)
 

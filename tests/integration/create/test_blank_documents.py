@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import docx
 import openpyxl
 import pptx
 import pypdf
 import pytest
+from pypdf.generic import DictionaryObject
 
 from gateway.onlyoffice.actions.blank import BLANK_KINDS, blank_document, default_name
 from gateway.onlyoffice.i18n import LANGUAGES
 from gateway.testing.documents import extract_text, media_type
+from tests.workbooks import active_sheet
 
 
 def test_the_four_kinds_in_the_plugins_order() -> None:
@@ -34,7 +37,7 @@ def test_blank_docx_opens_in_python_docx() -> None:
 def test_blank_xlsx_opens_in_openpyxl() -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(blank_document("xlsx")))
     assert workbook.sheetnames == ["Sheet1"]
-    assert all(cell.value is None for row in workbook.active.iter_rows() for cell in row)
+    assert all(cell.value is None for row in active_sheet(workbook).iter_rows() for cell in row)
 
 
 def test_blank_pptx_opens_in_python_pptx() -> None:
@@ -47,7 +50,7 @@ def test_blank_pptx_opens_in_python_pptx() -> None:
 def test_blank_pdf_is_a_form_in_pypdf() -> None:
     reader = pypdf.PdfReader(io.BytesIO(blank_document("pdf")), strict=True)
     assert len(reader.pages) == 1
-    assert "/AcroForm" in reader.trailer["/Root"]
+    assert "/AcroForm" in cast(DictionaryObject, reader.trailer["/Root"])
     assert not reader.get_fields()
     assert reader.pages[0].extract_text().strip() == ""
 
@@ -78,6 +81,7 @@ def test_blanks_in_the_users_language(language: str) -> None:
     defaults = document.styles.element.find(".//w:docDefaults//w:lang", document.styles.element.nsmap)
     assert defaults is not None and defaults.get(f"{{{document.styles.element.nsmap['w']}}}val") == tag
     section = document.sections[0]
+    assert section.page_width is not None and section.page_height is not None  # both are in the file
     letter = (section.page_width.inches, section.page_height.inches) == (8.5, 11)
     assert letter == (language == "en")
     presentation = pptx.Presentation(io.BytesIO(blank_document("pptx", language)))

@@ -11,12 +11,12 @@ from typing import Any
 import aiohttp
 import openpyxl
 import pytest
-from create_helpers import attachment_names, create, form, welcome_id
 
 from gateway.docserver.jwt import bearer_value, sign_header_payload
 from gateway.testing.documents import extract_text
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.create.create_helpers import attachment_names, create, form, welcome_id
 
 CONFIG = re.compile(r'<script type="application/json" id="onlyoffice-config">(.*?)</script>', re.S)
 MEDIA_TYPES = {

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import aiohttp
-from create_helpers import create, form, welcome_id
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.access import create_access_for
@@ -14,6 +13,7 @@ from gateway.onlyoffice.actions.create import create_token
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.create.create_helpers import create, form, welcome_id
 
 CONTROL = re.compile(r'<a class="aui-button onlyoffice-filecreate" href="([^"]+)"')
 

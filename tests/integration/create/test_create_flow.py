@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from create_helpers import welcome_id
 
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.create.create_helpers import welcome_id
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for the Download As tests (a unique module name: conftest names clash)."""
+"""Helpers for the Download As tests."""
 
 from __future__ import annotations
 

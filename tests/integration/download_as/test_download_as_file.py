@@ -10,13 +10,13 @@ from urllib.parse import unquote
 import aiohttp
 import docx
 import pypdf
-from dlas_helpers import download_as, page_token
 from yarl import URL
 
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.signed_links import make_link_token, read_link_token
 from gateway.testing.stack import Stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.download_as.dlas_helpers import download_as, page_token
 
 PDF = "application/pdf"
 # attr-char of RFC 8187: what may stand unencoded in filename*.

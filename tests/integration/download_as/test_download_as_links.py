@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import aiohttp
-from dlas_helpers import PATH, download_as, page_token
 
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.download_as.dlas_helpers import PATH, download_as, page_token
 
 _LINK = re.compile(
     r'<a class="onlyoffice-download-as" href="([^"]+)" target="_blank" rel="noopener"'

@@ -5,11 +5,11 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import aiohttp
-from dlas_helpers import page
 from yarl import URL
 
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.download_as.dlas_helpers import page
 
 EVIL = '<img src=x onerror=alert(1)>"&.docx'
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from dlas_helpers import download_as, page_token
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.signed_links import page_token as make_page_token
 from gateway.testing.stack import Stack, running_stack
 from gateway.testing.stack import demo_login as login
+from tests.integration.download_as.dlas_helpers import download_as, page_token
 
 
 async def test_without_the_page_token_it_is_403(stack: Stack) -> None:

@@ -1,4 +1,4 @@
-"""Helpers for the version-history tests (a unique module name: conftest names clash)."""
+"""Helpers for the version-history tests."""
 
 from __future__ import annotations
 

@@ -7,7 +7,12 @@ from datetime import datetime
 
 import jwt as pyjwt
 import pytest
-from history_helpers import (
+from yarl import URL
+
+from gateway.docserver.jwt import JwtError, verify
+from gateway.onlyoffice.keys import document_key
+from gateway.testing.stack import Stack
+from tests.integration.history.history_helpers import (
     ds_headers,
     get,
     get_json,
@@ -16,11 +21,6 @@ from history_helpers import (
     report,
     upload_version,
 )
-from yarl import URL
-
-from gateway.docserver.jwt import JwtError, verify
-from gateway.onlyoffice.keys import document_key
-from gateway.testing.stack import Stack
 
 V2 = b"PK\x03\x04 version two, uploaded by alice"
 V3 = b"PK\x03\x04 version three, uploaded by admin"

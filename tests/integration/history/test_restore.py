@@ -9,14 +9,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from history_helpers import report
-
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.testing.confluence import CONFIG
 from gateway.testing.confluence.store import Attachment
 from gateway.testing.documents.ooxml import make_docx
 from gateway.testing.editor_requests import editor_data, post_route
 from gateway.testing.stack import Stack
+from tests.integration.history.history_helpers import report
 
 V2 = make_docx("Version two")
 V3 = make_docx("Version three")

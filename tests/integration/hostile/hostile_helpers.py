@@ -1,25 +1,17 @@
-"""Hostile request bodies and how the gateway must answer them (a unique module name: conftest
-names clash between test folders)."""
+"""Hostile request bodies and how the gateway must answer them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gzip
-import importlib
 import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-__all__ = ["JSON", "SERVLET", "HostileBody", "close_loop", "hostile_bodies", "post_raw", "saving_helpers"]
-
-# The saving tests' helpers (editor config, attachments, file text), shared rather than copied.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "saving"))
-saving_helpers = importlib.import_module("saving_helpers")
+__all__ = ["JSON", "SERVLET", "HostileBody", "close_loop", "hostile_bodies", "post_raw"]
 
 SERVLET = "/plugins/servlet/onlyoffice"
 JSON = "application/json"

@@ -19,12 +19,13 @@ import aiohttp
 import jwt
 import pytest
 from aiohttp import web
-from hostile_helpers import close_loop, saving_helpers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.testing.documents import make_document
 from gateway.testing.stack import Stack, free_port, running_stack
+from tests.integration.hostile.hostile_helpers import close_loop
+from tests.integration.saving import saving_helpers
 
 
 @dataclass

@@ -9,9 +9,10 @@ from typing import Any
 
 import jwt
 from aiohttp.test_utils import TestServer
-from hostile_helpers import JSON, hostile_bodies, post_raw, saving_helpers
 
 from gateway.testing.stack import Stack
+from tests.integration.hostile.hostile_helpers import JSON, hostile_bodies, post_raw
+from tests.integration.saving import saving_helpers
 
 attachment, editor_config, text_of = (
     saving_helpers.attachment,

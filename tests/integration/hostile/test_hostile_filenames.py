@@ -9,7 +9,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from hostile_helpers import SERVLET
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
@@ -17,6 +16,7 @@ from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.signed_links import LinkClaims, make_link_token, page_token
 from gateway.testing.documents import make_document
 from gateway.testing.stack import Stack, demo_login
+from tests.integration.hostile.hostile_helpers import SERVLET
 
 HOSTILE_NAMES = [
     "report\r\nSet-Cookie: stolen=1",

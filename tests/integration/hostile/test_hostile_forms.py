@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from hostile_helpers import SERVLET, post_raw
 
 from gateway.testing.stack import Stack, demo_login
+from tests.integration.hostile.hostile_helpers import SERVLET, post_raw
 
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data; boundary=x"

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from hostile_helpers import JSON, SERVLET, hostile_bodies, post_raw
 
 from gateway.confluence.client import UserCredentials
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.signed_links import PagePurpose, page_token
 from gateway.testing.stack import Stack, demo_login
+from tests.integration.hostile.hostile_helpers import JSON, SERVLET, hostile_bodies, post_raw
 
 # route -> the page token's purpose and the body field that carries it
 ROUTES: dict[str, tuple[PagePurpose, str]] = {
@@ -63,13 +63,14 @@ async def test_a_valid_request_still_works_after_hostile_ones(stack: Stack, rout
     context = stack.gateway_app[ONLYOFFICE_CONTEXT]
     token = page_token(context, UserCredentials.from_headers(alice), purpose, str(source))
     body: dict[str, object] = {"attachmentId": str(source), field: token}
-    body |= {
+    extra: dict[str, dict[str, object]] = {
         "download-as": {"fileName": "report", "targetFileType": "pdf"},
         "attachments": {"purpose": "image", "pick": str(stack.welcome_attachment_id("report.docx"))},
         "reference-data": {"referenceData": {"fileKey": str(source), "instanceId": stack.public_url}},
         "save-as": {"url": "", "fileType": "docx", "title": "copy"},
         "notify": {"emails": ["bob"], "message": "after the hostile ones"},
-    }.get(route, {})
+    }
+    body |= extra.get(route, {})
     status, _, answer = await post_raw(url, json.dumps(body).encode(), JSON, alice)
     # Past the body checks: the route's own answer (progress, a refusal about the content).
     expected = {

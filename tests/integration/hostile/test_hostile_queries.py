@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from hostile_helpers import SERVLET
 
 from gateway.testing.stack import Stack, demo_login
+from tests.integration.hostile.hostile_helpers import SERVLET
 
 PAGES = ["doceditor", "convert", "download-as", "download-as/file", "create"]
 SCRIPTS = ["history", "history/data", "attachments", "access"]

@@ -18,12 +18,13 @@ from urllib.parse import quote
 
 import aiohttp
 import pytest
-from hostile_helpers import SERVLET, close_loop, saving_helpers
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
 from gateway.testing.stack import Stack, demo_login, running_stack
+from tests.integration.hostile.hostile_helpers import SERVLET, close_loop
+from tests.integration.saving import saving_helpers
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -65,7 +66,7 @@ def live() -> Iterator[Live]:
 
 
 # Any code point but lone surrogates (not encodable in a URL), NUL and controls included.
-any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
+any_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)
 values = (
     any_text
     | st.sampled_from(["ID0", "ID1", "ID2", "1", "0", "-1", "99999999999999999999", "de", "pt_BR", "edit",

@@ -8,6 +8,7 @@ page comment made as the author, which the simulator turns into Confluence's own
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -166,6 +167,7 @@ async def test_forged_tokens_other_origins_and_anonymous_are_refused(stack: Stac
 
 async def test_bad_notify_bodies_are_4xx_and_store_nothing(stack: Stack) -> None:
     body = await _notify_body(stack)
+    changes: Mapping[str, object]
     for changes in (
         {"emails": []},
         {"emails": "bob"},

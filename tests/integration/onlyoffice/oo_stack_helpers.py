@@ -1,4 +1,4 @@
-"""Helpers for the ONLYOFFICE integration tests (a unique module name: conftest names clash)."""
+"""Helpers for the ONLYOFFICE integration tests."""
 
 from __future__ import annotations
 

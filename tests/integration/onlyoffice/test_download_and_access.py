@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 
 import jwt as pyjwt
-from oo_stack_helpers import attachment_id, editor_config, editor_url, get, welcome
 from yarl import URL
 
 from gateway.docserver.jwt import bearer_value, sign_header_payload
 from gateway.testing.stack import Stack
+from tests.integration.onlyoffice.oo_stack_helpers import (
+    attachment_id,
+    editor_config,
+    editor_url,
+    get,
+    welcome,
+)
 
 
 def _secret(stack: Stack) -> str:

@@ -9,12 +9,18 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from oo_stack_helpers import attachment_id, editor_config, editor_url, get, welcome
 from yarl import URL
 
 from gateway.docserver.jwt import JwtError, verify
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.testing.stack import Stack, running_stack
+from tests.integration.onlyoffice.oo_stack_helpers import (
+    attachment_id,
+    editor_config,
+    editor_url,
+    get,
+    welcome,
+)
 
 
 def _no_traceback(body: bytes) -> None:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import html.parser
 
-from oo_stack_helpers import editor_config, editor_url, get, link_actions, welcome
-
 from gateway.testing.stack import Stack
+from tests.integration.onlyoffice.oo_stack_helpers import (
+    editor_config,
+    editor_url,
+    get,
+    link_actions,
+    welcome,
+)
 
 EVIL = "<img src=x onerror=alert(1)>.docx"
 RAW = EVIL.encode()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
-from oo_stack_helpers import attachment_id, editor_config, get, link_actions, welcome
-
 from gateway.testing.stack import Stack
+from tests.integration.onlyoffice.oo_stack_helpers import (
+    attachment_id,
+    editor_config,
+    get,
+    link_actions,
+    welcome,
+)
 
 OFFICE = ("report.docx", "budget.xlsx", "slides.pptx", "form.pdf")
 CONVERTIBLE = ("legacy.doc", "notes.odt", "data.ods", "old.ppt")

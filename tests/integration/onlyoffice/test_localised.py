@@ -8,11 +8,11 @@ import json
 import re
 
 import pytest
-from oo_stack_helpers import attachment_id, get, welcome
 
 from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, scan_page
 from gateway.onlyoffice.links.inject.lol import available
 from gateway.testing.stack import Stack
+from tests.integration.onlyoffice.oo_stack_helpers import attachment_id, get, welcome
 
 EVIL = "<script>alert(1)</script>\"'&.docx"
 _MESSAGES = re.compile(rb'<script type="application/json" id="onlyoffice-messages">(.*?)</script>', re.S)

@@ -8,10 +8,10 @@ import re
 
 import aiohttp
 import pytest
-from oo_stack_helpers import attachment_id, basic, get, welcome
 
 from gateway.onlyoffice.i18n import messages
 from gateway.testing.stack import Stack
+from tests.integration.onlyoffice.oo_stack_helpers import attachment_id, basic, get, welcome
 
 SERVLET = "/plugins/servlet/onlyoffice"
 

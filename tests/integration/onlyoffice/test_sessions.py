@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import aiohttp
-from oo_stack_helpers import attachment_id, editor_config, editor_url, link_actions, welcome
 
 from gateway.testing.stack import Stack
+from tests.integration.onlyoffice.oo_stack_helpers import (
+    attachment_id,
+    editor_config,
+    editor_url,
+    link_actions,
+    welcome,
+)
 
 
 async def _login(stack: Stack, user: str, *, remember: bool) -> dict[str, str]:

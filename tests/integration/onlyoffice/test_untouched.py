@@ -7,9 +7,16 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from oo_stack_helpers import attachment_id, editor_config, editor_url, get, link_actions, welcome
 
 from gateway.testing.stack import Stack, demo_login, running_stack
+from tests.integration.onlyoffice.oo_stack_helpers import (
+    attachment_id,
+    editor_config,
+    editor_url,
+    get,
+    link_actions,
+    welcome,
+)
 
 
 async def _both(stack: Stack, path: str, user: str | None) -> tuple[bytes, bytes]:

@@ -1,4 +1,4 @@
-"""Helpers for the attachment picker tests (a unique module name: conftest names clash)."""
+"""Helpers for the attachment picker tests."""
 
 from __future__ import annotations
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pickers_helpers import attachment, editor_token, picker_list
-
 from gateway.testing.confluence.seed import png_image
 from gateway.testing.stack import Stack
+from tests.integration.pickers.pickers_helpers import attachment, editor_token, picker_list
 
 HOSTILE = '"><img src=x onerror=alert(1)> & <script>.png'
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pickers_helpers import attachment, ds_get, editor_token, pick
 
 from gateway.docserver.jwt import JwtError, verify
 from gateway.testing.confluence.seed import png_image
 from gateway.testing.stack import Stack
+from tests.integration.pickers.pickers_helpers import attachment, ds_get, editor_token, pick
 
 
 def _secret(stack: Stack) -> str:
@@ -85,7 +85,7 @@ async def test_forged_missing_or_foreign_tokens_are_403(stack: Stack) -> None:
     report, budget = attachment(stack, "report.docx"), attachment(stack, "budget.xlsx")
     _, token = await editor_token(stack, report.id, "alice")
     _, admin_token = await editor_token(stack, report.id, "admin")
-    cases: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    cases: list[tuple[str | None, dict[str, Any], dict[str, str]]] = [
         ("alice", _body(report.id, "", "spreadsheet", budget.id), {}),
         (
             "alice",

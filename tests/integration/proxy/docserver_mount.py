@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aiohttp.test_utils import TestServer
-from upstream_stub import CTX
 
 from gateway.app import create_app
 from gateway.settings import Settings, load_settings_from_mapping
 from gateway.testing.stack import free_port
+from tests.integration.proxy.upstream_stub import CTX
 
 __all__ = ["PREFIX", "start_mounted_gateway"]
 

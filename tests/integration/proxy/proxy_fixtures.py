@@ -17,12 +17,12 @@ import pytest
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from upstream_stub import CTX, STATE, StubState, create_stub_app
 
 from gateway.app import create_app
 from gateway.proxy.plugin import Plugin
 from gateway.settings import Settings
 from gateway.testing.stack import free_port
+from tests.integration.proxy.upstream_stub import CTX, STATE, StubState, create_stub_app
 
 __all__ = [
     "Gateway",

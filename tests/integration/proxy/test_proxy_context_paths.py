@@ -7,10 +7,10 @@ import json
 import aiohttp
 import pytest
 from aiohttp import web
-from proxy_fixtures import MakeGateway
-from upstream_stub import CTX
 
 from gateway.proxy.plugin import PluginContext
+from tests.integration.proxy.proxy_fixtures import MakeGateway
+from tests.integration.proxy.upstream_stub import CTX
 
 
 class Hello:

@@ -17,11 +17,11 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
-from docserver_mount import PREFIX, start_mounted_gateway
-from upstream_stub import CTX
 
 from gateway.settings import Settings
 from gateway.testing.stack import free_port
+from tests.integration.proxy.docserver_mount import PREFIX, start_mounted_gateway
+from tests.integration.proxy.upstream_stub import CTX
 
 SEEN = web.AppKey("seen", list)
 
@@ -122,6 +122,7 @@ MakeMounted = Callable[..., Any]
 def make_mounted(aiohttp_server: Callable[..., Any], stub: TestServer) -> MakeMounted:
     async def make(timeout: float = 5.0, docserver_port: int | None = None, **proxy: Any) -> Mounted:
         docserver: TestServer = await aiohttp_server(docserver_stub())
+        assert stub.port is not None and docserver.port is not None
         gateway, settings = await start_mounted_gateway(
             aiohttp_server, stub.port, docserver_port or docserver.port, timeout=timeout, proxy=proxy
         )

@@ -7,8 +7,9 @@ import logging
 
 import aiohttp
 import pytest
-from proxy_fixtures import MakeGateway, free_port
-from upstream_stub import CTX
+
+from tests.integration.proxy.proxy_fixtures import MakeGateway, free_port
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def _fetch(url: str) -> tuple[int, str, str]:

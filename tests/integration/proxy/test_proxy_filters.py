@@ -11,10 +11,10 @@ import brotli  # type: ignore[import-untyped]
 import pytest
 from aiohttp import web
 from multidict import CIMultiDict
-from proxy_fixtures import MakeGateway
-from upstream_stub import CTX, HTML
 
 from gateway.proxy.plugin import BodyTransform, Plugin, PluginContext, ResponseFilter
+from tests.integration.proxy.proxy_fixtures import MakeGateway
+from tests.integration.proxy.upstream_stub import CTX, HTML
 
 NEEDLE = b'class="attachment">'
 MARK = b'class="attachment" data-oo="1">'

@@ -9,8 +9,9 @@ import random
 import aiohttp
 import brotli  # type: ignore[import-untyped]
 from multidict import CIMultiDictProxy
-from proxy_fixtures import MakeGateway
-from upstream_stub import CTX, HTML
+
+from tests.integration.proxy.proxy_fixtures import MakeGateway
+from tests.integration.proxy.upstream_stub import CTX, HTML
 
 
 async def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, CIMultiDictProxy[str], bytes]:

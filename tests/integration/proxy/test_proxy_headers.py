@@ -8,8 +8,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from proxy_fixtures import Gateway, MakeGateway
-from upstream_stub import CTX
+
+from tests.integration.proxy.proxy_fixtures import Gateway, MakeGateway
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def _raw(gw: Gateway, head: str, body: bytes = b"") -> tuple[int, dict[str, str], bytes]:

@@ -8,11 +8,11 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from proxy_fixtures import MakeGateway, free_port
-from upstream_stub import CTX
 
 from gateway.observability import READINESS_KEY
 from gateway.proxy.plugin import PluginContext
+from tests.integration.proxy.proxy_fixtures import MakeGateway, free_port
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def _get(url: str) -> tuple[int, str]:

@@ -11,8 +11,9 @@ import aiohttp
 import psutil  # type: ignore[import-untyped,unused-ignore]
 import pytest
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_process
-from upstream_stub import CTX
+
+from tests.integration.proxy.proxy_fixtures import gateway_process
+from tests.integration.proxy.upstream_stub import CTX
 
 MiB = 1024 * 1024
 # Growth allowed over the idle baseline: buffers and the pool, far below the body sizes.

@@ -9,10 +9,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_process
-from upstream_stub import CTX
 
 from gateway.loop import ENV
+from tests.integration.proxy.proxy_fixtures import gateway_process
+from tests.integration.proxy.upstream_stub import CTX
 
 
 async def test_serve_proxies_and_logs_parser(tmp_path: Path, stub: TestServer) -> None:

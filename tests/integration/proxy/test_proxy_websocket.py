@@ -8,8 +8,9 @@ import json
 import aiohttp
 import pytest
 from aiohttp import WSMsgType
-from proxy_fixtures import MakeGateway
-from upstream_stub import CTX
+
+from tests.integration.proxy.proxy_fixtures import MakeGateway
+from tests.integration.proxy.upstream_stub import CTX
 
 PATHS = ["/synchrony/v1", f"{CTX}/synchrony-proxy/v1"]
 

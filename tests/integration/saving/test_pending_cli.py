@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
-from saving_helpers import FAST, attachment, text_of
-from test_saving_recovery import _edit_while_confluence_is_down
 
 from gateway.testing.confluence import FAULTS
 from gateway.testing.stack import SERVICE_ACCOUNT_TOKEN, Stack, free_port, running_stack
+from tests.integration.saving.saving_helpers import FAST, attachment, text_of
+from tests.integration.saving.test_saving_recovery import _edit_while_confluence_is_down
 
 SLOW_RECOVERY = {"recovery_interval": 3600.0}  # only the command line finishes saves here
 

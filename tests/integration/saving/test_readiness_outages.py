@@ -13,10 +13,10 @@ import re
 from typing import Any
 
 import aiohttp
-from redis_process import RedisProcess
-from saving_helpers import attachment, editor_config
 
 from gateway.testing.stack import Stack, demo_login, running_stack
+from tests.integration.saving.redis_process import RedisProcess
+from tests.integration.saving.saving_helpers import attachment, editor_config
 
 _FAST_PROBES = {"proxy": {"readiness_cache_seconds": 0}}
 

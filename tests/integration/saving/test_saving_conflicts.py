@@ -13,10 +13,17 @@ import aiohttp
 import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from saving_helpers import FAST, attachment, basic, editor_config, open_editor, text_of
 
 from gateway.testing.documents import extract_text, make_document
 from gateway.testing.stack import Stack, running_stack
+from tests.integration.saving.saving_helpers import (
+    FAST,
+    attachment,
+    basic,
+    editor_config,
+    open_editor,
+    text_of,
+)
 
 
 def _signed(stack: Stack, body: dict[str, Any]) -> dict[str, Any]:

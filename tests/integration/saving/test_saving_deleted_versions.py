@@ -6,9 +6,8 @@ under, which the Document Server would open read-only for five minutes."""
 
 from __future__ import annotations
 
-from saving_helpers import FAST, attachment, editor_config, open_editor, text_of
-
 from gateway.testing.stack import running_stack
+from tests.integration.saving.saving_helpers import FAST, attachment, editor_config, open_editor, text_of
 
 
 async def test_after_the_latest_version_is_deleted_the_next_save_gets_a_new_number_and_key() -> None:

@@ -9,10 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
-from saving_helpers import FAST, attachment, basic, callbacks, editor_config, metric_value, text_of
 
 from gateway.testing.docserver.socket_client import EditorSocket, connect_editor
 from gateway.testing.stack import Stack, running_stack
+from tests.integration.saving.saving_helpers import (
+    FAST,
+    attachment,
+    basic,
+    callbacks,
+    editor_config,
+    metric_value,
+    text_of,
+)
 
 PREFIX = "/ds-vpath"
 API_JS = "/web-apps/apps/api/documents/api.js"

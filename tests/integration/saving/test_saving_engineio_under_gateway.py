@@ -15,10 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from saving_helpers import attachment, basic, callbacks, editor_config, metric_value, text_of, wait_for
 
 from gateway.testing.docserver.socket_client import EditorSocket, HandshakeError, connect_editor
 from gateway.testing.stack import Stack, running_stack
+from tests.integration.saving.saving_helpers import (
+    attachment,
+    basic,
+    callbacks,
+    editor_config,
+    metric_value,
+    text_of,
+    wait_for,
+)
 
 PREFIX = "/ds-vpath"
 HEADERS = {"Authorization": basic("alice", "alice"), "Cookie": "JSESSIONID=alice-confluence-session"}

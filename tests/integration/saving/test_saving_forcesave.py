@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from saving_helpers import FAST, attachment, callbacks, editor_config, open_editor, text_of
 
 from gateway.testing.stack import running_stack
+from tests.integration.saving.saving_helpers import (
+    FAST,
+    attachment,
+    callbacks,
+    editor_config,
+    open_editor,
+    text_of,
+)
 
 
 def _rules(policy: str) -> dict[str, object]:

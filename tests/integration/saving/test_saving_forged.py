@@ -18,10 +18,10 @@ import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from saving_helpers import attachment, editor_config, metric_value, text_of
 
 from gateway.testing.documents import make_document
 from gateway.testing.stack import Stack, running_stack
+from tests.integration.saving.saving_helpers import attachment, editor_config, metric_value, text_of
 
 
 @dataclass

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from saving_helpers import FAST, attachment, callbacks, open_editor, text_of
-
 from gateway.testing.stack import running_stack
+from tests.integration.saving.saving_helpers import FAST, attachment, callbacks, open_editor, text_of
 
 OLD, NEW = "old-link-secret-" + "a" * 24, "new-link-secret-" + "b" * 24
 

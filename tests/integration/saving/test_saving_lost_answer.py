@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from saving_helpers import FAST, attachment, callbacks, open_editor, text_of
 
 from gateway.testing.stack import Stack, free_port, running_stack
+from tests.integration.saving.saving_helpers import FAST, attachment, callbacks, open_editor, text_of
 
 _UPLOAD = re.compile(r"/rest/api/content/\d+/child/attachment/\d+/data$")
 _HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}

@@ -13,11 +13,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-from saving_helpers import FAST, attachment, callbacks, metric_value, open_editor, text_of, wait_for
 
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.testing.confluence import FAULTS
 from gateway.testing.stack import Stack, running_stack
+from tests.integration.saving.saving_helpers import (
+    FAST,
+    attachment,
+    callbacks,
+    metric_value,
+    open_editor,
+    text_of,
+    wait_for,
+)
 
 RECOVERY = {"recovery_interval": 0.3}
 

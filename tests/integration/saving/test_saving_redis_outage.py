@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from redis_process import RedisProcess
-from saving_helpers import FAST, attachment, callbacks, open_editor, text_of, wait_for
-
 from gateway.testing.stack import running_stack
+from tests.integration.saving.redis_process import RedisProcess
+from tests.integration.saving.saving_helpers import (
+    FAST,
+    attachment,
+    callbacks,
+    open_editor,
+    text_of,
+    wait_for,
+)
 
 
 async def test_redis_down_during_the_save_then_back(own_redis: RedisProcess) -> None:

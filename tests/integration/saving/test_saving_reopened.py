@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 
-from saving_helpers import FAST, attachment, callbacks, editor_config, open_editor, text_of, wait_for
-
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.testing.confluence import FAULTS
 from gateway.testing.stack import running_stack
+from tests.integration.saving.saving_helpers import (
+    FAST,
+    attachment,
+    callbacks,
+    editor_config,
+    open_editor,
+    text_of,
+    wait_for,
+)
 
 
 async def test_a_session_reopened_from_the_forgotten_file_saves_again_after_recovery() -> None:

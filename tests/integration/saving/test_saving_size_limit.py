@@ -3,13 +3,12 @@ edit kept (pending record + the Document Server's forgotten file) and saved once
 
 from __future__ import annotations
 
-from saving_helpers import FAST, attachment, callbacks, open_editor, text_of
-
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
 from gateway.onlyoffice.saving.callback import pending_record_key
 from gateway.onlyoffice.saving.recovery import recover_save
 from gateway.testing.confluence import CONFIG
 from gateway.testing.stack import running_stack
+from tests.integration.saving.saving_helpers import FAST, attachment, callbacks, open_editor, text_of
 
 
 async def test_a_save_over_the_limit_is_kept_and_saved_after_the_limit_is_raised() -> None:

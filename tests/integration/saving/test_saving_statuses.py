@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import aiohttp
-from saving_helpers import (
+
+from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
+from gateway.onlyoffice.saving.save import session_record_key
+from gateway.testing.stack import running_stack
+from tests.integration.saving.saving_helpers import (
     FAST,
     attachment,
     callbacks,
@@ -13,10 +17,6 @@ from saving_helpers import (
     text_of,
     wait_for,
 )
-
-from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT
-from gateway.onlyoffice.saving.save import session_record_key
-from gateway.testing.stack import running_stack
 
 
 async def test_final_save_is_one_new_version_with_the_edit_and_the_editor_named() -> None:

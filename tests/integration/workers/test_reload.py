@@ -19,11 +19,11 @@ import aiohttp
 import pytest
 import yaml
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_process
-from saving_helpers import wait_for
-from workers_helpers import GatewayTree, gateway_tree, write_config
 
 from gateway.testing.stack import SERVICE_ACCOUNT_TOKEN, Stack, free_port, running_stack
+from tests.integration.proxy.proxy_fixtures import gateway_process
+from tests.integration.saving.saving_helpers import wait_for
+from tests.integration.workers.workers_helpers import GatewayTree, gateway_tree, write_config
 
 _ACTION = re.compile(r'data-onlyoffice-action="(\w+)"')
 _RULES_OFF = [{"spaces": ["DEMO"], "enabled": False}]

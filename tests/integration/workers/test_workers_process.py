@@ -10,22 +10,23 @@ import re
 import signal
 import socket
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import psutil
 from aiohttp.test_utils import TestServer
-from proxy_fixtures import gateway_settings
-from saving_helpers import wait_for
-from upstream_stub import CTX, STATE
-from workers_helpers import gateway_tree, pids_in_log, write_config
 
 from gateway.testing.stack import free_port
+from tests.integration.proxy.proxy_fixtures import gateway_settings
+from tests.integration.proxy.upstream_stub import CTX, STATE
+from tests.integration.saving.saving_helpers import wait_for
+from tests.integration.workers.workers_helpers import gateway_tree, pids_in_log, write_config
 
 SECRETS = {"token": "service-token", "jwt": "s" * 32}
 
 
 def _config(
-    tmp_path: Path, stub: TestServer, redis_url: str, workers: int = 2, **proxy: object
+    tmp_path: Path, stub: TestServer, redis_url: str, workers: int = 2, **proxy: Any
 ) -> tuple[Path, int]:
     assert stub.port is not None
     port = free_port()

@@ -18,10 +18,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from saving_helpers import attachment, callbacks, open_editor, text_of, wait_for
-from workers_helpers import GatewayTree, gateway_tree, write_config
 
 from gateway.testing.stack import SERVICE_ACCOUNT_TOKEN, Stack, free_port, running_stack
+from tests.integration.saving.saving_helpers import attachment, callbacks, open_editor, text_of, wait_for
+from tests.integration.workers.workers_helpers import GatewayTree, gateway_tree, write_config
 
 _UPLOAD = re.compile(r"/rest/api/content/\d+/child/attachment/\d+/data$")
 _CALLBACK_BY = re.compile(r"POST /confluence/plugins/servlet/onlyoffice/callback.* pid=(\d+)")

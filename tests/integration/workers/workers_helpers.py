@@ -18,9 +18,9 @@ from typing import Any
 import aiohttp
 import psutil
 import yaml
-from proxy_fixtures import GatewayProcess, spawn_serve
 
 from gateway.settings import Settings
+from tests.integration.proxy.proxy_fixtures import GatewayProcess, spawn_serve
 
 __all__ = ["GatewayTree", "gateway_tree", "pids_in_log", "write_config"]
 

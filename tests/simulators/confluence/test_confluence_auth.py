@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import ClientSession
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic, no_check, upload_form
 
 from gateway.testing.confluence import DEMO_USERS, Store
+from tests.simulators.confluence.confluence_helpers import CTX, basic, no_check, upload_form
 
 Client = TestClient[Any, Any]
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"

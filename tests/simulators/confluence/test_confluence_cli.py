@@ -46,7 +46,7 @@ async def test_cli_runs_the_seeded_simulator(tmp_path: Path) -> None:
     )
     try:
         await _wait_running(f"http://127.0.0.1:{port}/wiki/status", process)
-        from confluence_helpers import basic, no_check, upload_form
+        from tests.simulators.confluence.confluence_helpers import basic, no_check, upload_form
 
         url = f"http://127.0.0.1:{port}/wiki/rest/api/user/current"
         async with aiohttp.ClientSession(headers=basic("alice")) as session, session.get(url) as response:

@@ -8,9 +8,9 @@ from typing import Any
 
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic
 
 from gateway.testing.confluence import STORE, Store, create_confluence_app
+from tests.simulators.confluence.confluence_helpers import CTX, basic
 
 Client = TestClient[Any, Any]
 XSS = "<img src=x onerror=alert(1)>.docx"

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic
+
+from tests.simulators.confluence.confluence_helpers import CTX, basic
 
 Client = TestClient[Any, Any]
 EXPAND = "version,container,container.space,space,operations"

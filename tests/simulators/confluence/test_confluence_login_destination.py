@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX
+
+from tests.simulators.confluence.confluence_helpers import CTX
 
 Client = TestClient[Any, Any]
 

@@ -11,9 +11,9 @@ import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic
 
 from gateway.testing.confluence import Store
+from tests.simulators.confluence.confluence_helpers import CTX, basic
 
 Client = TestClient[Any, Any]
 

@@ -11,16 +11,17 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from atlassian import Confluence
-from confluence_helpers import CTX
 
 from gateway.testing.confluence import DEMO_USERS, Store
+from tests.simulators.confluence.confluence_helpers import CTX
 
 Client = TestClient[Any, Any]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _confluence(client: Client, **auth: Any) -> Confluence:
-    return Confluence(url=f"http://{client.host}:{client.port}{CTX}", timeout=20, **auth)
+    # atlassian-python-api's constructor has no type hints (the package ships py.typed nonetheless).
+    return Confluence(url=f"http://{client.host}:{client.port}{CTX}", timeout=20, **auth)  # type: ignore[no-untyped-call]
 
 
 async def test_list_attach_reupload_download_history(client: Client, store: Store, welcome: int) -> None:
@@ -73,6 +74,7 @@ async def test_errors_surface_as_python_api_exceptions(client: Client, welcome: 
     wrong = _confluence(client, username="alice", password="wrong")
     with pytest.raises(HTTPError) as unauthorized:
         await asyncio.to_thread(wrong.get_attachments_from_content, str(welcome))
+    assert unauthorized.value.response is not None
     assert unauthorized.value.response.status_code == 401
 
 

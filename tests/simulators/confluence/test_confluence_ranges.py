@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic
 from multidict import CIMultiDictProxy
 
 from gateway.testing.confluence import Store
+from tests.simulators.confluence.confluence_helpers import CTX, basic
 
 DATA = bytes(range(256)) * 4  # 1024 bytes, every offset recognisable
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic
 
 from gateway.testing.confluence import Store
+from tests.simulators.confluence.confluence_helpers import CTX, basic
 
 Client = TestClient[Any, Any]
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic, no_check, upload_form
 
 from gateway.testing.confluence import CONFIG, Store, create_confluence_app
+from tests.simulators.confluence.confluence_helpers import CTX, basic, no_check, upload_form
 
 Client = TestClient[Any, Any]
 LIMIT = 1000

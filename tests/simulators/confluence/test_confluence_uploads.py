@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic, no_check, upload_form
 
 from gateway.testing.confluence import Store
+from tests.simulators.confluence.confluence_helpers import CTX, basic, no_check, upload_form
 
 Client = TestClient[Any, Any]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic, no_check, upload_form
 
 from gateway.testing.confluence import Store, create_confluence_app
 from gateway.testing.confluence.common import STORE
+from tests.simulators.confluence.confluence_helpers import CTX, basic, no_check, upload_form
 
 Client = TestClient[Any, Any]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from confluence_helpers import CTX, basic
 
 from gateway.testing.confluence import CONFIG
 from gateway.testing.confluence.common import SESSIONS
+from tests.simulators.confluence.confluence_helpers import CTX, basic
 
 Client = TestClient[Any, Any]
 GENERAL = "/admin/viewgeneralconfig.action"

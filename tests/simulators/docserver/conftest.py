@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from docserver_helpers import SECRET, Sim, SimFactory, StubHost
 
 from gateway.testing.docserver import DOCSERVER, create_docserver_app
 from gateway.testing.documents import make_document
+from tests.simulators.docserver.docserver_helpers import SECRET, Sim, SimFactory, StubHost
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ class Sim:
         self, config: dict[str, Any], **headers: str
     ) -> tuple[EditorSocket, dict[str, Any]]:
         """Connect, send `open` with `config`, and return the socket with the first answer."""
-        ws = await self.connect(str(config.get("document", {}).get("key", "x")), **headers)
+        ws = await self.connect(str(config.get("document", {}).get("key", "x")), answer_pings=True, **headers)
         await ws.send_json({"type": "open", "config": config})
         answer = await receive(ws)
         if answer.get("type") == "opened":

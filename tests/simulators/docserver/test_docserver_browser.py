@@ -12,9 +12,9 @@ import playwright.async_api as playwright_api
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from docserver_helpers import Sim, StubHost, editor_config, sign
 
 from gateway.testing.documents import extract_text
+from tests.simulators.docserver.docserver_helpers import Sim, SimFactory, StubHost, editor_config, sign
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ window.docEditor = new DocsAPI.DocEditor("placeholder", config);
 
 
 @pytest.fixture
-async def sim(make_sim: Any) -> Sim:
+async def sim(make_sim: SimFactory) -> Sim:
     """As conftest's, but the editor gives up reconnecting after 2 tries 0.2 s apart (DS's auth
     answer tells it so), so a server that stays away shows "Connection lost" quickly."""
     return await make_sim(reconnection=(2, 0.2))

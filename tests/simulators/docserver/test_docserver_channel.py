@@ -11,10 +11,18 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
-from docserver_helpers import SECRET, Sim, SimFactory, StubHost, closed_with, editor_config, receive
 
 from gateway.testing.docserver import engineio
 from gateway.testing.documents import extract_text
+from tests.simulators.docserver.docserver_helpers import (
+    SECRET,
+    Sim,
+    SimFactory,
+    StubHost,
+    closed_with,
+    editor_config,
+    receive,
+)
 
 
 def plain(body: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +140,7 @@ async def test_viewers_cannot_append(sim: Sim, host: StubHost) -> None:
 async def test_token_errors_close_the_socket_with_the_real_codes(
     sim: Sim, host: StubHost, change: str, code: int, close_code: int
 ) -> None:
-    from test_docserver_jwt import resign
+    from tests.simulators.docserver.test_docserver_jwt import resign
 
     config: dict[str, Any] = editor_config(host, "w7", sign_it=change != "unsigned")
     if change == "wrong-secret":
@@ -186,7 +194,7 @@ async def test_shutdown_closes_sockets_1001_without_anyone_leaving(sim: Sim, hos
 
 
 async def test_meta_command_is_pushed_to_the_editor(sim: Sim, host: StubHost) -> None:
-    from docserver_helpers import sign
+    from tests.simulators.docserver.docserver_helpers import sign
 
     ws, _ = await sim.open_socket(editor_config(host, "w11"))
     command = {"c": "meta", "key": "w11", "meta": {"title": "Renamed.docx"}}
@@ -289,7 +297,7 @@ async def test_a_reconnect_shows_the_session_token_so_an_expired_config_token_st
     sim: Sim, host: StubHost
 ) -> None:
     """§3.3: the config token's `exp` only matters at open; reconnects use DS's session token."""
-    from test_docserver_jwt import resign
+    from tests.simulators.docserver.test_docserver_jwt import resign
 
     ws, opened = await sim.open_socket(editor_config(host, "w17"))
     claims = jwt.decode(opened["jwt"], SECRET, algorithms=["HS256"])

@@ -19,9 +19,10 @@ import aiohttp
 import olefile
 import pytest
 import xlrd
-from docserver_helpers import Sim, SimFactory, StubHost, sign
+from xlrd.biffh import XLRDError  # types-xlrd declares it there only; xlrd re-exports this class
 
 from gateway.testing.documents import extract_text, make_document, make_protected
+from tests.simulators.docserver.docserver_helpers import Sim, SimFactory, StubHost, sign
 
 _XML_DECL = '<?xml version="1.0" encoding="utf-8"?>'
 _OOXML_TARGET = {"doc": "docx", "odt": "docx", "xls": "xlsx", "ods": "xlsx", "ppt": "pptx", "odp": "pptx"}
@@ -82,7 +83,7 @@ def test_encrypted_ooxml_is_a_compound_file_with_the_encryption_streams(ext: str
 
 
 def test_encrypted_legacy_files_carry_their_encryption_marks() -> None:
-    with pytest.raises(xlrd.XLRDError, match="encrypted"):
+    with pytest.raises(XLRDError, match="encrypted"):
         xlrd.open_workbook(file_contents=make_protected("xls", "Secret"))
     with olefile.OleFileIO(io.BytesIO(make_protected("doc", "Secret"))) as ole:
         fib = ole.openstream("WordDocument").read(12)

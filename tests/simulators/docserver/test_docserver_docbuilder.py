@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
-from docserver_helpers import Sim, SimFactory, StubHost, sign
 
 from gateway.testing.documents import extract_text
+from tests.simulators.docserver.docserver_helpers import Sim, SimFactory, StubHost, sign
 
 SCRIPT = """
 builder.CreateFile("docx");

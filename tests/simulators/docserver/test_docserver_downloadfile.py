@@ -11,7 +11,8 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
-from docserver_helpers import SECRET, Sim, SimFactory, StubHost, sign
+
+from tests.simulators.docserver.docserver_helpers import SECRET, Sim, SimFactory, StubHost, sign
 
 CHANGES = b"PK\x03\x04 changes.zip of one session"
 

@@ -8,7 +8,8 @@ import time
 from typing import Any
 
 import pytest
-from docserver_helpers import SECRET, Sim, StubHost, editor_config, sign
+
+from tests.simulators.docserver.docserver_helpers import SECRET, Sim, StubHost, editor_config, sign
 
 
 async def open_error(sim: Sim, config: dict[str, Any]) -> dict[str, Any] | None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiohttp
-from docserver_helpers import SimFactory, StubHost, editor_config
 
 from gateway.testing.documents import extract_text
+from tests.simulators.docserver.docserver_helpers import SimFactory, StubHost, editor_config
 
 
 async def test_unsaved_session_is_saved_after_restart(

@@ -8,9 +8,9 @@ from typing import Any
 
 import aiohttp
 import pytest
-from docserver_helpers import Sim, SimFactory, StubHost, editor_config
 
 from gateway.testing.documents import extract_text
+from tests.simulators.docserver.docserver_helpers import Sim, SimFactory, StubHost, editor_config
 
 BASE = 0.2  # retry_base_delay for these tests: retries at 0.2 s, 0.4 s, 0.8 s
 
@@ -123,7 +123,7 @@ async def test_forgotten_file_reopens_and_is_fetched_by_command(rsim: Sim, host:
 
 
 def _cmd_token(payload: dict[str, Any]) -> str:
-    from docserver_helpers import sign
+    from tests.simulators.docserver.docserver_helpers import sign
 
     return sign(payload)
 

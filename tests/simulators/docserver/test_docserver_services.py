@@ -10,9 +10,16 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
-from docserver_helpers import SECRET, Sim, SimFactory, StubHost, editor_config, sign
 
 from gateway.testing.documents import extract_text, make_document
+from tests.simulators.docserver.docserver_helpers import (
+    SECRET,
+    Sim,
+    SimFactory,
+    StubHost,
+    editor_config,
+    sign,
+)
 
 
 def conversion(host: StubHost, key: str, **extra: Any) -> dict[str, Any]:

@@ -13,9 +13,16 @@ from typing import Any
 import aiohttp
 import jwt
 import pytest
-from docserver_helpers import SECRET, Sim, StubHost, closed_with, editor_config, receive
 
 from gateway.testing.documents import extract_text, make_document
+from tests.simulators.docserver.docserver_helpers import (
+    SECRET,
+    Sim,
+    StubHost,
+    closed_with,
+    editor_config,
+    receive,
+)
 
 
 async def open_editor(sim: Sim, config: dict[str, Any], **headers: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from gateway.testing.documents import (
     extract_text,
     make_document,
 )
+from tests.workbooks import active_sheet
 
 from .conftest import run_tool
 
@@ -89,7 +90,9 @@ def test_xls_append_and_conversion(tmp_path: Path) -> None:
     assert extract_text("xls", appended) == XLS_TEXT + "\nTotal: 5"
     assert "Total: 5" in run_tool("xls2csv", appended, tmp_path, ".xls")
     assert (
-        openpyxl.load_workbook(io.BytesIO(convert_document(appended, "xls", "xlsx"))).active["A6"].value
+        active_sheet(openpyxl.load_workbook(io.BytesIO(convert_document(appended, "xls", "xlsx"))))[
+            "A6"
+        ].value
         == "Total: 5"
     )
 
@@ -99,7 +102,7 @@ PPT_TEXT = "Old presentation\nMade with PowerPoint 97: é € ü\n\nQuestions"
 
 def test_ppt_is_read_by_catppt(tmp_path: Path) -> None:
     data = make_document("ppt", PPT_TEXT)
-    ole = olefile.OleFileIO(data, raise_defects=olefile.DEFECT_INCORRECT)
+    ole = olefile.OleFileIO(io.BytesIO(data), raise_defects=olefile.DEFECT_INCORRECT)
     assert sorted(entry[0] for entry in ole.listdir()) == ["Current User", "PowerPoint Document"]
     output = run_tool("catppt", data, tmp_path, ".ppt", "-d", "utf-8")
     assert output.rstrip("\f").rstrip("\n").split("\n") == PPT_TEXT.split("\n")
@@ -107,7 +110,7 @@ def test_ppt_is_read_by_catppt(tmp_path: Path) -> None:
 
 
 def test_ppt_current_user_points_at_the_user_edit_atom() -> None:
-    ole = olefile.OleFileIO(make_document("ppt", "x"))
+    ole = olefile.OleFileIO(io.BytesIO(make_document("ppt", "x")))
     current = ole.openstream("Current User").read()
     document = ole.openstream("PowerPoint Document").read()
     offset = int.from_bytes(current[16:20], "little")

@@ -6,10 +6,12 @@ import io
 import zipfile
 
 import pytest
-from odf import teletype
+
+# odfpy ships no type hints (no py.typed, no stubs): mypy reports each of its modules once.
+from odf import teletype  # type: ignore[import-untyped]
 from odf import text as odf_text
-from odf.opendocument import load
-from odf.table import TableCell, TableRow
+from odf.opendocument import load  # type: ignore[import-untyped]
+from odf.table import TableCell, TableRow  # type: ignore[import-untyped]
 
 from gateway.testing.documents import DocumentError, append_text, extract_text, make_document, media_type
 

@@ -11,6 +11,7 @@ import pptx
 import pytest
 
 from gateway.testing.documents import DocumentError, append_text, extract_text, make_document
+from tests.workbooks import active_sheet
 
 TEXT = 'Quarterly report\nRevenue <grew> & "fell" — é€ 😀\n\nLast line'
 
@@ -55,10 +56,10 @@ def test_docx_made_by_python_docx_is_read_and_appended() -> None:
 
 def test_xlsx_opens_in_openpyxl_one_cell_per_line() -> None:
     data = make_document("xlsx", TEXT)
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    sheet = active_sheet(openpyxl.load_workbook(io.BytesIO(data)))
     assert [sheet.cell(row=i, column=1).value or "" for i in range(1, 5)] == TEXT.split("\n")
     appended = append_text("xlsx", data, "Total: 5")
-    sheet = openpyxl.load_workbook(io.BytesIO(appended)).active
+    sheet = active_sheet(openpyxl.load_workbook(io.BytesIO(appended)))
     assert sheet["A5"].value == "Total: 5"
     assert sheet.max_row == 5
     assert extract_text("xlsx", appended) == TEXT + "\nTotal: 5"
@@ -66,14 +67,14 @@ def test_xlsx_opens_in_openpyxl_one_cell_per_line() -> None:
 
 def test_xlsx_made_by_openpyxl_with_shared_strings_is_read() -> None:
     book = openpyxl.Workbook()
-    book.active["A1"] = "name"
-    book.active["B1"] = "value"
-    book.active["A3"] = 42
+    active_sheet(book)["A1"] = "name"
+    active_sheet(book)["B1"] = "value"
+    active_sheet(book)["A3"] = 42
     buffer = io.BytesIO()
     book.save(buffer)
     assert extract_text("xlsx", buffer.getvalue()) == "name\tvalue\n\n42"
     appended = append_text("xlsx", buffer.getvalue(), "more")
-    assert openpyxl.load_workbook(io.BytesIO(appended)).active["A4"].value == "more"
+    assert active_sheet(openpyxl.load_workbook(io.BytesIO(appended)))["A4"].value == "more"
 
 
 def test_pptx_opens_in_python_pptx() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import cast
 
 import pypdf
 import pytest
+from pypdf.generic import ArrayObject, DictionaryObject
 
 from gateway.testing.documents import DocumentError, append_text, demo_files, extract_text, make_document
 from gateway.testing.documents.pdf import make_pdf, pdf_fields
@@ -47,8 +49,10 @@ def test_form_has_a_real_acroform_text_field() -> None:
     reader = _reader(data)
     fields = reader.get_fields()
     assert fields is not None and fields["Name"]["/FT"] == "/Tx"
-    assert reader.trailer["/Root"]["/AcroForm"]["/Fields"][0].get_object()["/T"] == "Name"
-    assert reader.pages[0]["/Annots"][0].get_object()["/Subtype"] == "/Widget"
+    # pypdf types what it reads from a file as any PDF object; the form's structure is known here.
+    acroform = cast(DictionaryObject, cast(DictionaryObject, reader.trailer["/Root"])["/AcroForm"])
+    assert cast(ArrayObject, acroform["/Fields"])[0].get_object()["/T"] == "Name"
+    assert cast(ArrayObject, reader.pages[0]["/Annots"])[0].get_object()["/Subtype"] == "/Widget"
 
 
 def test_append_keeps_fields_and_adds_a_line() -> None:

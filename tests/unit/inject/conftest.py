@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from inject_helpers import BACKENDS
+
+from tests.unit.inject.inject_helpers import BACKENDS
 
 
 @pytest.fixture(params=BACKENDS)

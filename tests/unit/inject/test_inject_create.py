@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from inject_helpers import fixture_page
 
 from gateway.onlyoffice.links.inject import create_markup, inject_links, scan_page
 from gateway.onlyoffice.links.inject import lol as lol_module
+from tests.unit.inject.inject_helpers import fixture_page
 
 CTX = "/confluence"
 UPLOAD = '<div class="plugin_attachments_upload_container">'

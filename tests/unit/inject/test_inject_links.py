@@ -9,13 +9,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from inject_helpers import REAL_EMBEDDED_IMAGES, fixture_page, strip_inserted
 
 from gateway.onlyoffice.i18n import messages
 from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, scan_page
 from gateway.onlyoffice.links.inject import lol as lol_module
 from gateway.onlyoffice.links.inject.rewrite import SCRIPT_MESSAGES
 from gateway.onlyoffice.rules import Offer
+from tests.unit.inject.inject_helpers import REAL_EMBEDDED_IMAGES, fixture_page, strip_inserted
 
 CTX = "/confluence"
 SCRIPT = "/confluence/plugins/servlet/onlyoffice/static/inject.js"

@@ -17,13 +17,13 @@ from urllib.parse import quote
 
 import pytest
 from aiohttp.test_utils import TestClient
-from inject_helpers import fixture_page
 
 from gateway.onlyoffice.links.inject import AttachmentLinks, inject_links, menu_markup, scan_page
 from gateway.onlyoffice.links.inject import lol as lol_module
 from gateway.onlyoffice.links.inject.model import AttachmentReference
 from gateway.testing.confluence import STORE, create_confluence_app
 from gateway.testing.confluence.common import CONFIG
+from tests.unit.inject.inject_helpers import fixture_page
 
 CTX = "/confluence"
 SCRIPT = "/confluence/plugins/servlet/onlyoffice/static/inject.js"

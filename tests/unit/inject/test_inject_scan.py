@@ -6,11 +6,11 @@ import random
 from typing import Any
 
 import pytest
-from inject_helpers import REAL_EMBEDDED_IMAGES, fixture_page
 
 from gateway.onlyoffice.links.inject import AttachmentReference, find_references, scan_page
 from gateway.onlyoffice.links.inject import lol as lol_module
 from gateway.onlyoffice.links.inject.scan import scan_with_python
+from tests.unit.inject.inject_helpers import REAL_EMBEDDED_IMAGES, fixture_page
 
 
 def test_attachments_page_rows(backend: Any) -> None:

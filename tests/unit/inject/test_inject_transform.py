@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from inject_helpers import fixture_page, strip_inserted
 
 from gateway.onlyoffice.links.inject import AttachmentLinks, PageScan, inject_links, scan_page
 from gateway.onlyoffice.links.inject.transform import PageInjector
+from tests.unit.inject.inject_helpers import fixture_page, strip_inserted
 
 CTX = "/confluence"
 SCRIPT = "/confluence/plugins/servlet/onlyoffice/static/inject.js"

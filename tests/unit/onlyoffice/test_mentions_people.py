@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 from gateway.confluence.models import Person, parse_person
 from gateway.onlyoffice.editor.mentions import comment_storage
 from gateway.onlyoffice.editor.people import mention_id
 from gateway.ttl_cache import TtlCache
 
-DC_PERSON = {
+DC_PERSON: dict[str, Any] = {
     "type": "known",
     "username": "bob",
     "userKey": "8acc0000000000000000000000000001",

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from gateway.proxy.coalesce import FLUSH_BYTES, coalesced
+from gateway.proxy.coalesce import FLUSH_BYTES, HOLD_SECONDS, coalesced
 
 PIECE = bytes(range(256)) * 16  # 4 KiB
 
@@ -63,10 +63,10 @@ async def upstream() -> AsyncIterator[TestServer]:
     await server.close()
 
 
-async def _pieces(server: TestServer, path: str, **hold: float) -> list[tuple[float, bytes]]:
+async def _pieces(server: TestServer, path: str, hold: float = HOLD_SECONDS) -> list[tuple[float, bytes]]:
     async with aiohttp.ClientSession() as session, session.get(server.make_url(path)) as response:
         assert response.status == 200
-        return [(time.monotonic(), piece) async for piece in coalesced(response.content, **hold)]
+        return [(time.monotonic(), piece) async for piece in coalesced(response.content, hold=hold)]
 
 
 async def _reads(server: TestServer, path: str) -> int:
