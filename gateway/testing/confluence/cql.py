@@ -14,16 +14,20 @@ __all__ = ["clauses", "unescape"]
 _AND = re.compile(r"AND\s+", re.IGNORECASE)
 
 
-def clauses(cql: str, clause: re.Pattern[str]) -> list[re.Match[str]] | None:
-    """The query's clauses in order, each a match of `clause` (which takes the spaces around it),
-    or None when the query is anything but such clauses joined by AND."""
-    found: list[re.Match[str]] = []
+def clauses(cql: str, clause: re.Pattern[str]) -> dict[str, str] | None:
+    """The query's clauses by kind, or None when it is anything but clauses joined by AND.
+
+    `clause` matches one clause with the spaces around it and names its value after the kind of
+    clause (`(?P<title>...)`); values come unescaped, and of two clauses of a kind the later wins."""
+    found: dict[str, str] = {}
     position = 0
     while True:
         match = clause.match(cql, position)
         if match is None:
             return None
-        found.append(match)
+        found.update(
+            (kind, unescape(value)) for kind, value in match.groupdict().items() if value is not None
+        )
         position = match.end()
         if position == len(cql):
             return found

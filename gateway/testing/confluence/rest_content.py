@@ -19,7 +19,6 @@ from gateway.testing.confluence.access import (
 from gateway.testing.confluence.auth import xsrf_failure
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
 from gateway.testing.confluence.cql import clauses as cql_clauses
-from gateway.testing.confluence.cql import unescape
 from gateway.testing.confluence.paging import paged_list
 from gateway.testing.confluence.rest_attachments import read_json, update_metadata
 from gateway.testing.confluence.rest_comments import create_comment
@@ -87,7 +86,8 @@ def _pages_list(request: web.Request, path: str, found: list[Page], max_limit: i
 # sends: `type = page|blogpost`, `title ~ "text"` (contains, case-insensitive), `space = "KEY"`,
 # joined by AND, optionally `ORDER BY title`; anything else is Confluence's 400 for a bad query.
 _CQL_CLAUSE = re.compile(
-    r'\s*(?:(type)\s*=\s*(page|blogpost)|(title)\s*~\s*"((?:[^"\\]|\\.)*)"|(space)\s*=\s*"?([A-Za-z0-9~_]+)"?)\s*',
+    r'\s*(?:type\s*=\s*(?P<type>page|blogpost)|title\s*~\s*"(?P<title>(?:[^"\\]|\\.)*)"'
+    r'|space\s*=\s*"?(?P<space>[A-Za-z0-9~_]+)"?)\s*',
     re.IGNORECASE,
 )
 _CQL_ORDER = re.compile(r"\s+ORDER\s+BY\s+title(?:\s+(?:ASC|DESC))?\s*$", re.IGNORECASE)
@@ -95,17 +95,9 @@ _CQL_ORDER = re.compile(r"\s+ORDER\s+BY\s+title(?:\s+(?:ASC|DESC))?\s*$", re.IGN
 
 def parse_content_cql(cql: str) -> dict[str, str] | None:
     """The clauses of a query in the simulated subset, or None when it is not one."""
-    matches = cql_clauses(_CQL_ORDER.sub("", cql), _CQL_CLAUSE)
-    if matches is None:
-        return None
-    found: dict[str, str] = {}
-    for match in matches:
-        if match.group(1):
-            found["type"] = match.group(2).lower()
-        elif match.group(3):
-            found["title"] = unescape(match.group(4))
-        else:
-            found["space"] = match.group(6)
+    found = cql_clauses(_CQL_ORDER.sub("", cql), _CQL_CLAUSE)
+    if found is not None and "type" in found:
+        found["type"] = found["type"].lower()
     return found
 
 

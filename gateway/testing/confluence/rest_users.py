@@ -23,7 +23,6 @@ from aiohttp import web
 from gateway.testing.confluence.access import operations_for
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
 from gateway.testing.confluence.cql import clauses as cql_clauses
-from gateway.testing.confluence.cql import unescape
 from gateway.testing.confluence.paging import page_window
 from gateway.testing.confluence.rest_content import matching_pages, parse_content_cql
 from gateway.testing.confluence.serialize import Expand, iso, page_json, page_webui, user_json
@@ -38,25 +37,18 @@ SEARCH_DEFAULT_LIMIT = 25
 SEARCH_MAX_LIMIT = 50
 
 _CLAUSE = re.compile(
-    r'\s*(?:(type)\s*=\s*"?(\w+)"?|(user\.fullname)\s*~\s*"((?:[^"\\]|\\.)*)"|(user)\s*=\s*"((?:[^"\\]|\\.)*)")\s*',
+    r'\s*(?:type\s*=\s*"?(?P<type>\w+)"?|user\.fullname\s*~\s*"(?P<fullname>(?:[^"\\]|\\.)*)"'
+    r'|user\s*=\s*"(?P<user>(?:[^"\\]|\\.)*)")\s*',
     re.IGNORECASE,
 )
 
 
 def parse_user_cql(cql: str) -> dict[str, str] | None:
     """The clauses of a people query in the simulated subset, or None when it is not one."""
-    matches = cql_clauses(cql, _CLAUSE)
-    if matches is None:
+    found = cql_clauses(cql, _CLAUSE)
+    if found is None or found.get("type", "").lower() != "user":
         return None
-    found: dict[str, str] = {}
-    for match in matches:
-        if match.group(1):
-            found["type"] = match.group(2).lower()
-        elif match.group(3):
-            found["fullname"] = unescape(match.group(4))
-        else:
-            found["user"] = unescape(match.group(6))
-    return found if found.get("type") == "user" else None
+    return {**found, "type": "user"}
 
 
 def _matches(user: User, query: dict[str, str]) -> bool:
