@@ -192,27 +192,43 @@ class ConfluenceClient:
         """
         if not is_content_id(page_id):
             return
-        path: str | None = f"rest/api/content/{page_id}/child/attachment"
-        params: dict[str, str] | None = {"expand": _ATTACHMENT_EXPAND, "limit": str(_LIST_LIMIT)}
-        headers = self._user_headers(credentials)
-        for _ in range(_MAX_LIST_REQUESTS):
-            if path is None:
-                return
-            try:
-                data = await self._get_json(path, headers, params)
-            except ConfluenceError as error:
-                if error.status in (401, 403, 404):
-                    return
+        listing = self._listing(
+            f"rest/api/content/{page_id}/child/attachment",
+            {"expand": _ATTACHMENT_EXPAND, "limit": str(_LIST_LIMIT)},
+            credentials,
+            what=f"listing attachments of {page_id}",
+        )
+        try:
+            async with contextlib.aclosing(listing) as pages:
+                async for data in pages:
+                    found: list[Attachment] = []
+                    for item in data.get("results") or ():
+                        if isinstance(item, dict) and item.get("type") == "attachment":
+                            with contextlib.suppress(ConfluenceError):
+                                found.append(parse_attachment(item))
+                    yield found
+        except ConfluenceError as error:
+            if error.status not in (401, 403, 404):
                 raise
+
+    async def _listing(
+        self, path: str, params: Mapping[str, str], credentials: UserCredentials, *, what: str
+    ) -> AsyncGenerator[dict[str, Any], None]:
+        """The listing pages of one REST collection, as the user sees them: the first request with
+        `params`, then `_links.next` (§1.12), for at most _MAX_LIST_REQUESTS requests. Attachment
+        and version listings page the same way; what a hidden container's 401/403/404 (a
+        ConfluenceError, like any other failure) means is the caller's business."""
+        headers = self._user_headers(credentials)
+        next_path: str | None = path
+        next_params: Mapping[str, str] | None = params
+        for _ in range(_MAX_LIST_REQUESTS):
+            if next_path is None:
+                return
+            data = await self._get_json(next_path, headers, next_params)
             if not isinstance(data, dict):
-                raise ConfluenceError(f"listing attachments of {page_id}: unexpected JSON", 502)
-            found: list[Attachment] = []
-            for item in data.get("results") or ():
-                if isinstance(item, dict) and item.get("type") == "attachment":
-                    with contextlib.suppress(ConfluenceError):
-                        found.append(parse_attachment(item))
-            yield found
-            path, params = self._next_link(data), None
+                raise ConfluenceError(f"{what}: unexpected JSON", 502)
+            yield data
+            next_path, next_params = self._next_link(data), None
 
     def _next_link(self, data: Mapping[str, Any]) -> str | None:
         """`_links.next` as a path relative to the base (Confluence sends it relative; §1.1, §1.12)."""
@@ -237,26 +253,24 @@ class ConfluenceClient:
         """
         if not is_content_id(attachment_id):
             return None
-        path: str | None = f"rest/experimental/content/{attachment_id}/version"
-        params: dict[str, str] | None = {"limit": str(_LIST_LIMIT), "start": "0"}
-        headers = self._user_headers(credentials)
+        listing = self._listing(
+            f"rest/experimental/content/{attachment_id}/version",
+            {"limit": str(_LIST_LIMIT), "start": "0"},
+            credentials,
+            what=f"versions of {attachment_id}",
+        )
         found: dict[int, AttachmentVersion] = {}
-        for _ in range(_MAX_LIST_REQUESTS):
-            if path is None:
-                break
-            try:
-                data = await self._get_json(path, headers, params)
-            except ConfluenceError as error:
-                if error.status in (401, 403, 404):
-                    return None
-                raise
-            if not isinstance(data, dict):
-                raise ConfluenceError(f"versions of {attachment_id}: unexpected JSON", 502)
-            for item in data.get("results") or ():
-                if isinstance(item, dict):
-                    version = parse_attachment_version(item)
-                    found[version.number] = version
-            path, params = self._next_link(data), None
+        try:
+            async with contextlib.aclosing(listing) as pages:
+                async for data in pages:
+                    for item in data.get("results") or ():
+                        if isinstance(item, dict):
+                            version = parse_attachment_version(item)
+                            found[version.number] = version
+        except ConfluenceError as error:
+            if error.status in (401, 403, 404):
+                return None
+            raise
         return [found[number] for number in sorted(found)]
 
     async def page_operations(self, page_id: str, credentials: UserCredentials) -> frozenset[tuple[str, str]]:

@@ -15,11 +15,13 @@ from aiohttp import web
 from yarl import URL
 
 from gateway.confluence.client import UserCredentials
+from gateway.confluence.models import ConfluenceError
 from gateway.onlyoffice.context import OnlyOfficeContext
 from gateway.onlyoffice.i18n import DEFAULT_LANGUAGE, Texts, messages, page_language
 
 __all__ = [
     "Refusal",
+    "confluence_failure_status",
     "docserver_source",
     "error_page",
     "html_page",
@@ -46,6 +48,12 @@ class Refusal(Exception):
 
     def answer(self, **extra: Any) -> web.Response:
         return json_answer({"error": self.message, **extra}, self.status)
+
+
+def confluence_failure_status(error: ConfluenceError) -> int:
+    """The status a JSON route answers when Confluence failed it: 503 when the failure may pass
+    (the browser's "try again" can help), 502 when Confluence answered something it should not."""
+    return 503 if error.transient else 502
 
 
 def docserver_source(context: OnlyOfficeContext) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "default_format_table",
     "extension_of",
     "parse_version",
+    "stem_of",
 ]
 
 DocumentType = Literal["word", "cell", "slide", "pdf", "diagram"]
@@ -54,6 +55,12 @@ def extension_of(filename: str) -> str:
     """Lower-case extension without the dot, or "" (".bashrc" and "name." have none)."""
     stem, dot, extension = filename.rpartition(".")
     return extension.lower() if dot and stem and extension else ""
+
+
+def stem_of(title: str) -> str:
+    """`report.docx` -> `report` (a name without extension, as `extension_of` sees it, stays whole)."""
+    extension = extension_of(title)
+    return title[: -len(extension) - 1] if extension else title
 
 
 @dataclass(frozen=True, slots=True)

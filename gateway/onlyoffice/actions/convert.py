@@ -22,7 +22,7 @@ from gateway.onlyoffice.actions.conversion_jobs import poll_conversion, read_pol
 from gateway.onlyoffice.answers import error_page, html_page, json_answer, request_language
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.filenames import FORBIDDEN_CHARACTERS, safe_filename
-from gateway.onlyoffice.formats import extension_of
+from gateway.onlyoffice.formats import stem_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.saving.fetch import FetchError
 from gateway.onlyoffice.signed_links import page_token
@@ -41,9 +41,7 @@ def csrf_token(context: OnlyOfficeContext, credentials: UserCredentials, attachm
 
 def target_name(source_title: str, target: str, taken: set[str]) -> str:
     """`legacy.doc` -> `legacy.docx`, or `legacy (1).docx` when taken (as the plugin names copies)."""
-    stem = (
-        source_title[: -(len(extension_of(source_title)) + 1)] if extension_of(source_title) else source_title
-    )
+    stem = stem_of(source_title)
     # Titles come from Confluence unchecked: no control or direction characters, at most MAX_NAME
     # characters (Confluence keeps 255: room for " (n).ext").
     stem = safe_filename(stem.translate(_FORBIDDEN_IN_NAMES), "") or "document"

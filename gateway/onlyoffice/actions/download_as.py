@@ -36,7 +36,7 @@ from gateway.onlyoffice.actions.conversion_jobs import (
 from gateway.onlyoffice.answers import error_page, html_page, json_answer, not_shown, request_language
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.filenames import attachment_disposition, name_problem
-from gateway.onlyoffice.formats import extension_of
+from gateway.onlyoffice.formats import extension_of, stem_of
 from gateway.onlyoffice.keys import document_key
 from gateway.onlyoffice.saving.fetch import FetchError
 from gateway.onlyoffice.signed_links import LinkClaims, make_link_token, page_token, read_link_token
@@ -55,12 +55,6 @@ log = logging.getLogger(__name__)
 # Targets whose file carries another extension (the Document Server writes PDF/A as .pdf).
 _EXTENSIONS = {"pdfa": "pdf"}
 _LABELS = {"pdfa": "PDF/A"}
-
-
-def stem_of(title: str) -> str:
-    """`report.docx` -> `report` (a name without extension stays whole)."""
-    extension = extension_of(title)
-    return title[: -len(extension) - 1] if extension else title
 
 
 def file_extension(target: str) -> str:

@@ -19,7 +19,7 @@ from aiohttp import web
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, AttachmentVersion, ConfluenceError, Identity, is_content_id
 from gateway.docserver.jwt import sign
-from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.answers import Refusal, confluence_failure_status, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import extension_of
 from gateway.onlyoffice.keys import document_key
@@ -63,7 +63,7 @@ async def visible_versions(
         )
     except ConfluenceError as error:
         log.warning("history: Confluence lookup of attachment %s failed: %s", attachment_id, error)
-        raise Refusal(503 if error.transient else 502, "Confluence is not answering") from error
+        raise Refusal(confluence_failure_status(error), "Confluence is not answering") from error
     if attachment is None or not versions:
         raise Refusal(404, "This attachment does not exist, or you do not have permission to see it")
     return attachment, versions

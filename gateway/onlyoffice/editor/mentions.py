@@ -26,7 +26,7 @@ from aiohttp import web
 
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError, Person
-from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.answers import Refusal, confluence_failure_status, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor.config import action_link
 from gateway.onlyoffice.editor.people import mention_id
@@ -106,7 +106,7 @@ async def users(request: web.Request) -> web.Response:
         log.warning("users: Confluence people search failed: %s", error)
         return json_answer(
             {"c": kind, "error": "Confluence did not answer the people search; try again."},
-            503 if error.transient else 502,
+            confluence_failure_status(error),
         )
     return json_answer(
         {
@@ -190,7 +190,7 @@ async def notify(request: web.Request) -> web.Response:
             )
         log.warning("notify: Confluence did not take the comment for attachment %s: %s", attachment_id, error)
         return json_answer(
-            {"error": "Confluence did not take the comment; try again."}, 503 if error.transient else 502
+            {"error": "Confluence did not take the comment; try again."}, confluence_failure_status(error)
         )
     log.info(
         "comment %s by %s on page %s mentions %d people",

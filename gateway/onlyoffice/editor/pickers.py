@@ -30,7 +30,7 @@ from aiohttp import web
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, ConfluenceError, Identity, is_content_id
 from gateway.docserver.jwt import sign
-from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.answers import Refusal, confluence_failure_status, json_answer
 from gateway.onlyoffice.client_input import read_page_post
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.formats import FormatTable, extension_of
@@ -105,7 +105,7 @@ async def _visible(
         attachment = await context.confluence.attachment(attachment_id, credentials)
     except ConfluenceError as error:
         log.warning("pickers: Confluence lookup of attachment %s failed: %s", attachment_id, error)
-        raise Refusal(503 if error.transient else 502, "Confluence is not answering") from error
+        raise Refusal(confluence_failure_status(error), "Confluence is not answering") from error
     if attachment is None:
         raise Refusal(404, "This attachment does not exist, or you do not have permission to see it")
     return attachment
@@ -138,7 +138,7 @@ async def list_attachments(request: web.Request) -> web.Response:
                 found |= {a.id: a for a in batch if extension_of(a.title) in allowed}
         except ConfluenceError as error:
             log.warning("pickers: listing page %s failed: %s", editing.page_id, error)
-            raise Refusal(503 if error.transient else 502, "Confluence is not answering") from error
+            raise Refusal(confluence_failure_status(error), "Confluence is not answering") from error
     except Refusal as refusal:
         return refusal.answer()
     listed = sorted(found.values(), key=lambda a: (a.title.casefold(), a.id))

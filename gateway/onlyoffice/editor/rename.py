@@ -20,7 +20,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import ConfluenceError
 from gateway.docserver.client import DocumentServerError
 from gateway.onlyoffice.access import access_for
-from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.answers import Refusal, confluence_failure_status, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor.posts import editor_post
 from gateway.onlyoffice.filenames import name_problem
@@ -98,7 +98,7 @@ async def rename(request: web.Request) -> web.Response:
             return json_answer({"error": "Confluence does not let you rename this document."}, 403)
         if error.status == 409:
             return json_answer({"error": "The document changed meanwhile; reload the editor."}, 409)
-        status = 503 if error.transient else 502
+        status = confluence_failure_status(error)
         return json_answer({"error": "Confluence did not rename the document; try again."}, status)
     except (LockTimeout, StateUnavailable) as error:
         log.warning("rename of attachment %s could not run: %s", attachment_id, error)

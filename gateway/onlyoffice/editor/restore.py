@@ -23,7 +23,7 @@ from aiohttp import web
 from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import Attachment, AttachmentTooLarge, ConfluenceError, Identity
 from gateway.onlyoffice.access import access_for
-from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.answers import Refusal, confluence_failure_status, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor.history import MAX_VERSION, visible_versions
 from gateway.onlyoffice.editor.posts import editor_post
@@ -149,7 +149,7 @@ async def restore(request: web.Request) -> web.Response:
         return json_answer({"error": error.advice}, 413)
     except ConfluenceError as error:
         log.warning("restore of attachment %s: Confluence failed: %s", attachment_id, error)
-        status = 503 if error.transient else 502
+        status = confluence_failure_status(error)
         return json_answer({"error": "Confluence did not store the restored version; try again."}, status)
     except (LockTimeout, StateUnavailable) as error:
         log.warning("restore of attachment %s could not run: %s", attachment_id, error)

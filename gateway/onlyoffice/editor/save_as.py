@@ -23,7 +23,7 @@ from gateway.confluence.client import UserCredentials
 from gateway.confluence.models import AttachmentTooLarge, ConfluenceError, is_content_id
 from gateway.onlyoffice.access import create_access_for, groups_of
 from gateway.onlyoffice.actions.convert import target_name
-from gateway.onlyoffice.answers import Refusal, json_answer
+from gateway.onlyoffice.answers import Refusal, confluence_failure_status, json_answer
 from gateway.onlyoffice.context import ONLYOFFICE_CONTEXT, OnlyOfficeContext
 from gateway.onlyoffice.editor.posts import editor_post
 from gateway.onlyoffice.filenames import INVISIBLE, name_problem
@@ -94,7 +94,7 @@ async def save_as_pages(request: web.Request) -> web.Response:
     except ConfluenceError as error:
         log.warning("save-as page search failed: %s", error)
         return json_answer(
-            {"error": "Confluence did not answer the search; try again."}, 503 if error.transient else 502
+            {"error": "Confluence did not answer the search; try again."}, confluence_failure_status(error)
         )
     return json_answer(
         {
@@ -183,7 +183,7 @@ async def save_as(request: web.Request) -> web.Response:
         return json_answer({"error": error.advice}, 413)
     except ConfluenceError as error:
         log.warning("save-as: Confluence failed: %s", error)
-        status = 503 if error.transient else 502
+        status = confluence_failure_status(error)
         return json_answer({"error": "Confluence did not store the copy; try again."}, status)
     except (FetchError, LockTimeout, StateUnavailable) as error:
         log.warning("save-as of attachment %s failed: %s", attachment_id, error)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
 from gateway.testing.confluence.access import (
-    IdHandler,
     attachment_operations_for,
     content_not_found,
     parse_content_id,
@@ -124,18 +123,27 @@ def _flag(values: list[str], index: int) -> bool:
     return values[index if index < len(values) else 0].strip().lower() == "true"
 
 
-def _upload_resource(key: str) -> Callable[[IdHandler], RouteHandler]:
-    """The two upload resources are `@RequiresXsrfCheck` and `@Consumes("multipart/form-data")`
-    (reference §1.4-§1.5): XSRF 403 first, then a bad id's 400, then 415 for any other body."""
+UploadHandler = Callable[[web.Request, int, Upload], Awaitable[web.Response]]
 
-    def decorate(handler: IdHandler) -> RouteHandler:
+
+def _upload_resource(key: str) -> Callable[[UploadHandler], RouteHandler]:
+    """The two upload resources are `@RequiresXsrfCheck` and `@Consumes("multipart/form-data")`
+    (reference §1.4-§1.5): XSRF 403 first, then a bad id's 400, then 415 for any other body. Jersey
+    reads the multipart entity before the resource method runs, so the size limit's 404 comes next,
+    before the handler (given the read upload) looks the content up or checks a permission."""
+
+    def decorate(handler: UploadHandler) -> RouteHandler:
         @xsrf_checked
         @with_content_id(key)
         @functools.wraps(handler)
         async def route(request: web.Request, content_id: int) -> web.Response:
             if request.content_type != "multipart/form-data":
                 return web.Response(status=415)
-            return await handler(request, content_id)
+            try:
+                upload = await read_upload(request, max_file_size=request.app[CONFIG].attachment_max_size)
+            except UploadTooLarge as too_large:
+                return too_large_answer(too_large)
+            return await handler(request, content_id, upload)
 
         return route
 
@@ -183,13 +191,8 @@ async def put_collection(request: web.Request) -> web.Response:
 
 @routes.post("/rest/api/content/{id}/child/attachment")
 @_upload_resource("id")
-async def create_attachments(request: web.Request, page_id: int) -> web.Response:
+async def create_attachments(request: web.Request, page_id: int, upload: Upload) -> web.Response:
     store, user = request.app[STORE], current_user(request)
-    # Jersey reads the multipart entity before the resource method runs: size first
-    try:
-        upload = await read_upload(request, max_file_size=request.app[CONFIG].attachment_max_size)
-    except UploadTooLarge as too_large:
-        return too_large_answer(too_large)
     page = visible_page(request, page_id)
     if page is None:
         return content_not_found(page_id)
@@ -242,13 +245,9 @@ async def create_attachments(request: web.Request, page_id: int) -> web.Response
 
 @routes.post("/rest/api/content/{id}/child/attachment/{att}/data")
 @_upload_resource("att")
-async def update_data(request: web.Request, att_id: int) -> web.Response:
+async def update_data(request: web.Request, att_id: int, upload: Upload) -> web.Response:
     """New version of an attachment; the container segment is ignored, exactly as DC does."""
     store, user = request.app[STORE], current_user(request)
-    try:
-        upload = await read_upload(request, max_file_size=request.app[CONFIG].attachment_max_size)
-    except UploadTooLarge as too_large:
-        return too_large_answer(too_large)
     att = visible_attachment(request, att_id)
     if att is None:
         return error(404, f"Can't find attachment with id: {att_id}")

@@ -18,6 +18,7 @@ from gateway.testing.confluence.access import (
 )
 from gateway.testing.confluence.auth import xsrf_failure
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
+from gateway.testing.confluence.cql import clauses as cql_clauses
 from gateway.testing.confluence.paging import paged_list
 from gateway.testing.confluence.rest_attachments import read_json, update_metadata
 from gateway.testing.confluence.rest_comments import create_comment
@@ -85,35 +86,19 @@ def _pages_list(request: web.Request, path: str, found: list[Page], max_limit: i
 # sends: `type = page|blogpost`, `title ~ "text"` (contains, case-insensitive), `space = "KEY"`,
 # joined by AND, optionally `ORDER BY title`; anything else is Confluence's 400 for a bad query.
 _CQL_CLAUSE = re.compile(
-    r'\s*(?:(type)\s*=\s*(page|blogpost)|(title)\s*~\s*"((?:[^"\\]|\\.)*)"|(space)\s*=\s*"?([A-Za-z0-9~_]+)"?)\s*',
+    r'\s*(?:type\s*=\s*(?P<type>page|blogpost)|title\s*~\s*"(?P<title>(?:[^"\\]|\\.)*)"'
+    r'|space\s*=\s*"?(?P<space>[A-Za-z0-9~_]+)"?)\s*',
     re.IGNORECASE,
 )
-_CQL_AND = re.compile(r"AND\s+", re.IGNORECASE)
 _CQL_ORDER = re.compile(r"\s+ORDER\s+BY\s+title(?:\s+(?:ASC|DESC))?\s*$", re.IGNORECASE)
 
 
 def parse_content_cql(cql: str) -> dict[str, str] | None:
     """The clauses of a query in the simulated subset, or None when it is not one."""
-    cql = _CQL_ORDER.sub("", cql)
-    found: dict[str, str] = {}
-    position = 0
-    while True:
-        match = _CQL_CLAUSE.match(cql, position)
-        if match is None:
-            return None
-        if match.group(1):
-            found["type"] = match.group(2).lower()
-        elif match.group(3):
-            found["title"] = re.sub(r"\\(.)", r"\1", match.group(4))
-        else:
-            found["space"] = match.group(6)
-        position = match.end()
-        if position == len(cql):
-            return found
-        joined = _CQL_AND.match(cql, position)
-        if joined is None:
-            return None
-        position = joined.end()
+    found = cql_clauses(_CQL_ORDER.sub("", cql), _CQL_CLAUSE)
+    if found is not None and "type" in found:
+        found["type"] = found["type"].lower()
+    return found
 
 
 def matching_pages(request: web.Request, query: dict[str, str]) -> list[Page]:

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from gateway.testing.confluence.access import operations_for
 from gateway.testing.confluence.common import STORE, base_url, context_path, current_user, error, json_ok
+from gateway.testing.confluence.cql import clauses as cql_clauses
 from gateway.testing.confluence.paging import page_window
 from gateway.testing.confluence.rest_content import matching_pages, parse_content_cql
 from gateway.testing.confluence.serialize import Expand, iso, page_json, page_webui, user_json
@@ -36,37 +37,18 @@ SEARCH_DEFAULT_LIMIT = 25
 SEARCH_MAX_LIMIT = 50
 
 _CLAUSE = re.compile(
-    r'\s*(?:(type)\s*=\s*"?(\w+)"?|(user\.fullname)\s*~\s*"((?:[^"\\]|\\.)*)"|(user)\s*=\s*"((?:[^"\\]|\\.)*)")\s*',
+    r'\s*(?:type\s*=\s*"?(?P<type>\w+)"?|user\.fullname\s*~\s*"(?P<fullname>(?:[^"\\]|\\.)*)"'
+    r'|user\s*=\s*"(?P<user>(?:[^"\\]|\\.)*)")\s*',
     re.IGNORECASE,
 )
-_AND = re.compile(r"AND\s+", re.IGNORECASE)
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def parse_user_cql(cql: str) -> dict[str, str] | None:
     """The clauses of a people query in the simulated subset, or None when it is not one."""
-    found: dict[str, str] = {}
-    position = 0
-    while True:
-        match = _CLAUSE.match(cql, position)
-        if match is None:
-            return None
-        if match.group(1):
-            found["type"] = match.group(2).lower()
-        elif match.group(3):
-            found["fullname"] = _unescape(match.group(4))
-        else:
-            found["user"] = _unescape(match.group(6))
-        position = match.end()
-        if position == len(cql):
-            return found if found.get("type") == "user" else None
-        joined = _AND.match(cql, position)
-        if joined is None:
-            return None
-        position = joined.end()
+    found = cql_clauses(cql, _CLAUSE)
+    if found is None or found.get("type", "").lower() != "user":
+        return None
+    return {**found, "type": "user"}
 
 
 def _matches(user: User, query: dict[str, str]) -> bool:

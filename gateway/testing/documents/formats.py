@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
@@ -95,6 +96,18 @@ def media_type(ext: str) -> str:
     return _format(ext).media_type
 
 
+@contextmanager
+def _damage_as_document_error(what: str) -> Iterator[None]:
+    """A damaged file makes the readers fail with whatever the parser underneath raised; callers
+    are promised DocumentError only, saying `what` failed (a DocumentError passes as it is)."""
+    try:
+        yield
+    except DocumentError:
+        raise
+    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
+        raise DocumentError(f"{what}: {exc}") from exc
+
+
 def make_document(ext: str, text: str) -> bytes:
     """A new, valid file of the format whose visible content is `text` (one paragraph/row per line)."""
     return _format(ext).make(text)
@@ -104,12 +117,8 @@ def extract_text(ext: str, data: bytes) -> str:
     """The visible text, one line per paragraph/row; DocumentError for anything unreadable."""
     if not data:
         raise DocumentError(f"empty file: not a valid {ext} document")
-    try:
+    with _damage_as_document_error(f"not a valid {ext} document"):
         return _format(ext).extract(data)
-    except DocumentError:
-        raise
-    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
-        raise DocumentError(f"not a valid {ext} document: {exc}") from exc
 
 
 def append_text(ext: str, data: bytes, text: str) -> bytes:
@@ -118,12 +127,8 @@ def append_text(ext: str, data: bytes, text: str) -> bytes:
     if fmt.append is None:
         return fmt.make(extract_text(ext, data) + "\n" + text)
     extract_text(ext, data)
-    try:
+    with _damage_as_document_error(f"cannot append to this {ext} document"):
         return fmt.append(data, text)
-    except DocumentError:
-        raise
-    except (ValueError, LookupError, OverflowError, RecursionError, struct.error) as exc:
-        raise DocumentError(f"cannot append to this {ext} document: {exc}") from exc
 
 
 def convert_document(data: bytes, source_ext: str, target_ext: str) -> bytes:
