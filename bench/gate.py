@@ -82,7 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     if not lines:
         print(f"bench gate: {args.run} is empty (did the bench fail?)", file=sys.stderr)
         return 1
-    measured = {key: float(value) for key, value in json.loads(lines[-1]).items()}
+    try:
+        found = json.loads(lines[-1])
+        measured = {key: float(value) for key, value in found.items()}
+    except (ValueError, TypeError, AttributeError):
+        print(
+            f"bench gate: the last line of {args.run} is not the JSON of `./dev bench --json`",
+            file=sys.stderr,
+        )
+        return 1
     failures = regressions(baseline(args.results.read_text()), measured)
     for failure in failures:
         print(f"bench gate: regression: {failure}", file=sys.stderr)

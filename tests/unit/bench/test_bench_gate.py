@@ -72,6 +72,16 @@ def test_main_reads_the_last_line_and_exits_non_zero_on_regression(tmp_path: Pat
     assert gate.main([str(run), "--results", str(results)]) == 1
 
 
+@pytest.mark.parametrize("last_line", ["soak: passed", "[1, 2]", '{"workers": "two"}', '{"workers": null}'])
+def test_main_names_a_last_line_that_is_not_the_bench_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], last_line: str
+) -> None:
+    run = tmp_path / "ci.log"
+    run.write_text(json.dumps(RECORDED) + "\n" + last_line + "\n")
+    assert gate.main([str(run)]) == 1
+    assert "is not the JSON of `./dev bench --json`" in capsys.readouterr().err
+
+
 def test_the_committed_results_have_a_baseline_for_every_gated_figure() -> None:
     assert set(gate.baseline(gate.RESULTS.read_text())) >= set(gate.RULES)
 
